@@ -1,0 +1,70 @@
+"""The decision record: one per decision, allow or deny, read or write (DESIGN.md section 6).
+Its canonical JSON is the Merkle leaf, so the fields here are the log format."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_ulid(now_ms: int | None = None) -> str:
+    """A ULID: 48-bit millisecond time + 80 random bits, Crockford base32, sortable by time."""
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    id: str
+    time: str  # RFC 3339, UTC, microseconds
+    ledger: str
+    method: str
+    kind: str
+    subject: dict[str, Any]
+    input: dict[str, Any]  # masked per the policy's mask rules before it gets here
+    result: dict[str, Any]
+    outcome: str  # allow | deny
+    revision: str
+    latency_us: int
+    masked: list[str] = field(default_factory=list)
+    # Cross-border/total USD this write commits against the subject's quotas (0 for reads).
+    amount_usd: float = 0.0
+    cross_border: bool = False
+
+    @property
+    def org(self) -> str:
+        return str(self.subject.get("org", ""))
+
+    @property
+    def jurisdictions(self) -> list[str]:
+        return [str(j) for j in self.result.get("jurisdictions", [])]
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return sorted({str(r.get("code")) for r in self.result.get("reasons", [])})
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def canonical_bytes(self) -> bytes:
+        """Canonical JSON (sorted keys, no spaces, UTF-8): the bytes hashed into the leaf."""
+        return canonical_json(self.to_json())
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> DecisionRecord:
+        return cls(**{k: doc[k] for k in cls.__dataclass_fields__ if k in doc})
+
+
+def canonical_json(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
