@@ -1,33 +1,26 @@
-"""Ports: what the gateway needs from a policy engine and from a decision store. Adapters live
-in governance/policy and governance/audit and are chosen by explicit factories."""
+"""Ports: what the gateway needs from a policy engine. Adapters live in governance/policy and
+are chosen by an explicit factory (governance.policy.factory)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 from governance.domain.models import Decision
-from governance.domain.records import DecisionRecord
+from governance.policy.engine import PolicySnapshot
 
 
 class PolicyEngine(Protocol):
-    """Evaluates `data.governance.main.decision` for one input document."""
+    """Evaluates `data.governance.main.decision` for one input document against a snapshot
+    (revision + reference data) taken before the input was built."""
 
-    @property
-    def revision(self) -> str: ...
+    def snapshot(self) -> PolicySnapshot: ...
 
-    async def decide(self, policy_input: dict[str, Any]) -> Decision: ...
+    def swap(self, snapshot: PolicySnapshot) -> None: ...
 
-    async def close(self) -> None: ...
+    def compile(self, source: Any) -> PolicySnapshot: ...
 
+    async def decide(self, snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision: ...
 
-class DecisionStore(Protocol):
-    """Durable, append-only decision log. `append` returns once the records are committed."""
-
-    async def append(self, records: Sequence[DecisionRecord]) -> list[int]: ...
-
-    async def aggregates(self, subject: str, org: str, day: str, year: str) -> dict[str, float]: ...
-
-    async def writable(self) -> bool: ...
+    async def ready(self) -> bool: ...
 
     async def close(self) -> None: ...

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from governance.domain.models import Decision
 from governance.errors import EngineUnavailable
+from governance.policy.reference import Reference
 from governance.policy.source import DECISION_RULE, PolicySource
 
 ENGINES = ("regorus", "regopy")
@@ -67,33 +69,52 @@ def make_evaluator(name: str, source: PolicySource, *, with_tests: bool = False)
     raise ValueError(f"unknown policy engine {name!r}; expected one of {', '.join(ENGINES)}")
 
 
-class EmbeddedEngine:
-    """The PolicyEngine port on an embedded evaluator. The compiled set is swapped as one
-    reference, so a request is decided entirely by one revision."""
+@dataclass(frozen=True)
+class PolicySnapshot:
+    """One loaded revision: reference data for enrichment and the evaluator that decides.
+    Swapped as one reference, so a request is decided entirely by one revision."""
 
-    def __init__(self, name: str, source: PolicySource) -> None:
-        self.name = name
-        self._state = (source.revision, make_evaluator(name, source))
+    revision: str
+    reference: Reference
+    evaluator: RegoEvaluator | None  # None for the remote engine
 
-    @property
-    def revision(self) -> str:
-        return self._state[0]
-
-    def replace(self, source: PolicySource) -> None:
-        self._state = (source.revision, make_evaluator(self.name, source))
-
-    def decide_sync(self, policy_input: dict[str, Any]) -> tuple[str, Decision]:
-        revision, evaluator = self._state
+    def decide_sync(self, policy_input: dict[str, Any]) -> Decision:
+        if self.evaluator is None:
+            raise EngineUnavailable("no embedded evaluator in this snapshot")
         try:
-            doc = evaluator.eval_json(DECISION_RULE, json.dumps(policy_input))
-            return revision, Decision.from_json(doc)
+            doc = self.evaluator.eval_json(DECISION_RULE, json.dumps(policy_input))
+            return Decision.from_json(doc)
         except EngineUnavailable:
             raise
         except Exception as exc:  # any engine failure fails closed
             raise EngineUnavailable(f"policy evaluation failed: {exc}") from exc
 
-    async def decide(self, policy_input: dict[str, Any]) -> Decision:
-        return self.decide_sync(policy_input)[1]
+
+class EmbeddedEngine:
+    """The PolicyEngine port on an embedded evaluator."""
+
+    def __init__(self, name: str, source: PolicySource) -> None:
+        self.name = name
+        self._snapshot = self.compile(source)
+
+    def compile(self, source: PolicySource) -> PolicySnapshot:
+        return PolicySnapshot(
+            revision=source.revision,
+            reference=Reference.from_data(source.data),
+            evaluator=make_evaluator(self.name, source),
+        )
+
+    def snapshot(self) -> PolicySnapshot:
+        return self._snapshot
+
+    def swap(self, snapshot: PolicySnapshot) -> None:
+        self._snapshot = snapshot
+
+    async def decide(self, snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
+        return snapshot.decide_sync(policy_input)
+
+    async def ready(self) -> bool:
+        return self._snapshot.evaluator is not None
 
     async def close(self) -> None:
         return None

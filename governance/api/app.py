@@ -1,0 +1,98 @@
+"""Application assembly: FastAPI serves the API; `/rpc` goes to the lean ASGI endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+
+from governance.api.auth import Authenticator, AuthSettings
+from governance.api.routes import ops_router
+from governance.api.rpc import Receive, RpcEndpoint, Scope, Send
+from governance.audit.log import DecisionLog
+from governance.audit.sqlstore import SqlLog
+from governance.config import Settings
+from governance.domain.ports import PolicyEngine
+from governance.gateway import Gateway
+from governance.ledger.evm import EvmNode
+from governance.metrics import Metrics
+from governance.policy.factory import make_policy_engine
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: PolicyEngine
+    log: DecisionLog
+    nodes: dict[str, EvmNode]
+    auth: Authenticator
+    metrics: Metrics
+    gateway: Gateway
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Everything that can fail on bad configuration fails here, before serving."""
+        metrics = Metrics()
+        engine = make_policy_engine(settings)
+        metrics.policy_info.labels(engine.snapshot().revision).set(1)
+        log = DecisionLog(SqlLog(settings.audit.database_url))
+        nodes = {x.name: EvmNode(x) for x in settings.ledgers}
+        auth = Authenticator(
+            AuthSettings(
+                jwt_secret=settings.auth.jwt_secret,
+                public_key_pem=settings.auth.public_key_pem,
+                jwks_url=settings.auth.jwks_url,
+                issuer=settings.auth.issuer,
+                audience=settings.auth.audience,
+            )
+        )
+        gateway = Gateway(settings, engine, log, nodes, metrics)
+        return cls(settings, engine, log, nodes, auth, metrics, gateway)
+
+    async def start(self) -> None:
+        self.log.start()
+
+    async def stop(self) -> None:
+        await self.log.close()  # flushes queued read records
+        await asyncio.gather(*(n.close() for n in self.nodes.values()))
+        await self.engine.close()
+
+
+class Dispatcher:
+    """Routes `/rpc` and `/rpc/{ledger}` to the raw endpoint, everything else to FastAPI."""
+
+    def __init__(self, api: FastAPI, rpc: RpcEndpoint) -> None:
+        self.api = api
+        self.rpc = rpc
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == "/rpc" or path.startswith("/rpc/")):
+            await self.rpc(scope, receive, send)
+            return
+        await self.api(scope, receive, send)  # type: ignore[arg-type]
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Dispatcher:
+    svc = services or Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await svc.start()
+        try:
+            yield
+        finally:
+            await svc.stop()
+
+    api = FastAPI(title="governance", lifespan=lifespan)
+    api.state.services = svc
+    api.include_router(ops_router)
+    return Dispatcher(api, RpcEndpoint(svc.gateway, svc.auth, settings))
+
+
+def services_of(app: Any) -> Services:
+    return app.state.services  # type: ignore[no-any-return]

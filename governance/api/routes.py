@@ -1,0 +1,62 @@
+"""Operational routes: liveness, readiness, metrics, status."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+if TYPE_CHECKING:
+    from governance.api.app import Services
+
+ops_router = APIRouter()
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+@ops_router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process serves HTTP; no dependency is consulted."""
+    return {"status": "ok"}
+
+
+@ops_router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    svc = _services(request)
+    names = list(svc.nodes)
+    results = await asyncio.gather(
+        svc.engine.ready(), svc.log.writable(), *(svc.nodes[n].healthy() for n in names)
+    )
+    checks: dict[str, Any] = {"engine": results[0], "log": results[1]}
+    checks["ledgers"] = dict(zip(names, results[2:], strict=True))
+    ready = bool(results[0] and results[1] and all(results[2:]))
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+@ops_router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    body = _services(request).metrics.render()
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+@ops_router.get("/status")
+async def status(request: Request) -> dict[str, Any]:
+    svc = _services(request)
+    names = list(svc.nodes)
+    health = await asyncio.gather(*(svc.nodes[n].healthy() for n in names))
+    return {
+        "policy": {
+            "revision": svc.engine.snapshot().revision,
+            "engine": svc.settings.policy.engine,
+            "last_reload": getattr(svc, "last_reload", None),
+        },
+        "log": {"healthy": svc.log.healthy, "last_error": svc.log.last_error},
+        "ledgers": [
+            {"name": n, "chain_id": svc.nodes[n].config.chain_id, "healthy": h}
+            for n, h in zip(names, health, strict=True)
+        ],
+    }

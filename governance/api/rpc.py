@@ -1,0 +1,123 @@
+"""`POST /rpc` and `POST /rpc/{ledger}` as a raw ASGI endpoint: the hot path skips the web
+framework's routing and validation layers (measured in tests/perf)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from governance.api.auth import Authenticator
+from governance.config import Settings
+from governance.errors import AuthError, GovernanceError, InvalidRequest
+from governance.gateway import Answer, Call, Gateway
+from governance.ledger.rpc import RpcRequest, error_response, parse_body
+from governance.policy.travel_rule import parse_travel_rule_header
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+NO_DECISION = "-"
+
+
+class RpcEndpoint:
+    def __init__(self, gateway: Gateway, auth: Authenticator, settings: Settings) -> None:
+        self.gateway = gateway
+        self.auth = auth
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            await _send(send, 405, error_response(None, InvalidRequest("use POST")), allow="POST")
+            return
+        ledger = self.settings.ledger(_ledger_name(scope["path"]))
+        if ledger is None:
+            err = InvalidRequest(f"unknown ledger {_ledger_name(scope['path'])!r}")
+            await _send(send, 404, error_response(None, err))
+            return
+        body = await _read_body(receive, self.settings.server.max_body_bytes)
+        if body is None:
+            limit = self.settings.server.max_body_bytes
+            err = InvalidRequest(f"request body exceeds {limit} bytes")
+            await _send(send, 413, error_response(None, err))
+            return
+        headers = _headers(scope)
+        try:
+            subject = await self.auth.authenticate(headers.get("authorization"))
+            elements, is_batch = parse_body(body, self.settings.server.max_batch)
+        except (AuthError, GovernanceError) as exc:
+            await _send(send, exc.http_status, error_response(None, exc))
+            return
+        travel_rule, tr_errors = parse_travel_rule_header(headers.get("x-travel-rule"))
+        calls = [
+            e if isinstance(e, GovernanceError)
+            else Call(subject, e, ledger, travel_rule, tuple(tr_errors))
+            for e in elements
+        ]
+        answers = await asyncio.gather(*(self._one(c) for c in calls))
+        await self._respond(send, answers, calls, is_batch)
+
+    async def _one(self, call: Call | GovernanceError) -> Answer:
+        if isinstance(call, GovernanceError):
+            return Answer(NO_DECISION, error_response(None, call), call.http_status)
+        return await self.gateway.handle(call)
+
+    async def _respond(
+        self, send: Send, answers: list[Answer], calls: list[Call | GovernanceError],
+        is_batch: bool,
+    ) -> None:
+        ids = ",".join(a.decision_id for a in answers)
+        if not is_batch:
+            await _send(send, answers[0].status, answers[0].response, decision_ids=ids)
+            return
+        # JSON-RPC: notifications get no response element.
+        body = [
+            a.response for a, c in zip(answers, calls, strict=True)
+            if not (isinstance(c, Call) and c.request.is_notification)
+        ]
+        await _send(send, 200, body, decision_ids=ids)
+
+
+def _ledger_name(path: str) -> str | None:
+    rest = path.rstrip("/")[len("/rpc"):].strip("/")
+    return rest or None
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """Reads at most `limit` bytes; None when the body is larger (nothing more is buffered)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send(
+    send: Send, status: int, payload: Any, *, decision_ids: str | None = None,
+    allow: str | None = None,
+) -> None:
+    body = orjson.dumps(payload)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if decision_ids:
+        headers.append((b"x-decision-id", decision_ids.encode()))
+    if status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="governance"'))
+    if allow:
+        headers.append((b"allow", allow.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,184 @@
+"""The `governance` command: serve, token, decide, policy ..., audit ...."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from governance.config import Settings, load_settings, read_text_file
+from governance.errors import ConfigError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(getattr(args, "config", None))
+
+
+# ---- serve ---------------------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from governance.api.app import create_app
+
+    settings = _settings(args)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host or settings.server.host,
+        port=args.port or settings.server.port,
+        loop="uvloop" if _has_uvloop() else "asyncio",
+        http="httptools",
+        log_level=args.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _has_uvloop() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ---- token ---------------------------------------------------------------------------------
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from governance.api.auth import mint_token
+
+    settings = _settings(args)
+    if not settings.auth.jwt_secret:
+        raise ConfigError("auth.jwt_secret is required to mint development tokens")
+    token = mint_token(
+        settings.auth.jwt_secret,
+        sub=args.sub,
+        org=args.org,
+        jurisdiction=args.jurisdiction,
+        roles=[r.strip() for r in args.roles.split(",") if r.strip()],
+        kyc=args.kyc,
+        entity_kind=args.entity_kind,
+        ttl_s=args.ttl,
+        issuer=settings.auth.issuer,
+        audience=settings.auth.audience,
+    )
+    print(token)
+    return 0
+
+
+# ---- decide --------------------------------------------------------------------------------
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from governance.policy.engine import EmbeddedEngine
+    from governance.policy.source import load_policy_source
+
+    if args.policy:  # officers trying rules need no gateway configuration
+        policy_path, configured = Path(args.policy), "regorus"
+    else:
+        settings = _settings(args)
+        policy_path, configured = settings.resolve(settings.policy.path), settings.policy.engine
+    engine_name = args.engine or (configured if configured != "remote" else "regorus")
+    try:
+        doc = json.loads(read_text_file(Path(args.input)))
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"cannot read input document {args.input}: {exc}", file=sys.stderr)
+        return 2
+    policy_input = doc.get("input", doc) if isinstance(doc, dict) else doc
+    engine = EmbeddedEngine(engine_name, load_policy_source(policy_path))
+    decision = engine.snapshot().decide_sync(policy_input)
+    print(json.dumps(decision.raw, indent=2, sort_keys=True))
+    _explain(decision.raw)
+    return 0 if decision.allow else 1
+
+
+def _explain(raw: dict[str, Any]) -> None:
+    """Human summary on stderr so stdout stays machine-readable."""
+    applied = ", ".join(raw.get("jurisdictions", [])) or "none"
+    print(f"\njurisdictions applied: {applied}", file=sys.stderr)
+    reasons = raw.get("reasons", [])
+    if not reasons:
+        print("outcome: ALLOW (no rule denied)", file=sys.stderr)
+    for r in reasons:
+        print(
+            f"DENY {r.get('code')} [{r.get('jurisdiction')}] {r.get('regulation')}: "
+            f"{r.get('message')}",
+            file=sys.stderr,
+        )
+    for item in raw.get("obligations", {}).get("report", []):
+        print(f"report obligation: {item}", file=sys.stderr)
+
+
+# ---- parser --------------------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="governance", description=__doc__)
+    parser.add_argument("--config", help="governance.toml (default: $GOVERNANCE_CONFIG)")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="run the gateway")
+    serve.add_argument("--config", help="governance.toml")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(handler=cmd_serve)
+
+    token = sub.add_parser("token", help="mint a development token (HS256 secret)")
+    token.add_argument("--config")
+    token.add_argument("--sub", required=True)
+    token.add_argument("--org", required=True)
+    token.add_argument("--jurisdiction", required=True)
+    token.add_argument("--roles", default="trader", help="comma-separated")
+    token.add_argument("--kyc", default="verified", choices=["verified", "pending", "none"])
+    token.add_argument(
+        "--entity-kind", default="institution", choices=["individual", "institution", "vasp"]
+    )
+    token.add_argument("--ttl", type=int, default=3600, help="seconds")
+    token.set_defaults(handler=cmd_token)
+
+    decide = sub.add_parser("decide", help="evaluate the decision for a policy input document")
+    decide.add_argument("input", help="JSON file: the input document (or {'input': ...})")
+    decide.add_argument("--config")
+    decide.add_argument("--policy", help="policy directory (default: policy.path)")
+    decide.add_argument("--engine", choices=["regorus", "regopy"])
+    decide.set_defaults(handler=cmd_decide)
+
+    _add_policy_commands(sub)
+    _add_audit_commands(sub)
+    return parser
+
+
+def _add_policy_commands(sub: Any) -> None:
+    from governance.cli_policy import add_policy_commands
+
+    add_policy_commands(sub)
+
+
+def _add_audit_commands(sub: Any) -> None:
+    from governance.cli_audit import add_audit_commands
+
+    add_audit_commands(sub)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,289 @@
+"""Configuration: one TOML file plus GOVERNANCE_* environment variables (environment wins).
+
+This is the only module that reads the environment or configuration files. Bad configuration
+raises ConfigError naming the key, and start-up stops."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from governance.domain.models import Asset
+from governance.errors import ConfigError
+
+ENGINE_NAMES = ("regorus", "regopy", "remote")
+DEFAULT_NATIVE = Asset(symbol="ETH", asset_class="tokenized_deposit", decimals=18)
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    name: str
+    url: str
+    chain_id: int
+    kind: str = "evm"
+    default: bool = False
+    native_asset: Asset = DEFAULT_NATIVE
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    jwt_secret: str | None = None
+    public_key_file: str | None = None
+    public_key_pem: str | None = None
+    jwks_url: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    path: str = "policies"
+    engine: str = "regorus"
+    opa_url: str = "http://127.0.0.1:8181"
+    opa_timeout_ms: int = 200
+    bundle_verification_key_file: str | None = None
+    reload_seconds: float = 0.0  # 0 = no polling
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    database_url: str = "sqlite:///governance.db"
+    signing_key_file: str = "checkpoint.key"
+    checkpoint_every: int = 1000
+    checkpoint_seconds: float = 10.0
+    origin: str = "governance.example/decisions"
+    group_commit_ms: float = 2.0
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1024 * 1024
+    max_batch: int = 100
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    ledgers: tuple[LedgerConfig, ...] = (
+        LedgerConfig(name="main", url="http://127.0.0.1:8545", chain_id=31337, default=True),
+    )
+    base_dir: str = "."
+
+    @property
+    def default_ledger(self) -> LedgerConfig:
+        return next((x for x in self.ledgers if x.default), self.ledgers[0])
+
+    def ledger(self, name: str | None) -> LedgerConfig | None:
+        if name is None:
+            return self.default_ledger
+        return next((x for x in self.ledgers if x.name == name), None)
+
+    def resolve(self, path: str) -> Path:
+        """Relative paths in the config file are relative to the file's folder."""
+        p = Path(path)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+
+def load_settings(
+    config_file: str | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    env = os.environ if environ is None else environ
+    path = config_file or env.get("GOVERNANCE_CONFIG")
+    doc: dict[str, Any] = {}
+    base_dir = "."
+    if path:
+        try:
+            doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path}: {exc}") from exc
+        base_dir = str(Path(path).resolve().parent)
+    settings = _from_document(doc, base_dir)
+    settings = _apply_env(settings, env)
+    _validate(settings)
+    return _read_key_files(settings)
+
+
+def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    value = doc.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    return value
+
+
+def _build(cls: Any, section: dict[str, Any], prefix: str) -> Any:
+    known = cls.__dataclass_fields__
+    for key in section:
+        if key not in known:
+            raise ConfigError(f"unknown key {prefix}.{key}")
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        expected = type(getattr(cls(), key)) if key in _defaults(cls) else None
+        values[key] = _coerce(f"{prefix}.{key}", value, expected)
+    return cls(**values)
+
+
+def _defaults(cls: Any) -> set[str]:
+    instance = cls()
+    return {k for k in cls.__dataclass_fields__ if getattr(instance, k) is not None}
+
+
+def _coerce(key: str, value: Any, expected: type | None) -> Any:
+    if expected is None or isinstance(value, expected):
+        return value
+    try:
+        if expected is bool and isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        if expected in (int, float) and not isinstance(value, bool):
+            return expected(value)
+        if expected is str:
+            return str(value)
+    except (TypeError, ValueError):
+        pass
+    raise ConfigError(f"{key} must be {expected.__name__}, got {value!r}")
+
+
+def _from_document(doc: dict[str, Any], base_dir: str) -> Settings:
+    for key in doc:
+        if key not in ("server", "auth", "policy", "audit", "ledgers"):
+            raise ConfigError(f"unknown section [{key}]")
+    ledgers_doc = doc.get("ledgers")
+    ledgers = Settings().ledgers
+    if ledgers_doc is not None:
+        if not isinstance(ledgers_doc, list) or not ledgers_doc:
+            raise ConfigError("[[ledgers]] must be a non-empty array of tables")
+        ledgers = tuple(_ledger(i, entry) for i, entry in enumerate(ledgers_doc))
+    return Settings(
+        server=_build(ServerConfig, _section(doc, "server"), "server"),
+        auth=_build(AuthConfig, _section(doc, "auth"), "auth"),
+        policy=_build(PolicyConfig, _section(doc, "policy"), "policy"),
+        audit=_build(AuditConfig, _section(doc, "audit"), "audit"),
+        ledgers=ledgers,
+        base_dir=base_dir,
+    )
+
+
+def _ledger(index: int, entry: Any) -> LedgerConfig:
+    prefix = f"ledgers[{index}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{prefix} must be a table")
+    entry = dict(entry)
+    for key in ("name", "url", "chain_id"):
+        if key not in entry:
+            raise ConfigError(f"{prefix}.{key} is required")
+    native = entry.pop("native_asset", None)
+    ledger: LedgerConfig = _build(
+        _LedgerDefaults, entry, prefix
+    ).to_config()
+    if native is not None:
+        ledger = replace(ledger, native_asset=_asset(f"{prefix}.native_asset", native))
+    return ledger
+
+
+@dataclass(frozen=True)
+class _LedgerDefaults:
+    name: str = "main"
+    url: str = "http://127.0.0.1:8545"
+    chain_id: int = 31337
+    kind: str = "evm"
+    default: bool = False
+    timeout_s: float = 10.0
+
+    def to_config(self) -> LedgerConfig:
+        return LedgerConfig(
+            name=self.name, url=self.url, chain_id=self.chain_id, kind=self.kind,
+            default=self.default, timeout_s=self.timeout_s,
+        )
+
+
+def _asset(key: str, doc: Any) -> Asset:
+    if not isinstance(doc, dict) or not {"symbol", "class", "decimals"} <= set(doc):
+        raise ConfigError(f"{key} needs symbol, class and decimals")
+    return Asset(
+        symbol=str(doc["symbol"]),
+        asset_class=str(doc["class"]),
+        decimals=_coerce(f"{key}.decimals", doc["decimals"], int),
+    )
+
+
+_ENV: dict[str, tuple[str, str]] = {
+    "GOVERNANCE_JWT_SECRET": ("auth", "jwt_secret"),
+    "GOVERNANCE_JWT_PUBLIC_KEY_FILE": ("auth", "public_key_file"),
+    "GOVERNANCE_JWKS_URL": ("auth", "jwks_url"),
+    "GOVERNANCE_POLICY_PATH": ("policy", "path"),
+    "GOVERNANCE_POLICY_ENGINE": ("policy", "engine"),
+    "GOVERNANCE_OPA_URL": ("policy", "opa_url"),
+    "GOVERNANCE_DATABASE_URL": ("audit", "database_url"),
+    "GOVERNANCE_SIGNING_KEY_FILE": ("audit", "signing_key_file"),
+    "GOVERNANCE_HOST": ("server", "host"),
+    "GOVERNANCE_PORT": ("server", "port"),
+}
+
+
+def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
+    for var, (section, key) in _ENV.items():
+        if var in env:
+            current = getattr(settings, section)
+            expected = type(getattr(current, key)) if getattr(current, key) is not None else None
+            value = _coerce(var, env[var], expected)
+            settings = replace(settings, **{section: replace(current, **{key: value})})
+    ledger = settings.default_ledger
+    if "GOVERNANCE_LEDGER_URL" in env:
+        ledger = replace(ledger, url=env["GOVERNANCE_LEDGER_URL"])
+    if "GOVERNANCE_CHAIN_ID" in env:
+        ledger = replace(ledger, chain_id=_coerce("GOVERNANCE_CHAIN_ID", env["GOVERNANCE_CHAIN_ID"], int))
+    ledgers = tuple(ledger if x.name == ledger.name else x for x in settings.ledgers)
+    return replace(settings, ledgers=ledgers)
+
+
+def _validate(s: Settings) -> None:
+    if not (s.auth.jwt_secret or s.auth.public_key_file or s.auth.jwks_url):
+        raise ConfigError(
+            "auth: set one of auth.jwt_secret (GOVERNANCE_JWT_SECRET), auth.public_key_file "
+            "or auth.jwks_url"
+        )
+    if s.auth.jwt_secret is not None and len(s.auth.jwt_secret) < 16:
+        raise ConfigError("auth.jwt_secret must be at least 16 characters")
+    if s.policy.engine not in ENGINE_NAMES:
+        raise ConfigError(f"policy.engine must be one of {', '.join(ENGINE_NAMES)}")
+    if not s.audit.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ConfigError("audit.database_url must start with sqlite:/// or postgresql://")
+    if s.server.max_body_bytes <= 0 or s.server.max_batch <= 0:
+        raise ConfigError("server.max_body_bytes and server.max_batch must be positive")
+    names = [x.name for x in s.ledgers]
+    if len(set(names)) != len(names):
+        raise ConfigError("ledgers: names must be unique")
+    if sum(1 for x in s.ledgers if x.default) > 1:
+        raise ConfigError("ledgers: at most one ledger may be default = true")
+    for x in s.ledgers:
+        if not x.url.startswith(("http://", "https://")):
+            raise ConfigError(f"ledgers.{x.name}.url must be an http(s) URL")
+        if x.kind != "evm":
+            raise ConfigError(f"ledgers.{x.name}.kind: only 'evm' is supported")
+
+
+def _read_key_files(s: Settings) -> Settings:
+    if not s.auth.public_key_file:
+        return s
+    path = s.resolve(s.auth.public_key_file)
+    try:
+        pem = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"auth.public_key_file: cannot read {path}: {exc}") from exc
+    return replace(s, auth=replace(s.auth, public_key_pem=pem))
+
+
+def read_text_file(path: Path) -> str:
+    """For the CLI's input documents: config is the one place that opens files by name."""
+    return path.read_text(encoding="utf-8")

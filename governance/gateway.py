@@ -1,0 +1,176 @@
+"""The hot path (DESIGN.md section 2) for one JSON-RPC element of an authenticated call:
+classify + decode, enrich, decide, record, then forward or deny."""
+
+from __future__ import annotations
+
+import time
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from governance.audit.log import DecisionLog
+from governance.audit.masking import mask_document
+from governance.config import LedgerConfig, Settings
+from governance.domain.models import Decision, Subject
+from governance.domain.ports import PolicyEngine
+from governance.domain.records import DecisionRecord, new_ulid
+from governance.errors import GovernanceError
+from governance.ledger.evm import EvmNode, inspect_call
+from governance.ledger.rpc import RpcRequest, error_response
+from governance.metrics import Metrics
+from governance.policy.engine import PolicySnapshot
+from governance.policy.inputs import Envelope, build_input
+
+DENIED = -32003
+
+
+@dataclass(frozen=True)
+class Call:
+    """One element as the HTTP layer hands it over."""
+
+    subject: Subject
+    request: RpcRequest
+    ledger: LedgerConfig
+    travel_rule: dict[str, Any] | None
+    travel_rule_errors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    decision_id: str
+    response: dict[str, Any]
+    status: int = 200  # the HTTP status this element would have alone
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: PolicyEngine,
+        log: DecisionLog,
+        nodes: dict[str, EvmNode],
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.log = log
+        self.nodes = nodes
+        self.metrics = metrics
+
+    async def handle(self, call: Call) -> Answer:
+        env = self._envelope(call)  # classify + decode (ledger adapter)
+        snapshot = self.engine.snapshot()
+        self.metrics.requests.labels(call.ledger.name, env.facts.kind).inc()
+        try:
+            async with self._limits_guard(env):  # one subject's quota at a time
+                policy_input = build_input(env, snapshot.reference, await self._aggregates(env))
+                decision = await self._decide(snapshot, policy_input)  # fail closed
+                await self._record(env, snapshot, policy_input, decision)  # durable for writes
+        except GovernanceError as exc:
+            return self._refuse(env, exc)
+        if not decision.allow:
+            return Answer(env.decision_id, _denial(env, decision))
+        return await self._forward(env, decision)
+
+    def _envelope(self, call: Call) -> Envelope:
+        return Envelope(
+            decision_id=new_ulid(),
+            received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            ledger=call.ledger,
+            request=call.request,
+            subject=call.subject,
+            facts=inspect_call(call.request),
+            travel_rule=call.travel_rule,
+            travel_rule_errors=call.travel_rule_errors,
+        )
+
+    def _limits_guard(self, env: Envelope) -> AbstractAsyncContextManager[Any]:
+        if env.facts.kind == "write":
+            return self.log.subject_guard(env.subject.sub)
+        return nullcontext()
+
+    async def _aggregates(self, env: Envelope) -> dict[str, float] | None:
+        if env.facts.kind != "write":
+            return None
+        day = env.received_at[:10]
+        return await self.log.aggregates(env.subject.sub, day, day[:4])
+
+    async def _decide(self, snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
+        started = time.perf_counter()
+        decision = await self.engine.decide(snapshot, policy_input)
+        self.metrics.engine_latency.observe(time.perf_counter() - started)
+        self.metrics.decisions.labels(decision.outcome).inc()
+        for reason in decision.reasons:
+            self.metrics.reasons.labels(reason.code, reason.jurisdiction).inc()
+        return decision
+
+    async def _record(
+        self, env: Envelope, snapshot: PolicySnapshot, policy_input: dict[str, Any],
+        decision: Decision,
+    ) -> None:
+        stored_input, masked = mask_document(policy_input, decision.mask)
+        tx = policy_input.get("tx") or {}
+        record = DecisionRecord(
+            id=env.decision_id,
+            time=env.received_at,
+            ledger=env.ledger.name,
+            method=env.request.method,
+            kind=env.facts.kind,
+            subject=env.subject.to_input(),
+            input=stored_input,
+            result=decision.to_json(),
+            outcome=decision.outcome,
+            revision=snapshot.revision,
+            latency_us=_elapsed_us(env.received_at),
+            masked=masked,
+            amount_usd=float(tx.get("amount_usd") or 0.0),
+            cross_border=bool(tx.get("cross_border", False)),
+        )
+        # Anything that can change the ledger is committed before it is forwarded.
+        await self.log.record(record, durable=env.facts.kind != "read")
+
+    async def _forward(self, env: Envelope, decision: Decision) -> Answer:
+        node = self.nodes[env.ledger.name]
+        started = time.perf_counter()
+        try:
+            response = await node.call(env.request.raw)
+        except GovernanceError as exc:
+            await self._release(env)
+            return self._refuse(env, exc)
+        finally:
+            self.metrics.upstream_latency.labels(env.ledger.name).observe(
+                time.perf_counter() - started
+            )
+        if "error" in response:
+            await self._release(env)  # the node refused: the quota was not spent
+        return Answer(env.decision_id, response)
+
+    async def _release(self, env: Envelope) -> None:
+        if env.facts.kind == "write":
+            await self.log.release(env.decision_id)
+
+    def _refuse(self, env: Envelope, exc: GovernanceError) -> Answer:
+        self.metrics.errors.labels(str(exc.code)).inc()
+        return Answer(env.decision_id, error_response(env.request.id, exc), exc.http_status)
+
+
+def _denial(env: Envelope, decision: Decision) -> dict[str, Any]:
+    first = decision.reasons[0].message if decision.reasons else "denied by policy"
+    return {
+        "jsonrpc": "2.0",
+        "id": env.request.id,
+        "error": {
+            "code": DENIED,
+            "message": f"denied by policy: {first}",
+            "data": {
+                "decision_id": env.decision_id,
+                "reasons": [r.to_json() for r in decision.reasons],
+            },
+        },
+    }
+
+
+def _elapsed_us(received_at: str) -> int:
+    started = datetime.strptime(received_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return max(0, int((datetime.now(UTC) - started).total_seconds() * 1_000_000))

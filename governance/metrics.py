@@ -1,0 +1,43 @@
+"""Prometheus metrics of the gateway (one registry per app, so tests can build several)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+_LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                    0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "governance_rpc_requests", "JSON-RPC elements handled", ["ledger", "kind"], registry=r
+        )
+        self.decisions = Counter(
+            "governance_decisions", "Policy decisions by outcome", ["outcome"], registry=r
+        )
+        self.reasons = Counter(
+            "governance_deny_reasons", "Deny reasons by code", ["code", "jurisdiction"], registry=r
+        )
+        self.errors = Counter(
+            "governance_errors", "Requests refused by JSON-RPC error code", ["code"], registry=r
+        )
+        self.engine_latency = Histogram(
+            "governance_engine_seconds", "Policy evaluation latency", buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.upstream_latency = Histogram(
+            "governance_upstream_seconds", "Ledger node latency", ["ledger"],
+            buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.policy_reloads = Counter(
+            "governance_policy_reloads", "Policy reload attempts", ["result"], registry=r
+        )
+        self.policy_info = Gauge(
+            "governance_policy_loaded", "Loaded policy revision (value 1)", ["revision"], registry=r
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

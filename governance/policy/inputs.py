@@ -1,0 +1,106 @@
+"""Builds the policy input document (docs/policy-input.md) from what the gateway knows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from governance.config import LedgerConfig
+from governance.domain.models import Asset, Subject
+from governance.ledger.evm import CallFacts, WriteFacts, write_selector
+from governance.ledger.rpc import RpcRequest
+from governance.policy.reference import Reference, format_units, to_units
+
+ZERO_AGGREGATES = {
+    "subject_daily_usd": 0.0,
+    "subject_annual_usd": 0.0,
+    "subject_daily_cross_border_usd": 0.0,
+    "subject_annual_cross_border_usd": 0.0,
+}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Everything about one JSON-RPC element that is known before the decision."""
+
+    decision_id: str
+    received_at: str  # RFC 3339 UTC
+    ledger: LedgerConfig
+    request: RpcRequest
+    subject: Subject
+    facts: CallFacts
+    travel_rule: dict[str, Any] | None
+    travel_rule_errors: tuple[str, ...]
+
+
+def build_input(
+    env: Envelope, reference: Reference, aggregates: dict[str, float] | None = None
+) -> dict[str, Any]:
+    facts = env.facts
+    tx, parties = (None, {})
+    if facts.write is not None:
+        tx, parties = _write_input(facts.write, env, reference)
+    return {
+        "request": {
+            "id": env.decision_id,
+            "ledger": env.ledger.name,
+            "chain_id": env.ledger.chain_id,
+            "method": env.request.method,
+            "kind": facts.kind,
+            "received_at": env.received_at,
+            "day": env.received_at[:10],
+            "year": env.received_at[:4],
+            "decode_error": facts.decode_error,
+        },
+        "subject": env.subject.to_input(),
+        "tx": tx,
+        "parties": parties,
+        "travel_rule": env.travel_rule,
+        "travel_rule_errors": list(env.travel_rule_errors),
+        "aggregates": dict(aggregates or ZERO_AGGREGATES),
+        "read": _read_input(env, reference) if facts.kind in ("read", "unknown") else None,
+    }
+
+
+def _write_input(
+    w: WriteFacts, env: Envelope, reference: Reference
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    asset, raw_amount, holder, beneficiary = _movement(w, env.ledger, reference)
+    units = to_units(raw_amount, asset.decimals)
+    usd = reference.usd(asset.symbol, units)
+    sender = reference.entity(holder)
+    recipient = reference.entity(beneficiary)
+    tx = {
+        "from": w.sender,
+        "to": w.to,
+        "nonce": w.nonce,
+        "chain_id": w.chain_id,
+        "value": format_units(raw_amount, asset.decimals),
+        "asset": asset.to_input(),
+        "amount_usd": usd or 0.0,
+        "rate_known": usd is not None,
+        "selector": write_selector(w),
+        "token_transfer": w.token is not None and w.token.call != "approve",
+        "token_call": None if w.token is None else w.token.call,
+        "cross_border": recipient.jurisdiction != env.subject.jurisdiction,
+    }
+    return tx, {"sender": sender.to_input(), "recipient": recipient.to_input()}
+
+
+def _movement(
+    w: WriteFacts, ledger: LedgerConfig, reference: Reference
+) -> tuple[Asset, int, str, str | None]:
+    """(asset moved, raw amount, holder whose funds move, beneficiary)."""
+    if w.token is None:
+        return ledger.native_asset, w.value, w.sender, w.to
+    asset = reference.asset(w.token.token) or Asset(
+        symbol="UNKNOWN", asset_class="unknown", decimals=18, contract=w.token.token
+    )
+    return asset, w.token.amount, w.token.holder, w.token.recipient
+
+
+def _read_input(env: Envelope, reference: Reference) -> dict[str, Any]:
+    parties = [reference.entity(a) for a in env.facts.read_addresses]
+    residency = sorted({p.jurisdiction for p in parties if p.jurisdiction})
+    params = env.request.params if env.request.params is not None else []
+    return {"params": params, "parties": [p.to_input() for p in parties], "residency": residency}

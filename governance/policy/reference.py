@@ -1,0 +1,85 @@
+"""Reference data as the gateway uses it for enrichment: the same documents the policies see
+as `data.reference`, indexed for lookups on the hot path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from governance.domain.models import Asset, Entity
+
+
+@dataclass(frozen=True)
+class Reference:
+    entities: Mapping[str, Mapping[str, Any]]
+    assets: Mapping[str, Mapping[str, Any]]
+    rates: Mapping[str, float]
+    sanctions: Mapping[str, Any]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Reference:
+        ref = data.get("reference", {})
+        return cls(
+            entities={k.lower(): v for k, v in _obj(ref.get("entities")).items() if isinstance(v, dict)},
+            assets={k.lower(): v for k, v in _obj(ref.get("assets")).items() if isinstance(v, dict)},
+            rates={
+                k: float(v)
+                for k, v in _obj(ref.get("rates")).items()
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            },
+            sanctions=_obj(ref.get("sanctions")),
+        )
+
+    def entity(self, address: str | None) -> Entity:
+        addr = (address or "").lower()
+        doc = self.entities.get(addr)
+        sanctioned = addr in self.sanctions
+        if doc is None:
+            return Entity(addr, None, None, None, None, sanctioned, False, False)
+        return Entity(
+            address=addr,
+            org=_str(doc.get("org")),
+            jurisdiction=_str(doc.get("jurisdiction")),
+            entity_kind=_str(doc.get("entity_kind")),
+            kyc=_str(doc.get("kyc")),
+            sanctioned=sanctioned,
+            self_hosted=bool(doc.get("self_hosted", False)),
+            known=True,
+        )
+
+    def asset(self, contract: str) -> Asset | None:
+        doc = self.assets.get(contract.lower())
+        if doc is None:
+            return None
+        return Asset(
+            symbol=str(doc.get("symbol", "?")),
+            asset_class=str(doc.get("class", "unknown")),
+            decimals=int(doc.get("decimals", 18)),
+            contract=contract.lower(),
+        )
+
+    def usd(self, symbol: str, units: Decimal) -> float | None:
+        rate = self.rates.get(symbol)
+        return None if rate is None else float(units * Decimal(str(rate)))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def to_units(raw: int, decimals: int) -> Decimal:
+    return Decimal(raw).scaleb(-decimals)
+
+
+def format_units(raw: int, decimals: int) -> str:
+    """Decimal string in whole token units without exponent or trailing zeros: "1.5"."""
+    text = format(to_units(raw, decimals), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
