@@ -235,7 +235,7 @@ def _list_items(
     is_list, start, stop = _item(buf, pos, end)
     if not is_list:
         raise InvalidTransaction(f"malformed RLP: {name} is not a list")
-    if False:
+    if top_level and stop != end:
         raise InvalidTransaction(f"malformed RLP: {end - stop} trailing bytes after transaction")
     spans: list[Span] = []
     while start < stop:

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 import rlp
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_hash.auto import keccak
-from eth_keys import keys
 from eth_keys.constants import SECPK1_N
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_keys.datatypes import PrivateKey
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
 
 from governance.errors import InvalidTransaction
 from governance.ledger.transactions import (
@@ -29,7 +30,7 @@ from governance.ledger.transactions import (
     selector,
 )
 
-KEY = keys.PrivateKey(keccak(b"governance ledger test key"))
+KEY = PrivateKey(keccak(b"governance ledger test key"))
 SENDER = KEY.public_key.to_checksum_address()
 OTHER = "0x" + "ab" * 20
 TOKEN = to_checksum_address("0x" + "c0" * 20)
@@ -75,14 +76,14 @@ def legacy_pre155(nonce: int, to: bytes, value: int, data: bytes) -> str:
     """A pre-EIP-155 legacy transaction signed by hand (eth_account only signs EIP-155)."""
     unsigned = [nonce, 2 * 10**9, 50_000, to, value, data]
     sig = KEY.sign_msg_hash(keccak(rlp.encode(unsigned)))
-    return "0x" + rlp.encode([*unsigned, sig.v + 27, sig.r, sig.s]).hex()
+    return "0x" + bytes(rlp.encode([*unsigned, sig.v + 27, sig.r, sig.s])).hex()
 
 
 def mutate(raw: bytes, change: Callable[[list[Any]], list[Any]]) -> str:
     """Decodes the envelope with pyrlp, applies `change` to its field list, re-encodes."""
     typed = raw[0] < 0xC0
     fields = rlp.decode(raw[1:] if typed else raw)
-    body = rlp.encode(change(list(fields)))
+    body = bytes(rlp.encode(change(list(fields))))
     return "0x" + (raw[:1] + body if typed else body).hex()
 
 
@@ -231,7 +232,9 @@ def test_swapped_type_byte_has_wrong_field_count(name: str, wrong: int) -> None:
 
 @pytest.mark.parametrize("name", list(TX_SPECS))
 @pytest.mark.parametrize(
-    "change", [lambda f: [*f, b""], lambda f: f[:-1], lambda f: []], ids=["extra", "missing", "empty"]
+    "change",
+    [lambda f: [*f, b""], lambda f: f[:-1], lambda f: []],
+    ids=["extra", "missing", "empty"],
 )
 def test_wrong_field_count(name: str, change: Callable[[list[Any]], list[Any]]) -> None:
     with pytest.raises(InvalidTransaction, match="fields"):

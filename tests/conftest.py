@@ -1,0 +1,209 @@
+"""Shared fixtures: a real anvil node, a copy of the policy tree, and a real gateway served over
+HTTP by uvicorn on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from governance.api.app import Services, create_app
+from governance.api.auth import mint_token
+from governance.config import AuditConfig, AuthConfig, LedgerConfig, PolicyConfig, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
+CAST = ROOT / "node_modules" / ".bin" / "cast"
+SECRET = "test-secret-0123456789abcdef"
+
+# anvil's default dev accounts (mnemonic "test test ... junk"), index -> private key
+KEYS = [
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Anvil:
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+        doc = httpx.post(self.url, json=body, timeout=10).json()
+        if "error" in doc:
+            raise RuntimeError(doc["error"])
+        return doc["result"]
+
+
+def start_anvil(*extra: str) -> Anvil:
+    if not ANVIL.exists():
+        raise RuntimeError(f"{ANVIL} missing: run `npm ci` (the README's test command does)")
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(ANVIL), "--port", str(port), "--silent", "--chain-id", "31337", *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    node = Anvil(f"http://127.0.0.1:{port}", port, proc)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            node.rpc("eth_chainId")
+            return node
+        except (httpx.HTTPError, RuntimeError):
+            time.sleep(0.1)
+    node.stop()
+    raise RuntimeError("anvil did not start")
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[Anvil]:
+    node = start_anvil()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def fresh_anvil() -> Iterator[Anvil]:
+    node = start_anvil()
+    yield node
+    node.stop()
+
+
+@pytest.fixture(scope="session")
+def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped policy tree, so tests may register their own token contracts."""
+    target = tmp_path_factory.mktemp("policies") / "policies"
+    shutil.copytree(ROOT / "policies", target)
+    return target
+
+
+def make_settings(node_url: str, policy_path: Path, db_path: Path, **policy: Any) -> Settings:
+    return Settings(
+        auth=AuthConfig(jwt_secret=SECRET),
+        policy=PolicyConfig(path=str(policy_path), **policy),
+        audit=AuditConfig(database_url=f"sqlite:///{db_path}"),
+        ledgers=(LedgerConfig(name="main", url=node_url, chain_id=31337, default=True),),
+    )
+
+
+class GatewayServer:
+    """uvicorn serving the real app on a free port, in a thread with its own event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.services = Services.build(settings)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings, self.services), host="127.0.0.1", port=self.port,
+            log_level="warning", lifespan="on", loop="asyncio",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> GatewayServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("gateway did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)
+
+    def rpc_url(self, ledger: str | None = None) -> str:
+        return f"{self.url}/rpc" + (f"/{ledger}" if ledger else "")
+
+
+def token(
+    sub: str = "alice",
+    org: str = "acme-us",
+    jurisdiction: str = "US",
+    roles: tuple[str, ...] = ("trader",),
+    kyc: str = "verified",
+    entity_kind: str = "institution",
+    **kw: Any,
+) -> str:
+    return mint_token(
+        SECRET, sub=sub, org=org, jurisdiction=jurisdiction, roles=list(roles), kyc=kyc,
+        entity_kind=entity_kind, **kw,
+    )
+
+
+@pytest.fixture
+def gateway_factory(
+    tmp_path: Path, policy_dir: Path, anvil: Anvil
+) -> Iterator[Callable[..., GatewayServer]]:
+    started: list[GatewayServer] = []
+
+    def make(node_url: str | None = None, policy_path: Path | None = None, **kw: Any) -> GatewayServer:
+        settings = make_settings(
+            node_url or anvil.url, policy_path or policy_dir, tmp_path / f"log{len(started)}.db"
+        )
+        if kw:
+            settings = replace(settings, **kw)
+        server = GatewayServer(settings).__enter__()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.__exit__()
+
+
+@pytest.fixture
+def gateway(gateway_factory: Callable[..., GatewayServer]) -> GatewayServer:
+    return gateway_factory()
+
+
+def rpc(
+    url: str, method: str, params: Any = None, *, bearer: str | None = None, rid: int = 1,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    body = {"jsonrpc": "2.0", "id": rid, "method": method, "params": params or []}
+    h = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    h.update(headers or {})
+    return httpx.post(url, content=json.dumps(body), headers=h | {"Content-Type": "application/json"}, timeout=30)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
