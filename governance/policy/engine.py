@@ -16,6 +16,8 @@ from governance.policy.source import DECISION_RULE, PolicySource
 ENGINES = ("regorus", "regopy")
 
 
+
+
 class RegoEvaluator(Protocol):
     """A compiled policy set that evaluates one rule for one JSON input."""
 
@@ -23,21 +25,32 @@ class RegoEvaluator(Protocol):
 
 
 class RegorusEvaluator:
-    def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
-        import regorus
+    """regorus engines are pinned to the thread that built them (pyo3 "unsendable"), so each
+    thread that evaluates gets its own compiled copy, built on first use."""
 
-        self._engine = regorus.Engine()
-        for name, text in source.modules + (source.tests if with_tests else ()):
-            self._engine.add_policy(name, text)
-        self._engine.add_data_json(source.data_json)
-        # regorus engines are not safe to share between threads; the event loop is one thread,
-        # but tests and the CLI may call from others.
-        self._lock = threading.Lock()
+    def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
+        self._source = source
+        self._with_tests = with_tests
+        self._local = threading.local()
+        self._engine()  # compile now, so a broken policy fails at load time
+
+    def _engine(self) -> Any:
+        engine = getattr(self._local, "engine", None)
+        if engine is None:
+            import regorus
+
+            engine = regorus.Engine()
+            modules = self._source.modules + (self._source.tests if self._with_tests else ())
+            for name, text in modules:
+                engine.add_policy(name, text)
+            engine.add_data_json(self._source.data_json)
+            self._local.engine = engine
+        return engine
 
     def eval_json(self, rule: str, input_json: str) -> Any:
-        with self._lock:
-            self._engine.set_input_json(input_json)
-            return json.loads(self._engine.eval_rule_as_json(rule))
+        engine = self._engine()
+        engine.set_input_json(input_json)
+        return json.loads(engine.eval_rule_as_json(rule))
 
 
 class RegopyEvaluator:
@@ -86,7 +99,9 @@ class PolicySnapshot:
             return Decision.from_json(doc)
         except EngineUnavailable:
             raise
-        except Exception as exc:  # any engine failure fails closed
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # pyo3 panics are BaseExceptions; every failure fails closed
             raise EngineUnavailable(f"policy evaluation failed: {exc}") from exc
 
 
