@@ -35,6 +35,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 # ---- serve ---------------------------------------------------------------------------------
 
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -65,6 +66,7 @@ def _has_uvloop() -> bool:
 
 # ---- token ---------------------------------------------------------------------------------
 
+
 def cmd_token(args: argparse.Namespace) -> int:
     from governance.api.auth import mint_token
 
@@ -88,6 +90,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 # ---- decide --------------------------------------------------------------------------------
+
 
 def cmd_decide(args: argparse.Namespace) -> int:
     from governance.policy.engine import EmbeddedEngine
@@ -130,6 +133,7 @@ def _explain(raw: dict[str, Any]) -> None:
 
 
 # ---- parser --------------------------------------------------------------------------------
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="governance", description=__doc__)

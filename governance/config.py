@@ -183,9 +183,7 @@ def _ledger(index: int, entry: Any) -> LedgerConfig:
         if key not in entry:
             raise ConfigError(f"{prefix}.{key} is required")
     native = entry.pop("native_asset", None)
-    ledger: LedgerConfig = _build(
-        _LedgerDefaults, entry, prefix
-    ).to_config()
+    ledger: LedgerConfig = _build(_LedgerDefaults, entry, prefix).to_config()
     if native is not None:
         ledger = replace(ledger, native_asset=_asset(f"{prefix}.native_asset", native))
     return ledger
@@ -202,8 +200,12 @@ class _LedgerDefaults:
 
     def to_config(self) -> LedgerConfig:
         return LedgerConfig(
-            name=self.name, url=self.url, chain_id=self.chain_id, kind=self.kind,
-            default=self.default, timeout_s=self.timeout_s,
+            name=self.name,
+            url=self.url,
+            chain_id=self.chain_id,
+            kind=self.kind,
+            default=self.default,
+            timeout_s=self.timeout_s,
         )
 
 
@@ -242,7 +244,9 @@ def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     if "GOVERNANCE_LEDGER_URL" in env:
         ledger = replace(ledger, url=env["GOVERNANCE_LEDGER_URL"])
     if "GOVERNANCE_CHAIN_ID" in env:
-        ledger = replace(ledger, chain_id=_coerce("GOVERNANCE_CHAIN_ID", env["GOVERNANCE_CHAIN_ID"], int))
+        ledger = replace(
+            ledger, chain_id=_coerce("GOVERNANCE_CHAIN_ID", env["GOVERNANCE_CHAIN_ID"], int)
+        )
     ledgers = tuple(ledger if x.name == ledger.name else x for x in settings.ledgers)
     return replace(settings, ledgers=ledgers)
 

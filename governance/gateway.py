@@ -106,7 +106,10 @@ class Gateway:
         return decision
 
     async def _record(
-        self, env: Envelope, snapshot: PolicySnapshot, policy_input: dict[str, Any],
+        self,
+        env: Envelope,
+        snapshot: PolicySnapshot,
+        policy_input: dict[str, Any],
         decision: Decision,
     ) -> None:
         stored_input, masked = mask_document(policy_input, decision.mask)

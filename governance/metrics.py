@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-_LATENCY_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                    0.1, 0.25, 0.5, 1.0, 2.5)
+_LATENCY_BUCKETS = (
+    0.00005,
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+)
 
 
 class Metrics:
@@ -25,12 +40,17 @@ class Metrics:
             "governance_errors", "Requests refused by JSON-RPC error code", ["code"], registry=r
         )
         self.engine_latency = Histogram(
-            "governance_engine_seconds", "Policy evaluation latency", buckets=_LATENCY_BUCKETS,
+            "governance_engine_seconds",
+            "Policy evaluation latency",
+            buckets=_LATENCY_BUCKETS,
             registry=r,
         )
         self.upstream_latency = Histogram(
-            "governance_upstream_seconds", "Ledger node latency", ["ledger"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "governance_upstream_seconds",
+            "Ledger node latency",
+            ["ledger"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.policy_reloads = Counter(
             "governance_policy_reloads", "Policy reload attempts", ["result"], registry=r

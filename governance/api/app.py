@@ -74,7 +74,7 @@ class Dispatcher:
         if scope["type"] == "http" and (path == "/rpc" or path.startswith("/rpc/")):
             await self.rpc(scope, receive, send)
             return
-        await self.api(scope, receive, send)  # type: ignore[arg-type]
+        await self.api(scope, receive, send)
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Dispatcher:

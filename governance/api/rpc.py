@@ -13,7 +13,7 @@ from governance.api.auth import Authenticator
 from governance.config import Settings
 from governance.errors import AuthError, GovernanceError, InvalidRequest
 from governance.gateway import Answer, Call, Gateway
-from governance.ledger.rpc import RpcRequest, error_response, parse_body
+from governance.ledger.rpc import error_response, parse_body
 from governance.policy.travel_rule import parse_travel_rule_header
 
 Scope = MutableMapping[str, Any]
@@ -52,7 +52,8 @@ class RpcEndpoint:
             return
         travel_rule, tr_errors = parse_travel_rule_header(headers.get("x-travel-rule"))
         calls = [
-            e if isinstance(e, GovernanceError)
+            e
+            if isinstance(e, GovernanceError)
             else Call(subject, e, ledger, travel_rule, tuple(tr_errors))
             for e in elements
         ]
@@ -65,7 +66,10 @@ class RpcEndpoint:
         return await self.gateway.handle(call)
 
     async def _respond(
-        self, send: Send, answers: list[Answer], calls: list[Call | GovernanceError],
+        self,
+        send: Send,
+        answers: list[Answer],
+        calls: list[Call | GovernanceError],
         is_batch: bool,
     ) -> None:
         ids = ",".join(a.decision_id for a in answers)
@@ -74,14 +78,15 @@ class RpcEndpoint:
             return
         # JSON-RPC: notifications get no response element.
         body = [
-            a.response for a, c in zip(answers, calls, strict=True)
+            a.response
+            for a, c in zip(answers, calls, strict=True)
             if not (isinstance(c, Call) and c.request.is_notification)
         ]
         await _send(send, 200, body, decision_ids=ids)
 
 
 def _ledger_name(path: str) -> str | None:
-    rest = path.rstrip("/")[len("/rpc"):].strip("/")
+    rest = path.rstrip("/")[len("/rpc") :].strip("/")
     return rest or None
 
 
@@ -105,7 +110,11 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 
 async def _send(
-    send: Send, status: int, payload: Any, *, decision_ids: str | None = None,
+    send: Send,
+    status: int,
+    payload: Any,
+    *,
+    decision_ids: str | None = None,
     allow: str | None = None,
 ) -> None:
     body = orjson.dumps(payload)

@@ -76,7 +76,9 @@ class DecisionLog:
         loop = asyncio.get_running_loop()
         records = [r for r, _ in batch]
         try:
-            indices = await loop.run_in_executor(self._append_pool, self.store.append_batch, records)
+            indices = await loop.run_in_executor(
+                self._append_pool, self.store.append_batch, records
+            )
         except Exception as exc:
             self.healthy, self.last_error = False, f"{type(exc).__name__}: {exc}"
             log.error("decision log append failed: %s", self.last_error)
@@ -88,7 +90,9 @@ class DecisionLog:
             if future is not None and not future.done():
                 future.set_result(index)
 
-    def _fail(self, batch: list[tuple[DecisionRecord, asyncio.Future[int] | None]], exc: Exception) -> None:
+    def _fail(
+        self, batch: list[tuple[DecisionRecord, asyncio.Future[int] | None]], exc: Exception
+    ) -> None:
         for record, future in batch:
             if future is not None:
                 if not future.done():

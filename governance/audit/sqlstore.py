@@ -62,9 +62,7 @@ class SqlLog:
         self.url = url
         self.engine = make_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
-        SQLModel.metadata.create_all(
-            self.engine, tables=[D, N, S, C]
-        )
+        SQLModel.metadata.create_all(self.engine, tables=[D, N, S, C])
         # Nodes on the right edge of the tree: the only left siblings future appends need.
         self._edge: dict[tuple[int, int], bytes] = {}
         self._lock = threading.Lock()
@@ -77,7 +75,9 @@ class SqlLog:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
                 self._edge.clear()  # another replica may have appended since
             start = self._size(conn)
-            rows, nodes, spends = [], {}, []
+            rows: list[dict[str, Any]] = []
+            nodes: dict[tuple[int, int], bytes] = {}
+            spends: list[dict[str, Any]] = []
             for offset, record in enumerate(records):
                 index = start + offset
                 body = record.canonical_bytes()
@@ -243,7 +243,11 @@ class SqlLog:
             yield True
             return
         with self.engine.connect() as conn:
-            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SIGNER_LOCK_KEY}).scalar())
+            got = bool(
+                conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": SIGNER_LOCK_KEY}
+                ).scalar()
+            )
             try:
                 yield got
             finally:

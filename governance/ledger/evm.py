@@ -3,7 +3,6 @@ and forwards allowed calls to the node over one pooled keep-alive client."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +50,9 @@ def inspect_call(request: RpcRequest) -> CallFacts:
     kind = classify(request.method)
     if kind != "write":
         params = request.params if isinstance(request.params, list) else []
-        return CallFacts(kind=kind, read_addresses=tuple(addresses_in_params(request.method, params)))
+        return CallFacts(
+            kind=kind, read_addresses=tuple(addresses_in_params(request.method, params))
+        )
     try:
         return CallFacts(kind=kind, write=_decode_write(request))
     except InvalidTransaction as exc:
@@ -67,15 +68,27 @@ def _decode_write(request: RpcRequest) -> WriteFacts:
             raise InvalidTransaction("eth_sendRawTransaction parameter must be a hex string")
         tx = decode_raw_transaction(params[0])
         return WriteFacts(
-            sender=tx.sender, to=tx.to, nonce=tx.nonce, chain_id=tx.chain_id, value=tx.value,
-            data=tx.data, token=decode_erc20_call(tx.to, tx.sender, tx.data), tx_hash=tx.hash,
+            sender=tx.sender,
+            to=tx.to,
+            nonce=tx.nonce,
+            chain_id=tx.chain_id,
+            value=tx.value,
+            data=tx.data,
+            token=decode_erc20_call(tx.to, tx.sender, tx.data),
+            tx_hash=tx.hash,
         )
     if not isinstance(params[0], dict):
         raise InvalidTransaction("eth_sendTransaction parameter must be a transaction object")
     utx = params_transaction(params[0])
     return WriteFacts(
-        sender=utx.from_, to=utx.to, nonce=utx.nonce, chain_id=utx.chain_id, value=utx.value,
-        data=utx.data, token=decode_erc20_call(utx.to, utx.from_, utx.data), tx_hash=None,
+        sender=utx.from_,
+        to=utx.to,
+        nonce=utx.nonce,
+        chain_id=utx.chain_id,
+        value=utx.value,
+        data=utx.data,
+        token=decode_erc20_call(utx.to, utx.from_, utx.data),
+        tx_hash=None,
     )
 
 
@@ -107,7 +120,7 @@ class EvmNode:
                 self.config.url, data=body, headers={"Content-Type": "application/json"}
             ) as resp:
                 raw = await resp.read()
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise self._unavailable(f"unreachable: {type(exc).__name__}: {exc}") from exc
         try:
             doc = orjson.loads(raw)
@@ -125,7 +138,9 @@ class EvmNode:
 
     async def healthy(self) -> bool:
         try:
-            doc = await self.call({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
+            doc = await self.call(
+                {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+            )
         except LedgerUnavailable:
             return False
         return isinstance(doc, dict) and "result" in doc

@@ -52,7 +52,9 @@ def _element(doc: Any) -> RpcRequest | GovernanceError:
     params = doc.get("params")
     if params is not None and not isinstance(params, list | dict):
         return InvalidRequest('invalid request: "params" must be an array or object')
-    return RpcRequest(id=rid, method=method, params=params, raw=doc, is_notification="id" not in doc)
+    return RpcRequest(
+        id=rid, method=method, params=params, raw=doc, is_notification="id" not in doc
+    )
 
 
 def error_response(request_id: Any, error: GovernanceError) -> dict[str, Any]:

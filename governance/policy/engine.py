@@ -16,8 +16,6 @@ from governance.policy.source import DECISION_RULE, PolicySource
 ENGINES = ("regorus", "regopy")
 
 
-
-
 class RegoEvaluator(Protocol):
     """A compiled policy set that evaluates one rule for one JSON input."""
 

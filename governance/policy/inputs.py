@@ -37,7 +37,8 @@ def build_input(
     env: Envelope, reference: Reference, aggregates: dict[str, float] | None = None
 ) -> dict[str, Any]:
     facts = env.facts
-    tx, parties = (None, {})
+    tx: dict[str, Any] | None = None
+    parties: dict[str, Any] = {}
     if facts.write is not None:
         tx, parties = _write_input(facts.write, env, reference)
     return {

@@ -22,8 +22,12 @@ class Reference:
     def from_data(cls, data: Mapping[str, Any]) -> Reference:
         ref = data.get("reference", {})
         return cls(
-            entities={k.lower(): v for k, v in _obj(ref.get("entities")).items() if isinstance(v, dict)},
-            assets={k.lower(): v for k, v in _obj(ref.get("assets")).items() if isinstance(v, dict)},
+            entities={
+                k.lower(): v for k, v in _obj(ref.get("entities")).items() if isinstance(v, dict)
+            },
+            assets={
+                k.lower(): v for k, v in _obj(ref.get("assets")).items() if isinstance(v, dict)
+            },
             rates={
                 k: float(v)
                 for k, v in _obj(ref.get("rates")).items()

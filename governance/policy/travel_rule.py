@@ -256,4 +256,4 @@ def _check_self_hosted(v: Any, path: str, errors: _Errors) -> None:
 
 
 def _short_str(v: Any, limit: int) -> bool:
-    return isinstance(v, str) and 0 < len(v.strip()) and len(v) <= limit
+    return isinstance(v, str) and len(v.strip()) > 0 and len(v) <= limit
