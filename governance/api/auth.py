@@ -12,6 +12,7 @@ the signature check is the dominant cost of this step.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import re
@@ -438,10 +439,15 @@ class Authenticator:
 def _header(token: str) -> _Header:
     if len(token) > MAX_TOKEN_CHARS or not _COMPACT_JWS.fullmatch(token):
         raise AuthError("malformed token")
+    # Parsed here rather than with jwt.get_unverified_header (about 20 us, mostly spent decoding
+    # the parts it does not need); jwt.decode re-reads and enforces the header anyway.
+    segment = token.split(".", 1)[0]
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, RecursionError):
         raise AuthError("malformed token") from None
+    if not isinstance(header, dict):
+        raise AuthError("malformed token")
     alg, kid = header.get("alg"), header.get("kid")
     if not isinstance(alg, str) or not alg:
         raise AuthError("malformed token: header has no 'alg'")

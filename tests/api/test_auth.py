@@ -150,7 +150,18 @@ async def test_malformed_header(header: str) -> None:
     assert await reason(hs_auth(), header) == "malformed Authorization header"
 
 
-@pytest.mark.parametrize("token", ["not-a-jwt", "a.b", "a.b.c", "é.b.c", "x" * 9000 + ".a.b"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        "a.b",
+        "a.b.c",
+        "é.b.c",
+        "x" * 9000 + ".a.b",
+        b64(b"[1]") + ".e30.",
+        b64(b"[" * 5000) + ".e30.",
+    ],
+)
 async def test_malformed_token(token: str) -> None:
     assert (await reason(hs_auth(), bearer(token))).startswith("malformed token")
 
