@@ -412,7 +412,8 @@ class Authenticator:
         raise AuthError(f"algorithm {_bare(alg)} not allowed for this key")
 
     def _jwks_keys(self) -> _JwksKeys:
-        assert self._jwks is not None  # _static_key returns None only when a JWKS is set
+        if self._jwks is None:  # unreachable: _static_key returns None only with a JWKS
+            raise AuthError("key set unavailable")
         return self._jwks
 
     def _verify(self, token: str, key: VerificationKey) -> Subject:

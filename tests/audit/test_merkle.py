@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pytest
 
@@ -89,8 +89,8 @@ NODE_HASHES = [
     [h("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")],
 ]
 
-# (0-based index, size, proof) from reference_test.go and verify_test.go (whose indices are
-# 1-based there).
+# (0-based index, size, proof) from reference_test.go; verify_test.go's vectors (1-based there)
+# are the same proofs for (0, 8), (5, 8), (2, 3) and (1, 5).
 INCLUSION_VECTORS: list[tuple[int, int, list[bytes]]] = [
     (0, 1, []),
     (0, 2, [h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7")]),
@@ -121,15 +121,6 @@ INCLUSION_VECTORS: list[tuple[int, int, list[bytes]]] = [
             h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
             h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
             h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
-        ],
-    ),
-    (
-        2,
-        5,
-        [
-            h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
-            h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
         ],
     ),
 ]
@@ -189,7 +180,7 @@ def tree() -> MemoryTree:
 
 
 def test_hash_primitives_match_rfc6962_vectors() -> None:
-    assert EMPTY_ROOT == ROOTS[0]
+    assert ROOTS[0] == EMPTY_ROOT
     assert leaf_hash(b"") == ROOTS[1]
     assert leaf_hash(b"L123456") == h(
         "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56"
@@ -230,9 +221,7 @@ def test_inclusion_vectors(tree: MemoryTree, index: int, size: int, proof: list[
 
 
 @pytest.mark.parametrize(("first", "second", "proof"), CONSISTENCY_VECTORS)
-def test_consistency_vectors(
-    tree: MemoryTree, first: int, second: int, proof: list[bytes]
-) -> None:
+def test_consistency_vectors(tree: MemoryTree, first: int, second: int, proof: list[bytes]) -> None:
     assert tree.consistency_proof(first, second) == proof
     verify_consistency(first, second, ROOTS[first], ROOTS[second], proof)
 
@@ -489,7 +478,7 @@ def consistency_mutations(args: ConsistencyArgs) -> dict[str, ConsistencyArgs]:
 
 
 def _failures(
-    verify: Callable[..., None], mutations: dict[str, tuple[object, ...]]
+    verify: Callable[..., None], mutations: Mapping[str, tuple[object, ...]]
 ) -> list[str]:
     """Names of mutations that wrongly verified."""
     accepted = []
@@ -503,12 +492,13 @@ def _failures(
 
 
 @pytest.mark.parametrize(("index", "size", "proof"), [v for v in INCLUSION_VECTORS if v[1] > 1])
-def test_named_inclusion_mutations_fail_on_vectors(index: int, size: int, proof: list[bytes]) -> None:
+def test_named_inclusion_mutations_fail_on_vectors(
+    index: int, size: int, proof: list[bytes]
+) -> None:
     args: InclusionArgs = (leaf_hash(LEAVES[index]), index, size, proof, ROOTS[size])
-    mutations: dict[str, tuple[object, ...]] = dict(inclusion_mutations(args))
+    mutations: dict[str, tuple[object, ...]] = {**inclusion_mutations(args)}
     mutations["size * 2"] = (args[0], index, size * 2, proof, ROOTS[size])
     mutations["size // 2"] = (args[0], index, size // 2, proof, ROOTS[size])
-    assert len(mutations) >= 12
     assert _failures(verify_inclusion, mutations) == []
 
 
@@ -517,7 +507,7 @@ def test_named_consistency_mutations_fail_on_vectors(
     first: int, second: int, proof: list[bytes]
 ) -> None:
     args: ConsistencyArgs = (first, second, ROOTS[first], ROOTS[second], proof)
-    mutations: dict[str, tuple[object, ...]] = dict(consistency_mutations(args))
+    mutations: dict[str, tuple[object, ...]] = {**consistency_mutations(args)}
     mutations["first ^ 2"] = (first ^ 2, second, ROOTS[first], ROOTS[second], proof)
     mutations["second * 2"] = (first, second * 2, ROOTS[first], ROOTS[second], proof)
     mutations["second // 2"] = (first, second // 2, ROOTS[first], ROOTS[second], proof)
@@ -531,7 +521,7 @@ def test_inclusion_mutations_fail_for_every_index_and_size(
         for index in range(size):
             proof = big_tree.inclusion_proof(index, size)
             args: InclusionArgs = (leaf_hash(DATA[index]), index, size, proof, ref_roots[size])
-            assert _failures(verify_inclusion, dict(inclusion_mutations(args))) == [], args[1:3]
+            assert _failures(verify_inclusion, inclusion_mutations(args)) == [], args[1:3]
 
 
 def test_consistency_mutations_fail_for_every_size_pair(
@@ -541,7 +531,7 @@ def test_consistency_mutations_fail_for_every_size_pair(
         for first in range(1, second):
             proof = big_tree.consistency_proof(first, second)
             args: ConsistencyArgs = (first, second, ref_roots[first], ref_roots[second], proof)
-            failures = _failures(verify_consistency, dict(consistency_mutations(args)))
+            failures = _failures(verify_consistency, consistency_mutations(args))
             assert failures == [], (first, second)
 
 
@@ -668,9 +658,9 @@ def test_batch_plan_gives_the_same_proofs_as_the_getter(big_tree: MemoryTree) ->
         for first in range(size + 1):
             nodes = required_nodes_for_consistency(first, size)
             fetched = {node: big_tree.get(*node) for node in nodes}
-            assert consistency_plan(first, size).assemble(
-                fetched
-            ) == big_tree.consistency_proof(first, size)
+            assert consistency_plan(first, size).assemble(fetched) == big_tree.consistency_proof(
+                first, size
+            )
 
 
 def test_assemble_names_a_node_missing_from_the_batch(big_tree: MemoryTree) -> None:
@@ -680,13 +670,14 @@ def test_assemble_names_a_node_missing_from_the_batch(big_tree: MemoryTree) -> N
 
 def test_appending_reads_one_left_sibling_per_completed_parent() -> None:
     store: dict[NodeId, bytes] = {}
+    reads: list[NodeId] = []
+
+    def get(level: int, position: int) -> bytes:
+        reads.append((level, position))
+        return store[(level, position)]
+
     for index, data in enumerate(DATA):
-        reads: list[NodeId] = []
-
-        def get(level: int, position: int) -> bytes:
-            reads.append((level, position))
-            return store[(level, position)]
-
+        reads.clear()
         entries = nodes_to_store(index, leaf_hash(data), get)
         trailing_ones = (index ^ (index + 1)).bit_length() - 1
         assert len(reads) == trailing_ones
@@ -700,9 +691,7 @@ def test_appending_reads_one_left_sibling_per_completed_parent() -> None:
 @pytest.mark.parametrize("start", [0, 1, 5, 8, 13, 31])
 def test_batch_append_reads_only_the_prefetched_frontier(start: int, big_tree: MemoryTree) -> None:
     stored = {
-        (lv, ix): value
-        for (lv, ix), value in big_tree.nodes.items()
-        if (ix + 1) << lv <= start
+        (lv, ix): value for (lv, ix), value in big_tree.nodes.items() if (ix + 1) << lv <= start
     }
     allowed = set(required_nodes_for_append(start))
     reads: list[NodeId] = []

@@ -16,7 +16,6 @@ and 7). Each validator also gets a deliberately broken copy, to prove it can fai
 from __future__ import annotations
 
 import copy
-import fnmatch
 import json
 import re
 import shlex
@@ -78,14 +77,24 @@ DOCUMENTED_CONFIG: dict[str, set[str]] = {
     "server": {"host", "port", "max_body_bytes", "max_batch"},
     "auth": {"jwt_secret", "public_key_file", "jwks_url", "issuer", "audience"},
     "policy": {"path", "engine", "opa_url", "opa_timeout_ms", "bundle_verification_key_file"},
-    "audit": {"database_url", "signing_key_file", "checkpoint_every", "checkpoint_seconds",
-              "origin"},
+    "audit": {
+        "database_url",
+        "signing_key_file",
+        "checkpoint_every",
+        "checkpoint_seconds",
+        "origin",
+    },
 }
 DOCUMENTED_LEDGER_KEYS = {"name", "url", "chain_id", "kind", "default", "native_asset"}
 
 K8S_KINDS = {
-    "Namespace", "ConfigMap", "Secret", "Deployment", "Service",
-    "HorizontalPodAutoscaler", "PodDisruptionBudget",
+    "Namespace",
+    "ConfigMap",
+    "Secret",
+    "Deployment",
+    "Service",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
 }
 
 # Long-running compose services that may go without a healthcheck, and why.
@@ -95,6 +104,7 @@ COMPOSE_HEALTHCHECK_EXEMPT = {
 
 
 # --- helpers -------------------------------------------------------------------------------
+
 
 def tool(name: str) -> str:
     """The validator's executable: beside the running interpreter (virtualenv) or on PATH.
@@ -109,8 +119,7 @@ def tool(name: str) -> str:
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
 
 
 def output(proc: subprocess.CompletedProcess[str]) -> str:
@@ -126,8 +135,9 @@ def hadolint(path: Path) -> list[str]:
 
 
 def yamllint(paths: list[Path]) -> list[str]:
-    proc = run(tool("yamllint"), "-s", "-f", "parsable", "-c", str(YAMLLINT_CONFIG),
-               *map(str, paths))
+    proc = run(
+        tool("yamllint"), "-s", "-f", "parsable", "-c", str(YAMLLINT_CONFIG), *map(str, paths)
+    )
     text = output(proc)
     if proc.returncode != 0 or text:
         return [f"yamllint exit {proc.returncode}: {text}"]
@@ -138,8 +148,11 @@ def kubernetes_validate(path: Path) -> list[str]:
     """Strict schema validation; any line other than "INFO ... passed" is a problem
     (kubernetes-validate only warns, exit 0, for a kind/apiVersion it has no schema for)."""
     proc = run(tool("kubernetes-validate"), "--strict", "-k", K8S_VERSION, str(path))
-    problems = [line for line in output(proc).splitlines()
-                if line.strip() and not (line.startswith("INFO ") and " passed " in line)]
+    problems = [
+        line
+        for line in output(proc).splitlines()
+        if line.strip() and not (line.startswith("INFO ") and " passed " in line)
+    ]
     if proc.returncode != 0 and not problems:
         problems.append(f"kubernetes-validate exit {proc.returncode}")
     passed = output(proc).count(" passed for resource ")
@@ -181,6 +194,7 @@ def compose_doc() -> dict[str, Any]:
 
 # --- Dockerfile parsing ----------------------------------------------------------------------
 
+
 def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
     out: list[tuple[str, str]] = []
@@ -217,7 +231,7 @@ def dockerfile_problems(text: str) -> list[str]:
         image = args.split()[0]
         if not image.startswith("python:3.11-slim"):
             problems.append(f"base image {image} is not python:3.11-slim")
-    final = instructions[max(i for i, (w, _) in enumerate(instructions) if w == "FROM"):]
+    final = instructions[max(i for i, (w, _) in enumerate(instructions) if w == "FROM") :]
     words = {w: a for w, a in final}
     user = words.get("USER", "")
     if not user or user.split(":")[0] in ("root", "0"):
@@ -256,15 +270,16 @@ def serve_binding_problems(argv: list[str]) -> list[str]:
 def cli_problems(argv: list[str], require: tuple[str, ...] | None = None) -> list[str]:
     """argv after `governance`: a documented sub-command with documented flags, each flag that
     takes a value followed by one, and the flags that sub-command needs here."""
-    command = next((c for c in sorted(CLI, key=len, reverse=True)
-                    if tuple(argv[: len(c)]) == c), None)
+    command = next(
+        (c for c in sorted(CLI, key=len, reverse=True) if tuple(argv[: len(c)]) == c), None
+    )
     if command is None:
         return [f"undocumented governance sub-command: {argv}"]
     if require is not None and command != require:
         return [f"expected `governance {' '.join(require)}`, got {argv}"]
     problems: list[str] = []
     seen: set[str] = set()
-    rest = argv[len(command):]
+    rest = argv[len(command) :]
     i = 0
     while i < len(rest):
         token = rest[i]
@@ -291,6 +306,7 @@ def cli_problems(argv: list[str], require: tuple[str, ...] | None = None) -> lis
 
 # --- .dockerignore ---------------------------------------------------------------------------
 
+
 def dockerignore_excludes(patterns: list[str], path: str) -> bool:
     """Docker's rule: the last pattern that matches the path or one of its parents wins."""
     excluded = False
@@ -298,18 +314,38 @@ def dockerignore_excludes(patterns: list[str], path: str) -> bool:
     candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
     for pattern in patterns:
         negate = pattern.startswith("!")
-        pat = pattern[1:] if negate else pattern
-        pat = pat.strip("/")
-        regex = fnmatch.translate(pat).replace(".*", "[^/]*")
-        regex = regex.replace("[^/]*[^/]*/", "(.*/)?").replace("[^/]*[^/]*", ".*")
+        regex = dockerignore_regex((pattern[1:] if negate else pattern).strip("/"))
         if any(re.fullmatch(regex, c) for c in candidates):
             excluded = not negate
     return excluded
 
 
+def dockerignore_regex(pattern: str) -> str:
+    """Go filepath.Match plus Docker's `**` (any number of directories)."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        elif pattern[i] == "[" and "]" in pattern[i:]:
+            end = pattern.index("]", i)
+            out, i = out + pattern[i : end + 1], end + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return out
+
+
 def dockerignore_patterns(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines()
-            if line.strip() and not line.strip().startswith("#")]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 def copied_sources(dockerfile_text: str) -> list[str]:
@@ -322,17 +358,25 @@ def copied_sources(dockerfile_text: str) -> list[str]:
 
 def dockerignore_problems(dockerfile_text: str, ignore_text: str) -> list[str]:
     patterns = dockerignore_patterns(ignore_text)
-    problems = [f"{src} is copied by the Dockerfile but excluded from the build context"
-                for src in copied_sources(dockerfile_text)
-                if dockerignore_excludes(patterns, src.rstrip("/").removeprefix("./"))]
-    for secret in ("deploy/secrets/jwt_secret", ".venv/bin/python", "governance.db",
-                   "checkpoint.key", ".git/HEAD"):
+    problems = [
+        f"{src} is copied by the Dockerfile but excluded from the build context"
+        for src in copied_sources(dockerfile_text)
+        if dockerignore_excludes(patterns, src.rstrip("/").removeprefix("./"))
+    ]
+    for secret in (
+        "deploy/secrets/jwt_secret",
+        ".venv/bin/python",
+        "governance.db",
+        "checkpoint.key",
+        ".git/HEAD",
+    ):
         if not dockerignore_excludes(patterns, secret):
             problems.append(f"{secret} would enter the build context")
     return problems
 
 
 # --- compose ---------------------------------------------------------------------------------
+
 
 def image_tag_problem(where: str, image: str) -> str | None:
     name, _, digest = image.partition("@")
@@ -362,9 +406,9 @@ def governance_argv(service: dict[str, Any]) -> list[str] | None:
         return command if "build" in service else None
     if entry == ["governance"]:
         return command
-    if entry[:2] in (["/bin/sh", "-c"], ["sh", "-c"]) and len(entry) >= 3:
-        if 'exec governance "$@"' in entry[2]:
-            return command
+    wrapper = entry[:2] in (["/bin/sh", "-c"], ["sh", "-c"]) and len(entry) >= 3
+    if wrapper and 'exec governance "$@"' in entry[2]:
+        return command
     return None
 
 
@@ -375,6 +419,13 @@ def compose_env(service: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in env.items()}
 
 
+def dict_depends(service: dict[str, Any]) -> dict[str, Any]:
+    depends = service.get("depends_on") or {}
+    if isinstance(depends, list):
+        return {d: {"condition": "service_started"} for d in depends}
+    return dict(depends)
+
+
 def compose_problems(doc: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     services: dict[str, Any] = doc.get("services") or {}
@@ -383,6 +434,12 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
             problems.append(f"service {required} is missing")
     top_secrets = set((doc.get("secrets") or {}).keys())
     top_volumes = set((doc.get("volumes") or {}).keys())
+    one_shot = {
+        target
+        for svc in services.values()
+        for target, spec in dict_depends(svc).items()
+        if (spec or {}).get("condition") == "service_completed_successfully"
+    }
     for name, svc in services.items():
         if "image" not in svc and "build" not in svc:
             problems.append(f"{name}: neither image nor build")
@@ -390,25 +447,24 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
             problem = image_tag_problem(name, str(svc["image"]))
             if problem:
                 problems.append(problem)
-        one_shot = str(svc.get("restart", "no")) == "no" and name != "gateway"
-        if not one_shot and "healthcheck" not in svc and name not in COMPOSE_HEALTHCHECK_EXEMPT:
+        if (
+            name not in one_shot
+            and "healthcheck" not in svc
+            and name not in COMPOSE_HEALTHCHECK_EXEMPT
+        ):
             problems.append(f"{name}: long-running service without a healthcheck")
+        if name in one_shot and str(svc.get("restart", "no")) != "no":
+            problems.append(f"{name}: one-shot service restarts")
         health = svc.get("healthcheck")
         if health is not None and not health.get("test"):
             problems.append(f"{name}: healthcheck without a test")
-        depends = svc.get("depends_on") or {}
-        if isinstance(depends, list):
-            depends = {d: {"condition": "service_started"} for d in depends}
-        for target, spec in depends.items():
+        for target, spec in dict_depends(svc).items():
             if target not in services:
                 problems.append(f"{name}: depends_on unknown service {target}")
                 continue
             condition = (spec or {}).get("condition", "service_started")
             if condition == "service_healthy" and "healthcheck" not in services[target]:
                 problems.append(f"{name}: waits for {target} to be healthy, it has no healthcheck")
-            if condition == "service_completed_successfully" and \
-                    str(services[target].get("restart", "no")) != "no":
-                problems.append(f"{name}: waits for {target} to complete, it restarts")
         for secret in svc.get("secrets") or []:
             source = secret["source"] if isinstance(secret, dict) else secret
             if source not in top_secrets:
@@ -432,8 +488,11 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
 def compose_gateway_problems(gateway: dict[str, Any], services: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     build = gateway.get("build") or {}
-    if not isinstance(build, dict) or build.get("context") != ".." or \
-            build.get("dockerfile") != "deploy/Dockerfile":
+    if (
+        not isinstance(build, dict)
+        or build.get("context") != ".."
+        or build.get("dockerfile") != "deploy/Dockerfile"
+    ):
         problems.append("gateway: build is not context .. with deploy/Dockerfile")
     argv = governance_argv(gateway) or []
     problems += cli_problems(argv, require=("serve",)) + serve_binding_problems(argv)
@@ -457,7 +516,7 @@ def compose_gateway_problems(gateway: dict[str, Any], services: dict[str, Any]) 
         if secret not in sources:
             problems.append(f"gateway: secret {secret} is not mounted")
     for dep in ("postgres", "opa", "anvil"):
-        if dep not in (gateway.get("depends_on") or {}):
+        if dep not in dict_depends(gateway):
             problems.append(f"gateway: does not depend on {dep}")
     opa = services.get("opa") or {}
     if not str(opa.get("image", "")).startswith("openpolicyagent/opa:"):
@@ -474,6 +533,7 @@ def compose_gateway_problems(gateway: dict[str, Any], services: dict[str, Any]) 
 
 
 # --- Kubernetes ------------------------------------------------------------------------------
+
 
 def pod_containers(pod: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for c in pod.get("initContainers") or []:
@@ -578,10 +638,13 @@ def k8s_problems(resources: list[dict[str, Any]]) -> list[str]:
         args = opa.get("args") or []
         if args[:2] != ["run", "--server"]:
             problems.append("opa: not `run --server`")
-        opa_url = next((e.get("value") for e in gateway.get("env") or []
-                        if e["name"] == "GOVERNANCE_OPA_URL"), "")
-        addr = args[args.index("--addr") + 1] if "--addr" in args else ""
-        if not opa_url.endswith(addr.split(":")[-1]) or not addr:
+        opa_url = next(
+            (e.get("value") for e in gateway.get("env") or [] if e["name"] == "GOVERNANCE_OPA_URL"),
+            "",
+        )
+        addr = args[args.index("--addr") + 1] if "--addr" in args else ":8181"
+        host, _, port = addr.rpartition(":")
+        if opa_url != f"http://{host if host not in ('', '0.0.0.0') else '127.0.0.1'}:{port}":
             problems.append(f"gateway GOVERNANCE_OPA_URL {opa_url} is not OPA's --addr {addr}")
         for probe in ("livenessProbe", "readinessProbe"):
             if probe not in opa:
@@ -637,6 +700,7 @@ def secret_placeholder_problems(resources: list[dict[str, Any]]) -> list[str]:
 
 # --- configuration ---------------------------------------------------------------------------
 
+
 def config_problems(text: str) -> list[str]:
     doc = tomllib.loads(text)
     problems = []
@@ -657,11 +721,15 @@ def config_problems(text: str) -> list[str]:
 
 
 def configmap_toml(resources: list[dict[str, Any]]) -> str:
-    return next(r["data"]["governance.toml"] for r in resources
-                if r["kind"] == "ConfigMap" and "governance.toml" in r.get("data", {}))
+    return next(
+        r["data"]["governance.toml"]
+        for r in resources
+        if r["kind"] == "ConfigMap" and "governance.toml" in r.get("data", {})
+    )
 
 
 # === tests: the shipped files ================================================================
+
 
 def test_hadolint_finds_nothing_in_the_dockerfile() -> None:
     assert hadolint(DOCKERFILE) == []
@@ -673,14 +741,15 @@ def test_dockerfile_builds_the_documented_image() -> None:
 
 def test_build_context_keeps_what_the_dockerfile_copies() -> None:
     assert DOCKERIGNORE.is_file(), "BuildKit reads deploy/Dockerfile.dockerignore"
-    problems = dockerignore_problems(DOCKERFILE.read_text(encoding="utf-8"),
-                                     DOCKERIGNORE.read_text(encoding="utf-8"))
+    problems = dockerignore_problems(
+        DOCKERFILE.read_text(encoding="utf-8"), DOCKERIGNORE.read_text(encoding="utf-8")
+    )
     assert problems == []
 
 
 def test_yamllint_strict_passes_on_all_deploy_yaml() -> None:
     files = deploy_yaml_files()
-    assert len(files) >= 2 + len(K8S_KINDS) // 2
+    assert COMPOSE in files and set(k8s_files()) <= set(files) and k8s_files()
     assert yamllint(files) == []
 
 
@@ -727,17 +796,22 @@ def test_contract_constants_agree_with_design_doc() -> None:
     assert f"`GET {LIVENESS_PATH}`" in text
     assert f"`GET {READINESS_PATH}`" in text
     assert "`governance serve --config FILE --host --port`" in text
-    for var in DOCUMENTED_ENV - {"GOVERNANCE_POLICY_ENGINE", "GOVERNANCE_OPA_URL",
-                                 "GOVERNANCE_SIGNING_KEY_FILE"}:
+    for var in DOCUMENTED_ENV - {
+        "GOVERNANCE_POLICY_ENGINE",
+        "GOVERNANCE_OPA_URL",
+        "GOVERNANCE_SIGNING_KEY_FILE",
+    }:
         assert f"`{var}`" in text, var
 
 
 # === tests: every validator and check can fail ===============================================
 
+
 def test_hadolint_reports_a_broken_dockerfile(tmp_path: Path) -> None:
     broken = DOCKERFILE.read_text(encoding="utf-8").replace(
-        "FROM python:3.11-slim AS runtime", "FROM python:latest AS runtime\n"
-        "RUN apt-get update && apt-get install -y curl")
+        "FROM python:3.11-slim AS runtime",
+        "FROM python:latest AS runtime\nRUN apt-get update && apt-get install -y curl",
+    )
     path = tmp_path / "Dockerfile"
     path.write_text(broken, encoding="utf-8")
     problems = hadolint(path)
@@ -746,28 +820,31 @@ def test_hadolint_reports_a_broken_dockerfile(tmp_path: Path) -> None:
 
 def test_dockerfile_checks_report_a_broken_dockerfile() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
-    assert any("non-root" in p for p in dockerfile_problems(text.replace("USER 10001:10001",
-                                                                         "USER root")))
+    assert any(
+        "non-root" in p for p in dockerfile_problems(text.replace("USER 10001:10001", "USER root"))
+    )
     assert any("--prot" in p for p in dockerfile_problems(text.replace('"--port"', '"--prot"')))
-    assert any("/healthz" in p for p in dockerfile_problems(text.replace("/healthz'",
-                                                                         "/health'")))
+    assert any("/healthz" in p for p in dockerfile_problems(text.replace("/healthz'", "/health'")))
 
 
 def test_dockerignore_check_reports_an_excluded_source() -> None:
     text = DOCKERIGNORE.read_text(encoding="utf-8")
-    problems = dockerignore_problems(DOCKERFILE.read_text(encoding="utf-8"),
-                                     text + "\nREADME.md\n")
+    problems = dockerignore_problems(DOCKERFILE.read_text(encoding="utf-8"), text + "\nREADME.md\n")
     assert any("README.md" in p for p in problems)
-    problems = dockerignore_problems(DOCKERFILE.read_text(encoding="utf-8"),
-                                     text.replace("*\n", "", 1))
+    problems = dockerignore_problems(
+        DOCKERFILE.read_text(encoding="utf-8"), text.replace("*\n", "", 1)
+    )
     assert any("would enter the build context" in p for p in problems)
 
 
 def test_yamllint_reports_broken_yaml(tmp_path: Path) -> None:
     path = tmp_path / "compose.yaml"
-    path.write_text(COMPOSE.read_text(encoding="utf-8")
-                    .replace("name: governance\n", "name: governance   \nname: again\n"),
-                    encoding="utf-8")
+    path.write_text(
+        COMPOSE.read_text(encoding="utf-8").replace(
+            "name: governance\n", "name: governance   \nname: again\n"
+        ),
+        encoding="utf-8",
+    )
     problems = yamllint([path])
     assert problems and "key-duplicates" in problems[0] and "trailing-spaces" in problems[0]
 
@@ -775,8 +852,9 @@ def test_yamllint_reports_broken_yaml(tmp_path: Path) -> None:
 def test_kubernetes_validate_reports_an_unknown_field(tmp_path: Path) -> None:
     path = tmp_path / "deployment.yaml"
     text = (K8S_DIR / "30-deployment.yaml").read_text(encoding="utf-8")
-    path.write_text(text.replace("readOnlyRootFilesystem: true", "readOnlyRootFS: true", 1),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("readOnlyRootFilesystem: true", "readOnlyRootFS: true", 1), encoding="utf-8"
+    )
     problems = kubernetes_validate(path)
     assert problems and "readOnlyRootFS" in problems[0]
 
@@ -808,37 +886,80 @@ def test_manifest_checks_report_weakened_manifests() -> None:
     def gateway(pod: dict[str, Any]) -> dict[str, Any]:
         return next(c for c in pod["containers"] if c["name"] == "gateway")
 
-    assert any("drop ALL" in p for p in mutated(
-        lambda pod, _: gateway(pod)["securityContext"]["capabilities"].update(drop=["NET_RAW"])))
-    assert any("readinessProbe path" in p for p in mutated(
-        lambda pod, _: gateway(pod)["readinessProbe"]["httpGet"].update(path="/healthz")))
-    assert any("livenessProbe port" in p for p in mutated(
-        lambda pod, _: gateway(pod)["livenessProbe"]["httpGet"].update(port=9090)))
-    assert any("runAsNonRoot" in p for p in mutated(
-        lambda pod, _: pod["securityContext"].pop("runAsNonRoot")))
-    assert any("resources.limits" in p for p in mutated(
-        lambda pod, _: gateway(pod)["resources"].pop("limits")))
-    assert any("latest" in p for p in mutated(
-        lambda pod, _: gateway(pod).update(image="registry.example.com/governance:latest")))
-    assert any("undocumented flag --listen" in p for p in mutated(
-        lambda pod, _: gateway(pod).update(args=["serve", "--listen", "0.0.0.0:8080"])))
-    assert any("undocumented environment" in p for p in mutated(
-        lambda pod, _: gateway(pod)["env"].append({"name": "GOVERNANCE_DB", "value": "x"})))
-    assert any("missing kinds" in p for p in mutated(
-        lambda _, rs: rs.remove(next(r for r in rs if r["kind"] == "PodDisruptionBudget"))))
-    assert any("Service/" in p for p in mutated(
-        lambda _, rs: next(r for r in rs if r["kind"] == "Service")["spec"]["selector"]
-        .update({"app.kubernetes.io/component": "other"})))
-    resources[3:3] = [{"kind": "Secret", "metadata": {"name": "x"},
-                       "stringData": {"jwt-secret": "hunter2hunter2hunter2"}}]
+    assert any(
+        "drop ALL" in p
+        for p in mutated(
+            lambda pod, _: gateway(pod)["securityContext"]["capabilities"].update(drop=["NET_RAW"])
+        )
+    )
+    assert any(
+        "readinessProbe path" in p
+        for p in mutated(
+            lambda pod, _: gateway(pod)["readinessProbe"]["httpGet"].update(path="/healthz")
+        )
+    )
+    assert any(
+        "livenessProbe port" in p
+        for p in mutated(lambda pod, _: gateway(pod)["livenessProbe"]["httpGet"].update(port=9090))
+    )
+    assert any(
+        "runAsNonRoot" in p
+        for p in mutated(lambda pod, _: pod["securityContext"].pop("runAsNonRoot"))
+    )
+    assert any(
+        "resources.limits" in p
+        for p in mutated(lambda pod, _: gateway(pod)["resources"].pop("limits"))
+    )
+    assert any(
+        "latest" in p
+        for p in mutated(
+            lambda pod, _: gateway(pod).update(image="registry.example.com/governance:latest")
+        )
+    )
+    assert any(
+        "undocumented flag --listen" in p
+        for p in mutated(
+            lambda pod, _: gateway(pod).update(args=["serve", "--listen", "0.0.0.0:8080"])
+        )
+    )
+    assert any(
+        "undocumented environment" in p
+        for p in mutated(
+            lambda pod, _: gateway(pod)["env"].append({"name": "GOVERNANCE_DB", "value": "x"})
+        )
+    )
+    assert any(
+        "missing kinds" in p
+        for p in mutated(
+            lambda _, rs: rs.remove(next(r for r in rs if r["kind"] == "PodDisruptionBudget"))
+        )
+    )
+    assert any(
+        "Service/" in p
+        for p in mutated(
+            lambda _, rs: next(r for r in rs if r["kind"] == "Service")["spec"]["selector"].update(
+                {"app.kubernetes.io/component": "other"}
+            )
+        )
+    )
+    resources[3:3] = [
+        {
+            "kind": "Secret",
+            "metadata": {"name": "x"},
+            "stringData": {"jwt-secret": "hunter2hunter2hunter2"},
+        }
+    ]
     assert secret_placeholder_problems(resources)
 
 
 def test_compose_schema_reports_a_broken_compose(tmp_path: Path) -> None:
     path = tmp_path / "compose.yaml"
-    path.write_text(COMPOSE.read_text(encoding="utf-8")
-                    .replace("    image: postgres:15", "    imagee: postgres:15"),
-                    encoding="utf-8")
+    path.write_text(
+        COMPOSE.read_text(encoding="utf-8").replace(
+            "    image: postgres:15", "    imagee: postgres:15"
+        ),
+        encoding="utf-8",
+    )
     problems = compose_schema(path)
     assert problems and "imagee" in problems[0]
 
@@ -852,22 +973,39 @@ def test_compose_checks_report_broken_stacks() -> None:
         return compose_problems(copy_)
 
     assert any("service anvil is missing" in p for p in mutated(lambda s: s.pop("anvil")))
-    assert any("depends_on unknown service" in p for p in mutated(
-        lambda s: s["gateway"]["depends_on"].update(redis={"condition": "service_started"})))
-    assert any("without a healthcheck" in p for p in mutated(
-        lambda s: s["postgres"].pop("healthcheck")))
-    assert any("latest tag" in p for p in mutated(
-        lambda s: s["anvil"].update(image="ghcr.io/foundry-rs/foundry:latest")))
-    assert any("has no tag" in p for p in mutated(
-        lambda s: s["opa"].update(image="openpolicyagent/opa")))
-    assert any("neither image nor build" in p for p in mutated(
-        lambda s: s["postgres"].pop("image")))
-    assert any("undocumented flag --bind" in p for p in mutated(
-        lambda s: s["gateway"].update(command=["serve", "--bind", "0.0.0.0:8080"])))
-    assert any("GOVERNANCE_OPA_URL" in p for p in mutated(
-        lambda s: s["gateway"]["environment"].update(GOVERNANCE_OPA_URL="http://localhost:8181")))
-    assert any("/readyz" in p for p in mutated(
-        lambda s: s["gateway"]["healthcheck"].update(test=["CMD", "true"])))
+    assert any(
+        "depends_on unknown service" in p
+        for p in mutated(
+            lambda s: s["gateway"]["depends_on"].update(redis={"condition": "service_started"})
+        )
+    )
+    assert any(
+        "without a healthcheck" in p for p in mutated(lambda s: s["postgres"].pop("healthcheck"))
+    )
+    assert any(
+        "latest tag" in p
+        for p in mutated(lambda s: s["anvil"].update(image="ghcr.io/foundry-rs/foundry:latest"))
+    )
+    assert any(
+        "has no tag" in p for p in mutated(lambda s: s["opa"].update(image="openpolicyagent/opa"))
+    )
+    assert any(
+        "neither image nor build" in p for p in mutated(lambda s: s["postgres"].pop("image"))
+    )
+    assert any(
+        "undocumented flag --bind" in p
+        for p in mutated(lambda s: s["gateway"].update(command=["serve", "--bind", "0.0.0.0:8080"]))
+    )
+    assert any(
+        "GOVERNANCE_OPA_URL" in p
+        for p in mutated(
+            lambda s: s["gateway"]["environment"].update(GOVERNANCE_OPA_URL="http://localhost:8181")
+        )
+    )
+    assert any(
+        "/readyz" in p
+        for p in mutated(lambda s: s["gateway"]["healthcheck"].update(test=["CMD", "true"]))
+    )
 
 
 def test_cli_check_reports_undocumented_commands() -> None:
@@ -881,6 +1019,6 @@ def test_cli_check_reports_undocumented_commands() -> None:
 
 def test_config_check_reports_undocumented_keys() -> None:
     text = CONTAINER_TOML.read_text(encoding="utf-8")
-    assert config_problems(text + '\n[metrics]\nport = 9090\n')
+    assert config_problems(text + "\n[metrics]\nport = 9090\n")
     assert config_problems(text.replace("[server]\n", "[server]\nworkers = 4\n"))
     assert config_problems(text.replace("[auth]\n", '[auth]\njwt_secret = "0123456789abcdef"\n'))

@@ -1,0 +1,192 @@
+"""Gateway benchmark (not a timed test): starts anvil, a bare pass-through on the same stack and
+the gateway, loads each in the same run at concurrency 16, and prints req/s, p50 and p99 with
+ratios against the pass-through measured in this run. Also measures engine evaluation.
+
+Run: scripts/bench  (or: .venv/bin/python -m tests.perf.bench --seconds 10)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eth_account import Account
+
+from governance.api.auth import mint_token
+from tests.conftest import ROOT, free_port, start_anvil
+
+SECRET = "bench-secret-0123456789abcdef0123"
+PY = sys.executable
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--writes", type=int, default=6000, help="signed transactions prepared")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="governance-bench-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    node = start_anvil("--no-mining")
+    try:
+        policies, keys = _bench_policies(work)
+        for key in keys:
+            node.rpc("anvil_setBalance", [Account.from_key(key).address, hex(10**24)])
+        bare = _serve_passthrough(procs, node.url)
+        gateway = _serve_gateway(procs, work, policies, node.url)
+        rows = _measure(args, node.url, bare, gateway, keys)
+        _print(rows, _engine_timings(policies))
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        node.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench_policies(work: Path) -> tuple[Path, list[str]]:
+    """The shipped policies plus 16 fresh sending addresses owned by the benchmark's org."""
+    target = work / "policies"
+    shutil.copytree(ROOT / "policies", target)
+    entities_file = target / "data" / "entities.json"
+    entities = json.loads(entities_file.read_text())
+    keys = [Account.create().key.hex() for _ in range(16)]
+    for key in keys:
+        entities[Account.from_key(key).address.lower()] = {
+            "org": "acme-us", "jurisdiction": "US", "entity_kind": "institution",
+            "kyc": "verified", "self_hosted": False,
+        }
+    entities_file.write_text(json.dumps(entities, indent=1))
+    return target, keys
+
+
+def _serve_passthrough(procs: list[subprocess.Popen[bytes]], node: str) -> str:
+    port = free_port()
+    argv = [PY, "-m", "tests.perf.passthrough", node, str(port)]
+    procs.append(subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL))
+    url = f"http://127.0.0.1:{port}"
+    _wait(url)
+    return url
+
+
+def _serve_gateway(procs: list[subprocess.Popen[bytes]], work: Path, policies: Path, node: str) -> str:
+    port = free_port()
+    env = dict(os.environ, GOVERNANCE_JWT_SECRET=SECRET, GOVERNANCE_POLICY_PATH=str(policies),
+               GOVERNANCE_DATABASE_URL=f"sqlite:///{work / 'bench.db'}",
+               GOVERNANCE_LEDGER_URL=node, GOVERNANCE_SIGNING_KEY_FILE=str(work / "cp.key"))
+    proc = subprocess.Popen([PY, "-m", "governance.cli", "serve", "--port", str(port),
+                             "--log-level", "warning"], cwd=ROOT, env=env)
+    procs.append(proc)
+    url = f"http://127.0.0.1:{port}"
+    _wait(url + "/healthz", get=True)
+    return url + "/rpc"
+
+
+def _wait(url: str, get: bool = False) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if get:
+                httpx.get(url, timeout=1)
+            else:
+                httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
+
+
+def _load(url: str, bodies: list[str], headers: list[dict[str, str]], args: argparse.Namespace,
+          max_requests: int | None = None) -> dict[str, Any]:
+    spec = {"url": url, "bodies": bodies, "headers": headers, "concurrency": args.concurrency,
+            "duration_s": args.seconds, "max_requests": max_requests}
+    out = subprocess.run([PY, "-m", "tests.perf.loadgen"], input=json.dumps(spec).encode(),
+                         capture_output=True, cwd=ROOT, check=True)
+    return dict(json.loads(out.stdout))
+
+
+def _measure(args: argparse.Namespace, node: str, bare: str, gateway: str,
+             keys: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    balance = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_getBalance",
+                          "params": ["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", "latest"]})
+    tokens = [{"Authorization": "Bearer " + mint_token(
+        SECRET, sub=f"bench-{i}", org="acme-us", jurisdiction="US", roles=["trader"])}
+        for i in range(len(keys))]
+    rows = [
+        ("node direct, eth_getBalance", _load(node, [balance], [{}], args)),
+        ("bare pass-through, eth_getBalance", _load(bare, [balance], [{}], args)),
+        ("gateway read, eth_getBalance", _load(gateway, [balance], tokens, args)),
+    ]
+    writes = _signed_writes(keys, args.writes)
+    rows.append(("gateway write, eth_sendRawTransaction",
+                 _load(gateway, writes, tokens, args, max_requests=len(writes))))
+    return rows
+
+
+def _signed_writes(keys: list[str], count: int) -> list[str]:
+    """Transfers from key i go with token i (bodies and headers cycle together)."""
+    accounts = [Account.from_key(k) for k in keys]
+    bodies = []
+    for n in range(count):
+        acct = accounts[n % len(accounts)]
+        tx = {"type": 2, "chainId": 31337, "nonce": n // len(accounts),
+              "to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "value": 1000, "gas": 21000,
+              "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9}
+        raw = acct.sign_transaction(tx).raw_transaction.hex()
+        bodies.append(json.dumps({"jsonrpc": "2.0", "id": n, "method": "eth_sendRawTransaction",
+                                  "params": ["0x" + raw.removeprefix("0x")]}))
+    return bodies
+
+
+def _engine_timings(policies: Path) -> dict[str, float]:
+    from governance.policy.engine import make_evaluator
+    from governance.policy.source import DECISION_RULE, load_policy_source
+
+    source = load_policy_source(policies)
+    sample = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
+    doc = json.dumps(sample)
+    out = {}
+    for name in ("regorus", "regopy"):
+        evaluator = make_evaluator(name, source)
+        for _ in range(50):
+            evaluator.eval_json(DECISION_RULE, doc)
+        times = []
+        for _ in range(2000):
+            started = time.perf_counter()
+            evaluator.eval_json(DECISION_RULE, doc)
+            times.append(time.perf_counter() - started)
+        out[name] = statistics.median(times) * 1e6
+    return out
+
+
+def _print(rows: list[tuple[str, dict[str, Any]]], engines: dict[str, float]) -> None:
+    base = dict(rows)["bare pass-through, eth_getBalance"]
+    print(f"\n{'target':<40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
+    for name, r in rows:
+        ratio = r["rps"] / base["rps"] if base["rps"] else 0.0
+        print(f"{name:<40} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+              f"{r['errors']:>7} {ratio:>7.2f}x")
+    read = dict(rows)["gateway read, eth_getBalance"]
+    write = dict(rows)["gateway write, eth_sendRawTransaction"]
+    print(f"\nadded p50 over bare pass-through (read): {read['p50_ms'] - base['p50_ms']:.2f} ms "
+          "(target <= 1 ms)")
+    print(f"gateway read / bare pass-through: {read['rps'] / base['rps']:.2f}x (target >= 0.7x)")
+    print(f"signed writes with recovery + committed log: {write['rps']:.0f} tx/s "
+          "(target >= 1,000)")
+    for name, us in engines.items():
+        print(f"engine {name}: p50 {us:.0f} us per decision (target <= 100 us)")
+    print(f"regopy / regorus: {engines['regopy'] / engines['regorus']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""A small closed-loop HTTP load generator (aiohttp, N concurrent keep-alive connections).
+Runs in its own process so it does not share the event loop of what it measures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    errors: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+async def run_load(url: str, bodies: list[bytes], headers: list[dict[str, str]], concurrency: int,
+                   duration_s: float, max_requests: int | None) -> LoadResult:
+    """Posts bodies[i] with headers[i % len(headers)]: distinct callers per body let the
+    gateway's per-subject serialisation of writes show up as it would in production."""
+    latencies: list[float] = []
+    errors = 0
+    next_index = 0
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    hdrs = [{"Content-Type": "application/json", **h} for h in headers or [{}]]
+
+    async def worker(session: aiohttp.ClientSession, stop_at: float) -> None:
+        nonlocal next_index, errors
+        while time.perf_counter() < stop_at:
+            if max_requests is not None and next_index >= max_requests:
+                return
+            i = next_index
+            next_index += 1
+            started = time.perf_counter()
+            async with session.post(url, data=bodies[i % len(bodies)],
+                                    headers=hdrs[i % len(hdrs)]) as resp:
+                payload = await resp.read()
+            latencies.append(time.perf_counter() - started)
+            if resp.status != 200 or b'"error"' in payload:
+                errors += 1
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+        warm_until = time.perf_counter() + min(1.0, duration_s / 5)
+        await asyncio.gather(*(worker(session, warm_until) for _ in range(concurrency)))
+        latencies.clear()
+        errors = 0
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session, started + duration_s) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    n = len(latencies)
+    return LoadResult(
+        requests=n, errors=errors, seconds=elapsed, rps=n / elapsed if elapsed else 0.0,
+        p50_ms=latencies[n // 2] * 1000 if n else 0.0,
+        p99_ms=latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0,
+    )
+
+
+def main() -> None:
+    spec = json.load(sys.stdin)
+    bodies = [b.encode() for b in spec["bodies"]]
+    result = asyncio.run(run_load(spec["url"], bodies, spec.get("headers", [{}]),
+                                  spec["concurrency"], spec["duration_s"],
+                                  spec.get("max_requests")))
+    print(json.dumps(asdict(result)))
+
+
+if __name__ == "__main__":
+    main()
