@@ -26,7 +26,7 @@ from governance.config import AuditConfig, AuthConfig, LedgerConfig, PolicyConfi
 ROOT = Path(__file__).resolve().parent.parent
 ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
 CAST = ROOT / "node_modules" / ".bin" / "cast"
-SECRET = "test-secret-0123456789abcdef"
+SECRET = "test-secret-0123456789abcdef-0123456789"
 
 # anvil's default dev accounts (mnemonic "test test ... junk"), index -> private key
 KEYS = [

@@ -14,7 +14,7 @@ from eth_account import Account
 from web3 import Web3
 
 from governance.policy.source import parse_sdn_csv
-from tests.conftest import KEYS, Anvil, GatewayServer, rpc, token
+from tests.conftest import KEYS, SECRET, Anvil, GatewayServer, rpc, token
 
 ACCT = [Account.from_key(k) for k in KEYS]
 WEI = 10**18
@@ -217,14 +217,14 @@ def test_jwt_attacks_over_http(gateway: GatewayServer) -> None:
         b64({"alg": "none", "typ": "JWT"}) + "." + b64(claims) + ".",
         pyjwt.encode(claims, "wrong-secret-0123456789", algorithm="HS256"),
         pyjwt.encode(
-            claims | {"exp": int(time.time()) - 120}, "test-secret-0123456789abcdef",
+            claims | {"exp": int(time.time()) - 120}, SECRET,
             algorithm="HS256"),
         pyjwt.encode({k: v for k, v in claims.items() if k != "org"},
-                     "test-secret-0123456789abcdef", algorithm="HS256"),
-        pyjwt.encode(claims | {"jurisdiction": "usa"}, "test-secret-0123456789abcdef",
+                     SECRET, algorithm="HS256"),
+        pyjwt.encode(claims | {"jurisdiction": "usa"}, SECRET,
                      algorithm="HS256"),
         pyjwt.encode(claims | {"nbf": int(time.time()) + 3600},
-                     "test-secret-0123456789abcdef", algorithm="HS256"),
+                     SECRET, algorithm="HS256"),
     ]
     for bad in forged:
         resp = rpc(gateway.rpc_url(), "eth_chainId", bearer=bad)

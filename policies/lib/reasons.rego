@@ -1,0 +1,95 @@
+# The closed list of reason codes (DESIGN.md section 4). Every reason the tree emits is built
+# here, so each carries a code, the jurisdiction that raised it, the regulation (instrument and
+# article) and a message. `governance policy check` rejects any code not listed below and any
+# code missing from docs/policies.md. Tests assert codes, never messages.
+package governance.lib.reasons
+
+import rego.v1
+
+codes := {
+	"METHOD_FORBIDDEN": {
+		"regulation": "Gateway access policy (DESIGN.md section 3: method table and roles)",
+		"message": "this JSON-RPC method is not allowed for the caller",
+	},
+	"ROLE_FORBIDDEN": {
+		"regulation": "Gateway access policy (DESIGN.md section 3 roles); FATF Recommendation 18 (internal controls)",
+		"message": "the caller's roles do not allow this call",
+	},
+	"KYC_REQUIRED": {
+		"regulation": "FATF Recommendation 10 (customer due diligence)",
+		"message": "customer due diligence is not complete (kyc must be verified)",
+	},
+	"SENDER_NOT_OWNED": {
+		"regulation": "FATF Recommendation 10 (customer due diligence); Recommendation 16 (originator information)",
+		"message": "the sending address is not a known address of the caller's organisation",
+	},
+	"SANCTIONED_PARTY": {
+		"regulation": "OFAC SDN List, 31 CFR chapter V (gateway-wide screening); FATF Recommendation 6",
+		"message": "a party to the transaction is on the sanctions list",
+	},
+	"UNKNOWN_COUNTERPARTY": {
+		"regulation": "FATF Recommendation 16, INR.16 (beneficiary information)",
+		"message": "the recipient is not in the entity directory",
+	},
+	"TRAVEL_RULE_MISSING": {
+		"regulation": "FATF Recommendation 16 / INR.15 paragraph 7(b)",
+		"message": "originator and beneficiary information (X-Travel-Rule) is required for this transfer",
+	},
+	"TRAVEL_RULE_INVALID": {
+		"regulation": "FATF Recommendation 16 / INR.15 paragraph 7(b)",
+		"message": "the travel-rule payload is incomplete or does not match the transfer",
+	},
+	"FX_QUOTA_EXCEEDED": {
+		"regulation": "SAFE Huifa [2007] No. 1, art. 2 (annual individual FX quota)",
+		"message": "the annual cross-border quota for individuals would be exceeded",
+	},
+	"DAILY_LIMIT_EXCEEDED": {
+		"regulation": "Gateway velocity limit (internal risk control; FATF Recommendation 10 ongoing monitoring)",
+		"message": "the caller's daily transfer limit would be exceeded",
+	},
+	"VIRTUAL_CURRENCY_BANNED": {
+		"regulation": "PBOC et al., Yinfa [2021] No. 237, part I(1)-(2)",
+		"message": "virtual-currency business is prohibited for this party",
+	},
+	"CROSS_BORDER_TRANSFER_RESTRICTED": {
+		"regulation": "cross-border personal-data transfer rules of the data's jurisdiction",
+		"message": "personal data would leave its jurisdiction without a transfer basis and cannot be redacted",
+	},
+	"DATA_SCOPE_FORBIDDEN": {
+		"regulation": "data-protection rules of the data's jurisdiction",
+		"message": "the caller may not receive this data",
+	},
+	"CHAIN_ID_MISMATCH": {
+		"regulation": "EIP-155 replay protection (gateway baseline)",
+		"message": "the transaction is not bound to this ledger's chain id",
+	},
+	"SELF_HOSTED_UNVERIFIED": {
+		"regulation": "Regulation (EU) 2023/1113, art. 14(5)",
+		"message": "ownership of the self-hosted address has not been verified",
+	},
+}
+
+# The default regulation of a code; an unlisted code still yields a reason (fail closed).
+default_regulation(code) := r if {
+	r := codes[code].regulation
+} else := "unlisted reason code"
+
+default_message(code) := m if {
+	m := codes[code].message
+} else := "unlisted reason code"
+
+# A reason with the code's default message. An empty regulation falls back to the default.
+make(code, jurisdiction, regulation) := detail(code, jurisdiction, regulation, "")
+
+# A reason with a specific message (an empty message falls back to the default).
+detail(code, jurisdiction, regulation, message) := {
+	"code": code,
+	"jurisdiction": jurisdiction,
+	"regulation": _or(regulation, default_regulation(code)),
+	"message": _or(message, default_message(code)),
+}
+
+_or(value, fallback) := value if {
+	is_string(value)
+	value != ""
+} else := fallback

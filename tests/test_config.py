@@ -1,0 +1,96 @@
+"""Configuration: file + environment, environment wins, bad values name their key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from governance.config import load_settings
+from governance.errors import ConfigError
+
+GOOD = """
+[auth]
+jwt_secret = "file-secret-0123456789"
+[policy]
+path = "pol"
+engine = "regopy"
+[audit]
+database_url = "sqlite:///x.db"
+[[ledgers]]
+name = "main"
+url = "http://127.0.0.1:9545"
+chain_id = 5
+default = true
+native_asset = { symbol = "EURC", class = "stablecoin", decimals = 6 }
+[[ledgers]]
+name = "second"
+url = "http://127.0.0.1:9546"
+chain_id = 7
+"""
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "governance.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_file_values_and_relative_paths(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, GOOD), environ={})
+    assert s.policy.engine == "regopy"
+    assert s.resolve(s.policy.path) == tmp_path / "pol"
+    assert s.default_ledger.name == "main" and s.default_ledger.chain_id == 5
+    assert s.default_ledger.native_asset.symbol == "EURC"
+    assert s.ledger("second") is not None and s.ledger("nope") is None
+
+
+def test_environment_wins(tmp_path: Path) -> None:
+    env = {
+        "GOVERNANCE_JWT_SECRET": "env-secret-0123456789",
+        "GOVERNANCE_POLICY_PATH": "/abs/policies",
+        "GOVERNANCE_DATABASE_URL": "postgresql://u@h/db",
+        "GOVERNANCE_LEDGER_URL": "http://10.0.0.1:8545",
+        "GOVERNANCE_CHAIN_ID": "99",
+        "GOVERNANCE_POLICY_ENGINE": "regorus",
+    }
+    s = load_settings(write(tmp_path, GOOD), environ=env)
+    assert s.auth.jwt_secret == "env-secret-0123456789"
+    assert s.policy.path == "/abs/policies" and s.policy.engine == "regorus"
+    assert s.audit.database_url == "postgresql://u@h/db"
+    assert s.default_ledger.url == "http://10.0.0.1:8545" and s.default_ledger.chain_id == 99
+    assert s.ledger("second").chain_id == 7  # type: ignore[union-attr]
+
+
+def test_defaults_with_environment_only() -> None:
+    s = load_settings(None, environ={"GOVERNANCE_JWT_SECRET": "0123456789abcdef"})
+    assert s.default_ledger.url == "http://127.0.0.1:8545"
+    assert s.audit.database_url.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "names"),
+    [
+        ("", {}, "auth.jwt_secret"),
+        ('[auth]\njwt_secret = "short"', {}, "auth.jwt_secret"),
+        ('[auth]\njwt_secret = "0123456789abcdef"\n[policy]\nengine = "opa9"', {}, "policy.engine"),
+        ('[auth]\njwt_secret = "0123456789abcdef"\n[server]\nport = "eighty"', {}, "server.port"),
+        ('[auth]\njwt_secret = "0123456789abcdef"\n[server]\nprot = 1', {}, "server.prot"),
+        ('[auth]\njwt_secret = "0123456789abcdef"\n[audit]\ndatabase_url = "mysql://x"', {},
+         "audit.database_url"),
+        ('[auth]\njwt_secret = "0123456789abcdef"\n[[ledgers]]\nname = "a"', {}, "ledgers[0].url"),
+        ('[auth]\njwt_secret = "0123456789abcdef"', {"GOVERNANCE_CHAIN_ID": "x"},
+         "GOVERNANCE_CHAIN_ID"),
+        ("[auth\n", {}, "governance.toml"),
+        ('[auth]\njwt_secret = "0123456789abcdef"\n[nope]\n', {}, "[nope]"),
+    ],
+)
+def test_bad_configuration_names_the_key(tmp_path: Path, text: str, env: dict[str, str],
+                                         names: str) -> None:
+    with pytest.raises(ConfigError, match=names.replace("[", r"\[").replace("]", r"\]")):
+        load_settings(write(tmp_path, text), environ=env)
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(str(tmp_path / "absent.toml"), environ={})
