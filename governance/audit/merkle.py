@@ -365,16 +365,15 @@ def _fold_right(hashes: Sequence[bytes]) -> bytes:
 
 
 def _decompose(begin: int, end: int) -> tuple[NodeId, ...]:
-    """Perfect subtrees covering [begin, end), left to right, each as large as alignment allows.
+    """Perfect subtrees covering the MTH subtree range [begin, end), left to right.
 
-    For an MTH subtree range (begin a multiple of a power of two >= end - begin) the sizes
-    follow the binary digits of end - begin, so `_fold_right` of them is the subtree's MTH.
+    Callers only pass MTH subtree ranges (begin is a multiple of a power of two >= end - begin),
+    so the sizes follow the binary digits of end - begin, each block stays aligned, and
+    `_fold_right` of the blocks is the subtree's MTH.
     """
     nodes: list[NodeId] = []
     while begin < end:
         level = (end - begin).bit_length() - 1
-        if begin:
-            level = min(level, (begin & -begin).bit_length() - 1)
         nodes.append((level, begin >> level))
         begin += 1 << level
     return tuple(nodes)

@@ -544,6 +544,23 @@ def test_an_inclusion_proof_binds_the_size_only_through_the_root() -> None:
         verify_inclusion(leaf_hash(DATA[0]), 0, 4, proof, ref_mth(DATA[:4]))
 
 
+def test_root_from_inclusion_proof_rejects_wrong_proof_lengths() -> None:
+    index, size, proof = INCLUSION_VECTORS[-1]
+    leaf = leaf_hash(LEAVES[index])
+    with pytest.raises(VerificationError, match="more hashes"):
+        root_from_inclusion_proof(leaf, index, size, [*proof, SOME_HASH])
+    with pytest.raises(VerificationError, match="fewer hashes"):
+        root_from_inclusion_proof(leaf, index, size, proof[:-1])
+
+
+def test_consistency_reports_wrong_proof_lengths() -> None:
+    first, second, proof = CONSISTENCY_VECTORS[2]
+    with pytest.raises(VerificationError, match="more hashes"):
+        verify_consistency(first, second, ROOTS[first], ROOTS[second], [*proof, SOME_HASH])
+    with pytest.raises(VerificationError, match="fewer hashes"):
+        verify_consistency(first, second, ROOTS[first], ROOTS[second], proof[:-1])
+
+
 # --- edge cases from verify_test.go ----------------------------------------------------------
 
 

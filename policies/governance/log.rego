@@ -1,0 +1,12 @@
+# Decision-log masking (OPA decision-log mask style): JSON pointers into the policy input that
+# the gateway erases before the record is stored and hashed. The originator and beneficiary of
+# a travel-rule payload are personal data and are never stored in the log.
+package governance.log
+
+import rego.v1
+
+import data.governance.lib.ctx
+
+mask contains "/travel_rule/originator" if ctx.travel_rule_present
+
+mask contains "/travel_rule/beneficiary" if ctx.travel_rule_present

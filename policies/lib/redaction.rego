@@ -1,0 +1,42 @@
+# Where personal data sits in the result of each read method. Paths are JSON pointers
+# (RFC 6901) into the JSON-RPC `result` member of the node's answer; a `*` segment matches
+# every key or index at that level. The gateway erases each path before answering.
+#
+# - methods listed with paths: the result keeps its shape, the listed members are erased;
+# - methods listed with no paths: the result carries no personal data;
+# - methods not listed (eth_getBalance, eth_call, eth_getStorageAt, eth_getProof, ...): the
+#   result is opaque and cannot be redacted member by member, so a read that needs redaction
+#   is refused instead (CROSS_BORDER_TRANSFER_RESTRICTED).
+package governance.lib.redaction
+
+import rego.v1
+
+import data.governance.lib.ctx
+
+_tx := ["/from", "/to", "/input", "/value"]
+
+_logs := ["/*/topics", "/*/data"]
+
+paths_by_method := {
+	"eth_getTransactionByHash": _tx,
+	"eth_getTransactionByBlockHashAndIndex": _tx,
+	"eth_getTransactionByBlockNumberAndIndex": _tx,
+	"eth_getTransactionReceipt": ["/from", "/to", "/logs/*/topics", "/logs/*/data"],
+	"eth_getBlockReceipts": ["/*/from", "/*/to", "/*/logs/*/topics", "/*/logs/*/data"],
+	"eth_getBlockByNumber": ["/transactions/*/from", "/transactions/*/to", "/transactions/*/input", "/transactions/*/value"],
+	"eth_getBlockByHash": ["/transactions/*/from", "/transactions/*/to", "/transactions/*/input", "/transactions/*/value"],
+	"eth_getLogs": _logs,
+	"eth_getFilterLogs": _logs,
+	"eth_getFilterChanges": _logs,
+	"eth_subscribe": ["/topics", "/data"],
+	"eth_getCode": [],
+	"eth_estimateGas": [],
+	"eth_createAccessList": [],
+	"eth_newFilter": [],
+	"eth_uninstallFilter": [],
+	"eth_unsubscribe": [],
+}
+
+redactable if paths_by_method[ctx.method]
+
+paths := {p | some p in paths_by_method[ctx.method]}
