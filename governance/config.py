@@ -33,6 +33,7 @@ class LedgerConfig:
 @dataclass(frozen=True)
 class AuthConfig:
     jwt_secret: str | None = None
+    jwt_secret_file: str | None = None  # for container secrets mounted as files
     public_key_file: str | None = None
     public_key_pem: str | None = None
     jwks_url: str | None = None
@@ -110,9 +111,9 @@ def load_settings(
             raise ConfigError(f"config file {path}: {exc}") from exc
         base_dir = str(Path(path).resolve().parent)
     settings = _from_document(doc, base_dir)
-    settings = _apply_env(settings, env)
+    settings = _read_key_files(_apply_env(settings, env))
     _validate(settings)
-    return _read_key_files(settings)
+    return settings
 
 
 def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -221,6 +222,7 @@ def _asset(key: str, doc: Any) -> Asset:
 
 _ENV: dict[str, tuple[str, str]] = {
     "GOVERNANCE_JWT_SECRET": ("auth", "jwt_secret"),
+    "GOVERNANCE_JWT_SECRET_FILE": ("auth", "jwt_secret_file"),
     "GOVERNANCE_JWT_PUBLIC_KEY_FILE": ("auth", "public_key_file"),
     "GOVERNANCE_JWKS_URL": ("auth", "jwks_url"),
     "GOVERNANCE_POLICY_PATH": ("policy", "path"),
@@ -252,7 +254,7 @@ def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
 
 
 def _validate(s: Settings) -> None:
-    if not (s.auth.jwt_secret or s.auth.public_key_file or s.auth.jwks_url):
+    if not (s.auth.jwt_secret or s.auth.public_key_pem or s.auth.jwks_url):
         raise ConfigError(
             "auth: set one of auth.jwt_secret (GOVERNANCE_JWT_SECRET), auth.public_key_file "
             "or auth.jwks_url"
@@ -278,14 +280,22 @@ def _validate(s: Settings) -> None:
 
 
 def _read_key_files(s: Settings) -> Settings:
-    if not s.auth.public_key_file:
-        return s
-    path = s.resolve(s.auth.public_key_file)
+    auth = s.auth
+    if auth.jwt_secret_file and not auth.jwt_secret:
+        secret = _read_key(s, "auth.jwt_secret_file", auth.jwt_secret_file).strip()
+        auth = replace(auth, jwt_secret=secret)
+    if auth.public_key_file:
+        pem = _read_key(s, "auth.public_key_file", auth.public_key_file)
+        auth = replace(auth, public_key_pem=pem)
+    return replace(s, auth=auth)
+
+
+def _read_key(s: Settings, key: str, name: str) -> str:
+    path = s.resolve(name)
     try:
-        pem = path.read_text(encoding="ascii")
+        return path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"auth.public_key_file: cannot read {path}: {exc}") from exc
-    return replace(s, auth=replace(s.auth, public_key_pem=pem))
+        raise ConfigError(f"{key}: cannot read {path}: {exc}") from exc
 
 
 def read_text_file(path: Path) -> str:

@@ -94,3 +94,14 @@ def test_bad_configuration_names_the_key(tmp_path: Path, text: str, env: dict[st
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(str(tmp_path / "absent.toml"), environ={})
+
+
+def test_secret_and_public_key_files(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("from-a-file-0123456789\n")
+    (tmp_path / "key.pem").write_text("-----BEGIN PUBLIC KEY-----\n")
+    env = {"GOVERNANCE_JWT_SECRET_FILE": str(tmp_path / "secret")}
+    assert load_settings(None, environ=env).auth.jwt_secret == "from-a-file-0123456789"
+    s = load_settings(write(tmp_path, '[auth]\npublic_key_file = "key.pem"'), environ={})
+    assert s.auth.public_key_pem == "-----BEGIN PUBLIC KEY-----\n"
+    with pytest.raises(ConfigError, match="auth.public_key_file"):
+        load_settings(write(tmp_path, '[auth]\npublic_key_file = "absent.pem"'), environ={})
