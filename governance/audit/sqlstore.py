@@ -2,7 +2,9 @@
 
 Appends assign gap-free leaf indices, store the Merkle nodes that each append completes, and
 the spend rows that limits depend on, all in one transaction. On PostgreSQL a transaction-level
-advisory lock serialises appenders across processes, so leaf order is one total order."""
+advisory lock serialises appenders across processes, so leaf order is one total order.
+
+Roots and proofs read the O(log n) stored nodes that merkle.py's plans name, in one query."""
 
 from __future__ import annotations
 
@@ -13,13 +15,28 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    create_engine,
+    event,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from governance.audit import merkle
 from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow, SpendRow
-from governance.domain.records import DecisionRecord
+from governance.audit.views import DecisionFilter, Scope, columns_of, jurisdiction_forms
+from governance.domain.records import DecisionRecord, canonical_json
 
 APPEND_LOCK_KEY = 0x60F0_0001  # advisory lock: one appender at a time across replicas
 SIGNER_LOCK_KEY = 0x60F0_0002  # advisory lock: one checkpoint signer at a time
@@ -28,6 +45,11 @@ D = DecisionRow.__table__  # type: ignore[attr-defined]
 N = MerkleNodeRow.__table__  # type: ignore[attr-defined]
 S = SpendRow.__table__  # type: ignore[attr-defined]
 C = CheckpointRow.__table__  # type: ignore[attr-defined]
+
+COLUMN_NAMES = (
+    "id", "time", "ledger", "method", "kind", "sub", "org", "subject_jurisdiction",
+    "outcome", "revision", "jurisdictions", "reason_codes",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,30 @@ class StoredCheckpoint:
     time: str
 
 
+@dataclass(frozen=True)
+class StoredDecision:
+    """One decisions row: `body` is the canonical JSON hashed into leaf `leaf_index`."""
+
+    leaf_index: int
+    leaf_hash: bytes
+    body: str
+
+    def record(self) -> dict[str, Any]:
+        doc: dict[str, Any] = orjson.loads(self.body)
+        return doc
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """Everything stored about one leaf, for offline verification."""
+
+    leaf_index: int
+    leaf_hash: bytes
+    body: str
+    columns: dict[str, str]
+    node: bytes | None  # the level-0 Merkle node stored for this index
+
+
 def make_engine(url: str) -> Engine:
     """Explicit factory for both backends; SQLite gets WAL and full fsync on commit."""
     if url.startswith("sqlite:///"):
@@ -46,7 +92,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return create_engine(url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+        return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
     raise ValueError(f"unsupported database URL {url!r}")
 
 
@@ -63,65 +109,74 @@ class SqlLog:
         self.engine = make_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
         SQLModel.metadata.create_all(self.engine, tables=[D, N, S, C])
-        # Nodes on the right edge of the tree: the only left siblings future appends need.
-        self._edge: dict[tuple[int, int], bytes] = {}
+        # The right edge of the tree (root_plan(size).nodes): the only stored nodes the next
+        # append reads. Trusted only while the size is the one this process last wrote.
+        self._edge: dict[merkle.NodeId, bytes] = {}
+        self._edge_size = -1
         self._lock = threading.Lock()
 
     # ---- appends -------------------------------------------------------------------------
 
     def append_batch(self, records: Sequence[DecisionRecord]) -> list[int]:
-        with self._lock, self.engine.begin() as conn:
-            if self.is_postgres:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
-                self._edge.clear()  # another replica may have appended since
-            start = self._size(conn)
-            rows: list[dict[str, Any]] = []
-            nodes: dict[tuple[int, int], bytes] = {}
-            spends: list[dict[str, Any]] = []
-            for offset, record in enumerate(records):
-                index = start + offset
-                body = record.canonical_bytes()
-                leaf = merkle.leaf_hash(body)
-                for level, idx, digest in merkle.nodes_to_store(
-                    index, leaf, lambda lv, ix: self._node(conn, nodes, lv, ix)
-                ):
-                    nodes[(level, idx)] = digest
-                rows.append(_row(index, record, body, leaf))
-                if record.kind == "write" and record.outcome == "allow" and record.amount_usd:
-                    spends.append(_spend(record))
-            conn.execute(insert(D), rows)
-            conn.execute(
-                insert(N), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes.items()]
-            )
-            if spends:
-                conn.execute(insert(S), spends)
-        self._keep_edge(nodes)
-        return [start + i for i in range(len(records))]
+        if not records:
+            return []
+        with self._lock:
+            with self.engine.begin() as conn:
+                if self.is_postgres:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+                start = self._size(conn)
+                edge = self._edge if start == self._edge_size else self._edge_nodes(conn, start)
+                created = self._insert(conn, start, records, edge)
+            end = start + len(records)
+            known = {**edge, **{(lv, ix): h for lv, ix, h in created}}
+            self._edge = {node: known[node] for node in merkle.root_plan(end).nodes}
+            self._edge_size = end
+        return list(range(start, end))
+
+    def _insert(
+        self,
+        conn: Connection,
+        start: int,
+        records: Sequence[DecisionRecord],
+        edge: dict[merkle.NodeId, bytes],
+    ) -> list[merkle.StoredNode]:
+        rows: list[dict[str, Any]] = []
+        leaves: list[bytes] = []
+        spends: list[dict[str, Any]] = []
+        for offset, record in enumerate(records):
+            body = canonical_json(record.to_json())
+            leaves.append(merkle.leaf_hash(body))
+            rows.append(_row(start + offset, record, body, leaves[-1]))
+            if record.kind == "write" and record.outcome == "allow" and record.amount_usd:
+                spends.append(_spend(record))
+        created = merkle.nodes_to_store_many(start, leaves, lambda lv, ix: edge[(lv, ix)])
+        conn.execute(insert(D), rows)
+        conn.execute(insert(N), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in created])
+        if spends:
+            conn.execute(insert(S), spends)
+        return created
 
     def _size(self, conn: Connection) -> int:
         value = conn.execute(select(func.max(D.c.leaf_index))).scalar()
         return 0 if value is None else int(value) + 1
 
-    def _node(
-        self, conn: Connection, batch: dict[tuple[int, int], bytes], level: int, idx: int
-    ) -> bytes:
-        key = (level, idx)
-        found = batch.get(key) or self._edge.get(key)
-        if found is None:
-            found = conn.execute(
-                select(N.c.hash).where(N.c.level == level, N.c.idx == idx)
-            ).scalar_one()
-        return bytes(found)
+    def _edge_nodes(self, conn: Connection, size: int) -> dict[merkle.NodeId, bytes]:
+        # Another process may have appended (PostgreSQL replicas, a second SQLite writer).
+        needed = merkle.required_nodes_for_append(size)
+        found = self._fetch(conn, needed)
+        missing = [node for node in needed if node not in found]
+        if missing:
+            raise LookupError(f"merkle nodes {missing} missing: the node table is damaged")
+        return found
 
-    def _keep_edge(self, nodes: dict[tuple[int, int], bytes]) -> None:
-        self._edge.update(nodes)
-        if len(self._edge) > 4096:
-            # Only the newest node per level can still be a left sibling.
-            newest: dict[int, tuple[int, int]] = {}
-            for level, idx in self._edge:
-                if idx > newest.get(level, (level, -1))[1]:
-                    newest[level] = (level, idx)
-            self._edge = {k: self._edge[k] for k in newest.values()}
+    def _fetch(self, conn: Connection, keys: Sequence[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+        """The stored hashes of `keys`, in one query (proofs need O(log n) of them)."""
+        if not keys:
+            return {}
+        query = select(N.c.level, N.c.idx, N.c.hash).where(
+            tuple_(N.c.level, N.c.idx).in_(list(keys))
+        )
+        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in conn.execute(query)}
 
     # ---- limits --------------------------------------------------------------------------
 
@@ -163,50 +218,34 @@ class SqlLog:
                 conn.execute(text("SELECT pg_advisory_unlock(hashtext(:s))"), {"s": sub})
                 conn.commit()
 
-    # ---- reads ---------------------------------------------------------------------------
+    # ---- tree ----------------------------------------------------------------------------
 
     def size(self) -> int:
         with self.engine.connect() as conn:
             return self._size(conn)
 
-    def record(self, decision_id: str) -> tuple[int, dict[str, Any]] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(D.c.leaf_index, D.c.record).where(D.c.id == decision_id)
-            ).first()
-        return None if row is None else (int(row[0]), orjson.loads(row[1]))
+    def root(self, size: int | None = None) -> bytes:
+        """MTH of the first `size` leaves (default: all), from popcount(size) stored nodes."""
+        if size is None:
+            size = self.size()
+        return self._resolve(merkle.root_plan(size))[0] if size else merkle.EMPTY_ROOT
 
-    def records(self, where: Any = None, after: int = -1, limit: int = 100) -> list[dict[str, Any]]:
-        query = select(D.c.leaf_index, D.c.record).where(D.c.leaf_index > after)
-        if where is not None:
-            query = query.where(where)
-        query = query.order_by(D.c.leaf_index).limit(limit)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [{"leaf_index": int(r[0]), **orjson.loads(r[1])} for r in rows]
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        return self._resolve(merkle.inclusion_plan(index, size))
 
-    def leaves(self, after: int = -1, limit: int = 10_000) -> list[tuple[int, str, bytes]]:
-        query = (
-            select(D.c.leaf_index, D.c.record, D.c.leaf_hash)
-            .where(D.c.leaf_index > after)
-            .order_by(D.c.leaf_index)
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            return [(int(r[0]), str(r[1]), bytes(r[2])) for r in conn.execute(query).all()]
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        return self._resolve(merkle.consistency_plan(first, second))
 
-    def nodes(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        if not keys:
-            return {}
+    def _resolve(self, plan: merkle.ProofPlan) -> list[bytes]:
+        hashes = self.nodes(plan.nodes)
+        if len(hashes) != len(plan.nodes):
+            missing = [n for n in plan.nodes if n not in hashes]
+            raise LookupError(f"merkle nodes {missing[:3]} are not stored: tree size too large?")
+        return plan.assemble(hashes)
+
+    def nodes(self, keys: Sequence[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
         with self.engine.connect() as conn:
-            out: dict[tuple[int, int], bytes] = {}
-            for level, idx in keys:
-                value = conn.execute(
-                    select(N.c.hash).where(N.c.level == level, N.c.idx == idx)
-                ).scalar()
-                if value is not None:
-                    out[(level, idx)] = bytes(value)
-            return out
+            return self._fetch(conn, keys)
 
     def node_getter(self) -> merkle.NodeGetter:
         def get(level: int, idx: int) -> bytes:
@@ -217,6 +256,85 @@ class SqlLog:
 
         return get
 
+    # ---- reads ---------------------------------------------------------------------------
+
+    def record(self, decision_id: str) -> tuple[int, dict[str, Any]] | None:
+        found = self.decision(decision_id)
+        return None if found is None else (found.leaf_index, found.record())
+
+    def decision(self, decision_id: str) -> StoredDecision | None:
+        query = select(D.c.leaf_index, D.c.leaf_hash, D.c.record).where(D.c.id == decision_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else StoredDecision(int(row[0]), bytes(row[1]), str(row[2]))
+
+    def decisions(
+        self, where: Any = None, after: int = -1, limit: int = 100, before: int | None = None
+    ) -> list[StoredDecision]:
+        """Rows with after < leaf_index (< before), in leaf order: keyset pagination."""
+        query = select(D.c.leaf_index, D.c.leaf_hash, D.c.record).where(D.c.leaf_index > after)
+        if before is not None:
+            query = query.where(D.c.leaf_index < before)
+        if where is not None:
+            query = query.where(where)
+        query = query.order_by(D.c.leaf_index).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [StoredDecision(int(r[0]), bytes(r[1]), str(r[2])) for r in rows]
+
+    def records(self, where: Any = None, after: int = -1, limit: int = 100) -> list[dict[str, Any]]:
+        return [
+            {"leaf_index": d.leaf_index, **d.record()} for d in self.decisions(where, after, limit)
+        ]
+
+    def leaves(self, after: int = -1, limit: int = 10_000) -> list[tuple[int, str, bytes]]:
+        return [(d.leaf_index, d.body, d.leaf_hash) for d in self.decisions(None, after, limit)]
+
+    def leaf_id(self, index: int) -> str | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(D.c.id).where(D.c.leaf_index == index)).scalar()
+        return None if value is None else str(value)
+
+    # ---- verification scans --------------------------------------------------------------
+
+    def iter_rows(self, page: int = 5000) -> Iterator[StoredRow]:
+        """Every decisions row with its level-0 node, in leaf order, a page per query."""
+        leaf = N.alias("leaf")
+        cols = [D.c[name] for name in COLUMN_NAMES]
+        query = select(D.c.leaf_index, D.c.leaf_hash, D.c.record, leaf.c.hash, *cols).outerjoin(
+            leaf, and_(leaf.c.level == 0, leaf.c.idx == D.c.leaf_index)
+        )
+        after = -1
+        while True:
+            with self.engine.connect() as conn:
+                batch = conn.execute(
+                    query.where(D.c.leaf_index > after).order_by(D.c.leaf_index).limit(page)
+                ).all()
+            for r in batch:
+                node = None if r[3] is None else bytes(r[3])
+                columns = {name: str(r[4 + i]) for i, name in enumerate(COLUMN_NAMES)}
+                yield StoredRow(int(r[0]), bytes(r[1]), str(r[2]), columns, node)
+            if len(batch) < page:
+                return
+            after = int(batch[-1][0])
+
+    def iter_level(self, level: int, page: int = 20_000) -> Iterator[tuple[int, bytes]]:
+        """Stored nodes of one level, by index."""
+        after = -1
+        while True:
+            query = (
+                select(N.c.idx, N.c.hash)
+                .where(N.c.level == level, N.c.idx > after)
+                .order_by(N.c.idx)
+                .limit(page)
+            )
+            with self.engine.connect() as conn:
+                batch = [(int(r[0]), bytes(r[1])) for r in conn.execute(query)]
+            yield from batch
+            if len(batch) < page:
+                return
+            after = batch[-1][0]
+
     # ---- checkpoints ---------------------------------------------------------------------
 
     def add_checkpoint(self, cp: StoredCheckpoint) -> None:
@@ -225,9 +343,12 @@ class SqlLog:
                 insert(C), [{"size": cp.size, "root": cp.root, "note": cp.note, "time": cp.time}]
             )
 
-    def checkpoints(self) -> list[StoredCheckpoint]:
+    def checkpoints(self, up_to: int | None = None) -> list[StoredCheckpoint]:
+        query = select(C).order_by(C.c.size)
+        if up_to is not None:
+            query = query.where(C.c.size <= up_to)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(C).order_by(C.c.size)).all()
+            rows = conn.execute(query).all()
         return [StoredCheckpoint(int(r.size), bytes(r.root), r.note, r.time) for r in rows]
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
@@ -267,24 +388,46 @@ class SqlLog:
         self.engine.dispose()
 
 
+def filter_clause(flt: DecisionFilter, scope: Scope) -> ColumnElement[bool] | None:
+    """SQL for a reader's scope and filters over the decisions table's copied columns."""
+    terms: list[ColumnElement[bool]] = []
+    if not scope.everything:
+        terms.append(_scope_clause(scope))
+    for column, value in (
+        (D.c.sub, flt.subject),
+        (D.c.org, flt.org),
+        (D.c.outcome, flt.outcome),
+        (D.c.method, flt.method),
+    ):
+        if value is not None:
+            terms.append(column == value)
+    if flt.jurisdiction is not None:
+        terms.append(_has_jurisdiction(flt.jurisdiction))
+    if flt.reason is not None:
+        terms.append(D.c.reason_codes.contains(f",{flt.reason},", autoescape=True))
+    if flt.since is not None:
+        terms.append(D.c.time >= flt.since)
+    if flt.until is not None:
+        terms.append(D.c.time < flt.until)
+    return and_(*terms) if terms else None
+
+
+def _scope_clause(scope: Scope) -> ColumnElement[bool]:
+    options: list[ColumnElement[bool]] = []
+    if scope.orgs:
+        options.append(D.c.org.in_(scope.orgs))
+    options.extend(_has_jurisdiction(code) for code in scope.jurisdictions)
+    return or_(*options) if options else false()
+
+
+def _has_jurisdiction(code: str) -> ColumnElement[bool]:
+    # The column is ",CN,US,": one LIKE per spelling, wildcards in the code escaped.
+    spellings = jurisdiction_forms(code)
+    return or_(*(D.c.jurisdictions.contains(f",{f},", autoescape=True) for f in spellings))
+
+
 def _row(index: int, record: DecisionRecord, body: bytes, leaf: bytes) -> dict[str, Any]:
-    return {
-        "leaf_index": index,
-        "id": record.id,
-        "time": record.time,
-        "ledger": record.ledger,
-        "method": record.method,
-        "kind": record.kind,
-        "sub": str(record.subject.get("sub", "")),
-        "org": record.org,
-        "subject_jurisdiction": str(record.subject.get("jurisdiction", "")),
-        "outcome": record.outcome,
-        "revision": record.revision,
-        "jurisdictions": "," + ",".join(record.jurisdictions) + ",",
-        "reason_codes": "," + ",".join(record.reason_codes) + ",",
-        "record": body.decode(),
-        "leaf_hash": leaf,
-    }
+    return {"leaf_index": index, **columns_of(record), "record": body.decode(), "leaf_hash": leaf}
 
 
 def _spend(record: DecisionRecord) -> dict[str, Any]:

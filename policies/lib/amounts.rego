@@ -4,28 +4,26 @@ package governance.lib.amounts
 
 import rego.v1
 
-import data.governance.lib.ctx
-
 # USD value of `amount` units of `currency`. A currency without a rate converts to 0, which
 # makes every threshold in it apply to every amount (fail closed); `governance policy check`
 # reports such a currency.
 usd(amount, currency) := v if {
-	rate := ctx.ref("rates")[currency]
+	rate := data.governance.lib.ctx.ref("rates")[currency]
 	is_number(rate)
-	v := ctx.num(amount) * rate
+	v := data.governance.lib.ctx.num(amount) * rate
 } else := 0
 
 # A threshold spec {threshold, currency, op}: op "gt" means strictly above, anything else
 # at or above.
-spec_usd(spec) := usd(object.get(spec, "threshold", 0), ctx.str(object.get(spec, "currency", "")))
+spec_usd(spec) := usd(object.get(spec, "threshold", 0), data.governance.lib.ctx.str(object.get(spec, "currency", "")))
 
-reaches(threshold_usd) if ctx.unvalued
+reaches(threshold_usd) if data.governance.lib.ctx.unvalued
 
-reaches(threshold_usd) if ctx.amount_usd >= threshold_usd
+reaches(threshold_usd) if data.governance.lib.ctx.amount_usd >= threshold_usd
 
-exceeds(threshold_usd) if ctx.unvalued
+exceeds(threshold_usd) if data.governance.lib.ctx.unvalued
 
-exceeds(threshold_usd) if ctx.amount_usd > threshold_usd
+exceeds(threshold_usd) if data.governance.lib.ctx.amount_usd > threshold_usd
 
 meets(spec) if {
 	object.get(spec, "op", "gte") == "gt"
@@ -38,6 +36,6 @@ meets(spec) if {
 }
 
 # `already + this transfer` goes over `limit_usd`.
-total_exceeds(already, limit_usd) if ctx.unvalued
+total_exceeds(already, limit_usd) if data.governance.lib.ctx.unvalued
 
-total_exceeds(already, limit_usd) if already + ctx.amount_usd > limit_usd
+total_exceeds(already, limit_usd) if already + data.governance.lib.ctx.amount_usd > limit_usd

@@ -11,8 +11,6 @@ package governance.lib.redaction
 
 import rego.v1
 
-import data.governance.lib.ctx
-
 _tx := ["/from", "/to", "/input", "/value"]
 
 _logs := ["/*/topics", "/*/data"]
@@ -37,6 +35,6 @@ paths_by_method := {
 	"eth_unsubscribe": [],
 }
 
-redactable if paths_by_method[ctx.method]
+redactable if paths_by_method[data.governance.lib.ctx.method]
 
-paths := {p | some p in paths_by_method[ctx.method]}
+paths := {p | some p in paths_by_method[data.governance.lib.ctx.method]}

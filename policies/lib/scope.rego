@@ -17,42 +17,40 @@ package governance.lib.scope
 
 import rego.v1
 
-import data.governance.lib.ctx
+config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "data_transfer", {}))
 
-config(j) := ctx.obj(object.get(ctx.jurisdiction(j), "data_transfer", {}))
+regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
 
-regulation(j) := ctx.str(object.get(config(j), "regulation", ""))
-
-reader := ctx.subject_jurisdiction
+reader := data.governance.lib.ctx.subject_jurisdiction
 
 protects(j, p) if {
-	ctx.is_read
-	ctx.covers(j, ctx.code(object.get(p, "jurisdiction", "")))
-	object.get(p, "entity_kind", "") in ctx.arr(object.get(config(j), "protects", ["individual"]))
+	data.governance.lib.ctx.is_read
+	data.governance.lib.ctx.covers(j, data.governance.lib.ctx.code(object.get(p, "jurisdiction", "")))
+	object.get(p, "entity_kind", "") in data.governance.lib.ctx.arr(object.get(config(j), "protects", ["individual"]))
 }
 
 own_party(p) if {
-	ctx.subject_org != ""
-	object.get(p, "org", null) == ctx.subject_org
+	data.governance.lib.ctx.subject_org != ""
+	object.get(p, "org", null) == data.governance.lib.ctx.subject_org
 }
 
-restricted_destination(j) if reader in ctx.arr(object.get(config(j), "restricted_destinations", []))
+restricted_destination(j) if reader in data.governance.lib.ctx.arr(object.get(config(j), "restricted_destinations", []))
 
-adequate(j) if reader in ctx.arr(object.get(config(j), "adequate", []))
+adequate(j) if reader in data.governance.lib.ctx.arr(object.get(config(j), "adequate", []))
 
 has_basis(j) if {
-	some b in ctx.arr(object.get(ctx.ref("transfer_bases"), ctx.subject_org, []))
-	basis := ctx.obj(b)
-	object.get(basis, "basis", "") in ctx.arr(object.get(config(j), "bases", []))
-	ctx.covers(j, ctx.code(object.get(basis, "from", "")))
-	ctx.code(object.get(basis, "to", "")) == reader
-	expires := ctx.str(object.get(basis, "expires", ""))
-	expires >= ctx.day
+	some b in data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.ref("transfer_bases"), data.governance.lib.ctx.subject_org, []))
+	basis := data.governance.lib.ctx.obj(b)
+	object.get(basis, "basis", "") in data.governance.lib.ctx.arr(object.get(config(j), "bases", []))
+	data.governance.lib.ctx.covers(j, data.governance.lib.ctx.code(object.get(basis, "from", "")))
+	data.governance.lib.ctx.code(object.get(basis, "to", "")) == reader
+	expires := data.governance.lib.ctx.str(object.get(basis, "expires", ""))
+	expires >= data.governance.lib.ctx.day
 }
 
 may_receive(j, p) if own_party(p)
 
-may_receive(j, p) if ctx.covers(j, reader)
+may_receive(j, p) if data.governance.lib.ctx.covers(j, reader)
 
 may_receive(j, p) if {
 	not restricted_destination(j)
@@ -71,20 +69,20 @@ may_receive(j, p) if {
 
 # Some protected party's data may not reach the caller as is.
 restricted(j) if {
-	some p in ctx.read_parties
+	some p in data.governance.lib.ctx.read_parties
 	protects(j, p)
 	not may_receive(j, p)
 }
 
-foreign_authorities(j) := ctx.obj(object.get(config(j), "foreign_authorities", {}))
+foreign_authorities(j) := data.governance.lib.ctx.obj(object.get(config(j), "foreign_authorities", {}))
 
 # A regulator of another jurisdiction asks for data `j` protects and forbids handing to
 # foreign authorities without approval.
 foreign_regulator(j) if {
 	object.get(foreign_authorities(j), "forbidden", false) == true
-	ctx.has_role("regulator")
-	not ctx.covers(j, reader)
-	some p in ctx.read_parties
+	data.governance.lib.ctx.has_role("regulator")
+	not data.governance.lib.ctx.covers(j, reader)
+	some p in data.governance.lib.ctx.read_parties
 	protects(j, p)
 	not own_party(p)
 }

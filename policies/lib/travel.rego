@@ -14,41 +14,38 @@ package governance.lib.travel
 
 import rego.v1
 
-import data.governance.lib.amounts
-import data.governance.lib.ctx
+config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "travel_rule", {}))
 
-config(j) := ctx.obj(object.get(ctx.jurisdiction(j), "travel_rule", {}))
+regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
 
-regulation(j) := ctx.str(object.get(config(j), "regulation", ""))
+tiers(j) := [t | some x in data.governance.lib.ctx.arr(object.get(config(j), "tiers", [])); t := data.governance.lib.ctx.obj(x)]
 
-tiers(j) := [t | some x in ctx.arr(object.get(config(j), "tiers", [])); t := ctx.obj(x)]
+currency(j) := data.governance.lib.ctx.str(object.get(config(j), "currency", ""))
 
-currency(j) := ctx.str(object.get(config(j), "currency", ""))
+tier_usd(j, tier) := data.governance.lib.amounts.usd(object.get(tier, "from", 0), currency(j))
 
-tier_usd(j, tier) := amounts.usd(object.get(tier, "from", 0), currency(j))
-
-reached(j) := [t | some t in tiers(j); amounts.reaches(tier_usd(j, t))]
+reached(j) := [t | some t in tiers(j); data.governance.lib.amounts.reaches(tier_usd(j, t))]
 
 in_scope(j) if {
-	ctx.value_transfer
-	ctx.asset_class in ctx.arr(object.get(config(j), "asset_classes", []))
+	data.governance.lib.ctx.value_transfer
+	data.governance.lib.ctx.asset_class in data.governance.lib.ctx.arr(object.get(config(j), "asset_classes", []))
 }
 
 # The travel rule of `j` applies to this write.
 required(j) if {
-	ctx.involves(j)
+	data.governance.lib.ctx.involves(j)
 	in_scope(j)
 	count(reached(j)) > 0
 }
 
 # A payload was sent (a header that failed to decode counts as sent, and invalid).
-present if ctx.travel_rule_present
+present if data.governance.lib.ctx.travel_rule_present
 
-present if count(ctx.travel_rule_errors) > 0
+present if count(data.governance.lib.ctx.travel_rule_errors) > 0
 
 persons_key := {"originator": "originatorPersons", "beneficiary": "beneficiaryPersons"}
 
-party(side) := ctx.obj(object.get(ctx.travel_rule, side, {}))
+party(side) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.travel_rule, side, {}))
 
 filled(v) if {
 	v != null
@@ -62,50 +59,50 @@ has_field(person, field) if filled(object.get(person, field, null))
 # Whether the account numbers of `side` name `address` (case-insensitive).
 names_address(side, address) if {
 	address != ""
-	some a in ctx.arr(object.get(party(side), "accountNumber", []))
-	contains(lower(ctx.str(a)), address)
+	some a in data.governance.lib.ctx.arr(object.get(party(side), "accountNumber", []))
+	contains(lower(data.governance.lib.ctx.str(a)), address)
 }
 
-side_address := {"originator": ctx.sender_address, "beneficiary": ctx.recipient_address}
+side_address := {"originator": data.governance.lib.ctx.sender_address, "beneficiary": data.governance.lib.ctx.recipient_address}
 
 # Every problem that makes the payload invalid for jurisdiction `j` (empty when valid).
 problems(j) := ((structural | accounts) | no_persons) | missing_fields(j)
 
-structural := {sprintf("payload: %v", [e]) | some e in ctx.travel_rule_errors}
+structural := {sprintf("payload: %v", [e]) | some e in data.governance.lib.ctx.travel_rule_errors}
 
 accounts := {msg |
-	ctx.travel_rule_present
+	data.governance.lib.ctx.travel_rule_present
 	some side in ["originator", "beneficiary"]
 	not names_address(side, side_address[side])
 	msg := sprintf("%s.accountNumber does not name %s", [side, side_address[side]])
 }
 
 missing_fields(j) := {msg |
-	ctx.travel_rule_present
+	data.governance.lib.ctx.travel_rule_present
 	some side in ["originator", "beneficiary"]
 	key := persons_key[side]
-	persons := ctx.arr(object.get(party(side), key, []))
+	persons := data.governance.lib.ctx.arr(object.get(party(side), key, []))
 	some i
-	person := ctx.obj(persons[i])
+	person := data.governance.lib.ctx.obj(persons[i])
 	some kind in ["naturalPerson", "legalPerson"]
-	body := ctx.obj(object.get(person, kind, null))
+	body := data.governance.lib.ctx.obj(object.get(person, kind, null))
 	count(body) > 0
 	some tier in reached(j)
-	groups := ctx.arr(object.get(ctx.obj(object.get(tier, side, {})), kind, []))
+	groups := data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.obj(object.get(tier, side, {})), kind, []))
 	some group in groups
 	not any_field(body, group)
 	msg := sprintf("%s.%s[%d].%s: needs %s", [side, key, i, kind, concat(" or ", group)])
 }
 
 no_persons := {msg |
-	ctx.travel_rule_present
+	data.governance.lib.ctx.travel_rule_present
 	some side in ["originator", "beneficiary"]
-	count(ctx.arr(object.get(party(side), persons_key[side], []))) == 0
+	count(data.governance.lib.ctx.arr(object.get(party(side), persons_key[side], []))) == 0
 	msg := sprintf("%s: no persons", [side])
 }
 
 any_field(body, group) if {
-	some field in ctx.arr(group)
+	some field in data.governance.lib.ctx.arr(group)
 	has_field(body, field)
 }
 
@@ -116,10 +113,10 @@ ownership_methods := {"signature", "micro_payment", "attestation"}
 
 ownership_attested(side, address) if {
 	address != ""
-	v := ctx.obj(object.get(party(side), "selfHostedVerification", {}))
-	lower(ctx.str(object.get(v, "address", ""))) == address
+	v := data.governance.lib.ctx.obj(object.get(party(side), "selfHostedVerification", {}))
+	lower(data.governance.lib.ctx.str(object.get(v, "address", ""))) == address
 	object.get(v, "method", "") in ownership_methods
-	verified := ctx.str(object.get(v, "verifiedAt", ""))
+	verified := data.governance.lib.ctx.str(object.get(v, "verifiedAt", ""))
 	verified != ""
-	verified <= ctx.day
+	verified <= data.governance.lib.ctx.day
 }

@@ -192,7 +192,7 @@ def test_unknown_ledger_is_404(gateway: GatewayServer) -> None:
         {},
         {"Authorization": "Basic dXNlcjpwYXNz"},
         {"Authorization": "Bearer not.a.jwt"},
-        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer"},
     ],
 )
 def test_unauthenticated_is_401(gateway: GatewayServer, headers: dict[str, str]) -> None:

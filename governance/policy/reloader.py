@@ -1,0 +1,388 @@
+"""Hot policy reload without restart, atomically.
+
+A watcher notices a change (directory content, bundle file mtime + hash, URL ETag). The new
+source is loaded, compiled, probed with one decision and its own `*_test.rego` run, all in a
+worker thread; only if everything passes is the snapshot warmed on the serving thread and
+swapped in as one reference. Otherwise the old revision keeps serving and the failure is
+logged, counted and shown on /status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from governance.api.auth import VerificationKey
+from governance.domain.models import Decision
+from governance.domain.ports import PolicyEngine
+from governance.metrics import Metrics
+from governance.policy.bundle import (
+    fetch_bundle,
+    is_url,
+    load_policy_source_any,
+    read_bundle,
+    read_bundle_file,
+)
+from governance.policy.engine import ENGINES, PolicySnapshot, make_evaluator
+from governance.policy.source import DECISION_RULE, PolicySource, PolicySourceError
+
+log = logging.getLogger(__name__)
+
+# A plain read every policy tree must be able to decide: a revision that cannot is refused.
+PROBE_INPUT: dict[str, Any] = {
+    "request": {
+        "id": "00000000000000000000000000",
+        "ledger": "main",
+        "chain_id": 31337,
+        "method": "eth_blockNumber",
+        "kind": "read",
+        "received_at": "2026-01-01T00:00:00.000000Z",
+        "day": "2026-01-01",
+        "year": "2026",
+        "decode_error": None,
+    },
+    "subject": {
+        "sub": "reload-probe",
+        "org": "reload-probe",
+        "jurisdiction": "US",
+        "roles": ["trader"],
+        "entity_kind": "institution",
+        "kyc": "verified",
+    },
+    "tx": None,
+    "parties": {},
+    "travel_rule": None,
+    "travel_rule_errors": [],
+    "aggregates": {
+        "subject_daily_usd": 0.0,
+        "subject_annual_usd": 0.0,
+        "subject_daily_cross_border_usd": 0.0,
+        "subject_annual_cross_border_usd": 0.0,
+    },
+    "read": {"params": [], "parties": [], "residency": []},
+}
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    time: str
+    ok: bool
+    changed: bool  # False: nothing new was found (no attempt was made)
+    revision: str | None  # the revision attempted
+    serving: str  # the revision serving afterwards
+    error: str | None = None
+    result: str = "unchanged"  # metric label: ok | load_error | compile_error | test_failed
+    tests: int = 0
+    duration_ms: float = 0.0
+
+    def to_status(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "revision": self.revision,
+            "serving": self.serving,
+            "ok": self.ok,
+            "result": self.result,
+            "error": self.error,
+            "tests": self.tests,
+            "duration_ms": round(self.duration_ms, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Loaded:
+    source: PolicySource
+    content_id: str  # changes whenever any byte of the policy changes
+
+
+class Watcher(Protocol):
+    def poll(self, force: bool) -> Loaded | None:
+        """The current source, or None when a cheap check shows nothing changed."""
+        ...
+
+
+class _Failure(Exception):
+    def __init__(self, result: str, message: str, revision: str | None, content_id: str) -> None:
+        super().__init__(message)
+        self.result = result
+        self.message = message
+        self.revision = revision
+        self.content_id = content_id
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    loaded: Loaded
+    snapshot: PolicySnapshot
+    tests: int
+
+
+class DirectoryWatcher:
+    def __init__(self, root: Path, key: VerificationKey | None) -> None:
+        self.root = root
+        self.key = key
+        self._stat: tuple[tuple[str, int, int], ...] | None = None
+
+    def poll(self, force: bool) -> Loaded | None:
+        stat = _tree_stat(self.root)
+        if stat == self._stat and not force:
+            return None
+        self._stat = stat  # taken before reading: a write racing the read shows up next poll
+        source = load_policy_source_any(self.root, self.key)
+        return Loaded(source, source.revision)  # a directory's revision is its content hash
+
+
+class BundleFileWatcher:
+    def __init__(self, path: Path, key: VerificationKey | None) -> None:
+        self.path = path
+        self.key = key
+        self._stat: tuple[int, int, int] | None = None
+
+    def poll(self, force: bool) -> Loaded | None:
+        try:
+            s = self.path.stat()
+        except OSError as exc:
+            raise PolicySourceError(f"{self.path}: {exc}") from exc
+        stat = (s.st_mtime_ns, s.st_size, s.st_ino)
+        if stat == self._stat and not force:
+            return None
+        self._stat = stat
+        raw = read_bundle_file(self.path)
+        source = read_bundle(raw, self.key, str(self.path))
+        return Loaded(source, hashlib.sha256(raw).hexdigest())
+
+
+class UrlWatcher:
+    def __init__(self, url: str, key: VerificationKey | None) -> None:
+        self.url = url
+        self.key = key
+        self._etag: str | None = None
+
+    def poll(self, force: bool) -> Loaded | None:
+        fetched = fetch_bundle(self.url, None if force else self._etag)
+        if fetched.raw is None:
+            return None
+        self._etag = fetched.etag
+        source = read_bundle(fetched.raw, self.key, self.url)
+        return Loaded(source, hashlib.sha256(fetched.raw).hexdigest())
+
+
+def _tree_stat(root: Path) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for path in sorted(root.rglob("*")):
+        try:
+            s = path.stat()
+        except OSError:  # removed between listing and stat: the next poll sees it
+            continue
+        if path.is_file():
+            out.append((path.relative_to(root).as_posix(), s.st_size, s.st_mtime_ns))
+    return tuple(out)
+
+
+def make_watcher(location: str | Path, key: VerificationKey | None) -> Watcher:
+    text = str(location)
+    if is_url(text):
+        return UrlWatcher(text, key)
+    path = Path(location)
+    return DirectoryWatcher(path, key) if path.is_dir() else BundleFileWatcher(path, key)
+
+
+class PolicyReloader:
+    def __init__(
+        self,
+        engine: PolicyEngine,
+        location: str | Path,
+        verification_key: VerificationKey | None,
+        interval_s: float,
+        metrics: Metrics,
+    ) -> None:
+        self.engine = engine
+        self.location = str(location)
+        self.interval_s = interval_s
+        self.metrics = metrics
+        self.watcher = make_watcher(location, verification_key)
+        name = getattr(engine, "name", "regorus")
+        # The remote engine decides elsewhere; its candidates are still validated locally.
+        self.engine_name = name if name in ENGINES else "regorus"
+        self.last_result: ReloadResult | None = None
+        self._applied: str | None = None
+        self._failed: str | None = None
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        # One thread: candidates compile one at a time and never on the serving thread.
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="policy-reload")
+
+    @property
+    def last_reload(self) -> dict[str, Any] | None:
+        """What /status shows: the last attempt (unchanged polls are not attempts)."""
+        return None if self.last_result is None else self.last_result.to_status()
+
+    async def start(self) -> None:
+        await self._prime()
+        if self.interval_s > 0 and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        async with self._lock:  # let a running attempt finish before the pool goes
+            self._pool.shutdown(wait=True)
+
+    async def reload_now(self, force: bool = True) -> ReloadResult:
+        """Checks the location now; with force, skips the cheap change checks and retries
+        content that failed before."""
+        async with self._lock:
+            return await self._reload(force)
+
+    async def _prime(self) -> None:
+        """Records what is serving, so the first poll does not reload the same content."""
+        loop = asyncio.get_running_loop()
+        try:
+            loaded = await loop.run_in_executor(self._pool, self.watcher.poll, True)
+        except PolicySourceError as exc:
+            log.warning("policy reload: cannot read %s at start: %s", self.location, exc)
+            return
+        if loaded is not None and loaded.source.revision == self.engine.snapshot().revision:
+            self._applied = loaded.content_id
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.reload_now(force=False)
+            except Exception:  # the loop must outlive any surprise; the attempt is logged
+                log.exception("policy reload loop")
+
+    async def _reload(self, force: bool) -> ReloadResult:
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        try:
+            candidate = await loop.run_in_executor(self._pool, self._prepare, force)
+            if candidate is None:
+                return self._unchanged()
+            self._warm(candidate)
+        except _Failure as failure:
+            return self._failed_result(failure, started)
+        return self._swap(candidate, started)
+
+    def _prepare(self, force: bool) -> _Candidate | None:
+        """Worker thread: load, compile, probe, test. Raises _Failure."""
+        try:
+            loaded = self.watcher.poll(force)
+        except PolicySourceError as exc:
+            raise _Failure("load_error", str(exc), None, f"error:{exc}") from exc
+        if loaded is None or loaded.content_id == self._applied:
+            return None
+        if loaded.content_id == self._failed and not force:
+            return None  # already reported; wait for the next change
+        revision, cid = loaded.source.revision, loaded.content_id
+        snapshot = _guard("compile_error", revision, cid, self.engine.compile, loaded.source)
+        _guard("compile_error", revision, cid, _probe, snapshot, loaded.source)
+        tests = _guard("test_failed", revision, cid, _run_tests, loaded.source, self.engine_name)
+        return _Candidate(loaded, snapshot, tests)
+
+    def _warm(self, candidate: _Candidate) -> None:
+        """Serving thread: regorus engines are per thread, so this thread's copy is built
+        (and any error surfaces) before the swap, not on the first request after it."""
+        if candidate.snapshot.evaluator is None:
+            return
+        source = candidate.loaded.source
+        _guard("compile_error", source.revision, candidate.loaded.content_id,
+               candidate.snapshot.decide_sync, PROBE_INPUT)
+
+    def _swap(self, candidate: _Candidate, started: float) -> ReloadResult:
+        previous = self.engine.snapshot().revision
+        self.engine.swap(candidate.snapshot)
+        self._applied, self._failed = candidate.loaded.content_id, None
+        revision = candidate.snapshot.revision
+        if previous != revision:
+            _remove_label(self.metrics, previous)
+        self.metrics.policy_info.labels(revision).set(1)
+        self.metrics.policy_reloads.labels(result="ok").inc()
+        log.info("policy reloaded: %s -> %s (%d tests)", previous, revision, candidate.tests)
+        return self._record(ReloadResult(
+            time=_now(), ok=True, changed=True, revision=revision, serving=revision,
+            result="ok", tests=candidate.tests, duration_ms=_ms(started),
+        ))
+
+    def _failed_result(self, failure: _Failure, started: float) -> ReloadResult:
+        self._failed = failure.content_id
+        self.metrics.policy_reloads.labels(result=failure.result).inc()
+        serving = self.engine.snapshot().revision
+        log.error("policy reload refused (%s), still serving %s: %s",
+                  failure.result, serving, failure.message)
+        return self._record(ReloadResult(
+            time=_now(), ok=False, changed=True, revision=failure.revision, serving=serving,
+            error=failure.message, result=failure.result, duration_ms=_ms(started),
+        ))
+
+    def _unchanged(self) -> ReloadResult:
+        serving = self.engine.snapshot().revision
+        return ReloadResult(time=_now(), ok=True, changed=False, revision=serving, serving=serving)
+
+    def _record(self, result: ReloadResult) -> ReloadResult:
+        self.last_result = result
+        return result
+
+
+def _guard(result: str, revision: str, content_id: str, fn: Any, *args: Any) -> Any:
+    """Runs one validation step; any failure (pyo3 panics included) becomes a _Failure."""
+    try:
+        return fn(*args)
+    except _Failure:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise _Failure(result, _short(exc), revision, content_id) from exc
+
+
+def _probe(snapshot: PolicySnapshot, source: PolicySource) -> None:
+    evaluator = snapshot.evaluator or make_evaluator("regorus", source)
+    doc = evaluator.eval_json(DECISION_RULE, json.dumps(PROBE_INPUT))
+    try:
+        Decision.from_json(doc)
+    except ValueError as exc:
+        raise ValueError(f"{DECISION_RULE} cannot decide a plain read: {exc}") from exc
+
+
+def _run_tests(source: PolicySource, engine_name: str) -> int:
+    from governance.policy.rego_test import run_tests
+
+    results = list(run_tests(source, engine_name))
+    failed = [r for r in results if not r.passed]
+    if failed:
+        names = ", ".join(f"{r.package}.{r.name}" for r in failed[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        raise ValueError(f"{len(failed)} of {len(results)} policy tests failed: {names}{more}")
+    return len(results)
+
+
+def _remove_label(metrics: Metrics, revision: str) -> None:
+    with contextlib.suppress(KeyError):
+        metrics.policy_info.remove(revision)
+
+
+def _short(exc: BaseException) -> str:
+    """First part of an engine error: regorus appends a native stack trace."""
+    text = str(exc).split("\n\nStack backtrace:", 1)[0].strip()
+    return text[:2000] or type(exc).__name__
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

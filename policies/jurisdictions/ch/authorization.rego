@@ -1,0 +1,22 @@
+# Switzerland: authorization. The baseline rules (policies/lib/baseline.rego: method table, roles, KYC,
+# ownership of the sending address, sanctions, chain id) cite the instruments below when the
+# caller is in CH. Transfers to addresses the directory does not know are refused (FINMA Guidance 02/2019).
+package governance.jurisdictions.ch.authorization
+
+import rego.v1
+
+import data.governance.lib.counterparty
+import data.governance.lib.reasons
+
+J := "CH"
+
+citations := {
+	"KYC_REQUIRED": "Anti-Money Laundering Act (AMLA, SR 955.0), arts. 3-4 (verification of the customer and beneficial owner)",
+	"SENDER_NOT_OWNED": "Anti-Money Laundering Act (AMLA, SR 955.0), arts. 3-4 (verification of the customer and beneficial owner)",
+}
+
+# Recipients unknown to the directory, where data/jurisdictions.json "CH" has
+# "counterparty": {"require_known": true}.
+deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)) if {
+	counterparty.unknown_recipient(J)
+}

@@ -1,0 +1,22 @@
+# China (mainland): authorization. The baseline rules (policies/lib/baseline.rego: method table, roles, KYC,
+# ownership of the sending address, sanctions, chain id) cite the instruments below when the
+# caller is in CN. Unknown recipients of cross-border transfers are refused (FX authenticity review).
+package governance.jurisdictions.cn.authorization
+
+import rego.v1
+
+import data.governance.lib.counterparty
+import data.governance.lib.reasons
+
+J := "CN"
+
+citations := {
+	"KYC_REQUIRED": "Anti-Money Laundering Law of the PRC (revised 2024), ch. III (customer due diligence)",
+	"SENDER_NOT_OWNED": "Anti-Money Laundering Law of the PRC (revised 2024), ch. III (customer due diligence)",
+}
+
+# Recipients unknown to the directory, where data/jurisdictions.json "CN" has
+# "counterparty": {"require_known": true}.
+deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)) if {
+	counterparty.unknown_recipient(J)
+}

@@ -1,0 +1,22 @@
+# European Union: authorization. The baseline rules (policies/lib/baseline.rego: method table, roles, KYC,
+# ownership of the sending address, sanctions, chain id) cite the instruments below when the
+# caller is in EU. Member states without a package of their own (DE, FR, ...) use these citations.
+package governance.jurisdictions.eu.authorization
+
+import rego.v1
+
+import data.governance.lib.counterparty
+import data.governance.lib.reasons
+
+J := "EU"
+
+citations := {
+	"KYC_REQUIRED": "Directive (EU) 2015/849, art. 13 (customer due diligence measures)",
+	"SENDER_NOT_OWNED": "Directive (EU) 2015/849, art. 13 (customer due diligence measures)",
+}
+
+# Recipients unknown to the directory, where data/jurisdictions.json "EU" has
+# "counterparty": {"require_known": true}.
+deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)) if {
+	counterparty.unknown_recipient(J)
+}

@@ -1,0 +1,36 @@
+# Japan: supervision. Travel rule, large-value reports and the daily velocity limit; every
+# figure comes from data/jurisdictions.json "JP" (see docs/policies.md).
+package governance.jurisdictions.jp.supervision
+
+import rego.v1
+
+import data.governance.lib.limits
+import data.governance.lib.reasons
+import data.governance.lib.travel
+
+J := "JP"
+
+default require_travel_rule := false
+
+require_travel_rule if travel.required(J)
+
+problems := travel.problems(J)
+
+deny contains reasons.make("TRAVEL_RULE_MISSING", J, travel.regulation(J)) if {
+	travel.required(J)
+	not travel.present
+}
+
+deny contains reasons.detail("TRAVEL_RULE_INVALID", J, travel.regulation(J), concat("; ", sort([p | some p in problems]))) if {
+	travel.required(J)
+	travel.present
+	count(problems) > 0
+}
+
+deny contains reasons.make("DAILY_LIMIT_EXCEEDED", J, limits.daily_regulation(J)) if {
+	limits.daily_limit_exceeded(J)
+}
+
+report contains r if {
+	some r in limits.reports(J)
+}

@@ -1,0 +1,53 @@
+# Counterparty rules driven by data/jurisdictions.json:
+#
+#   "counterparty": {"require_known": true, "scope": "any" | "cross_border", "regulation": "..."}
+#   "self_hosted":  {"threshold": 1000, "currency": "EUR", "op": "gt",
+#                    "unknown_as_self_hosted": true, "regulation": "..."}
+#
+# Both bind the originating side (caller or sender in the jurisdiction).
+package governance.lib.counterparty
+
+import rego.v1
+
+config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "counterparty", {}))
+
+self_hosted_config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "self_hosted", {}))
+
+regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
+
+self_hosted_regulation(j) := data.governance.lib.ctx.str(object.get(self_hosted_config(j), "regulation", ""))
+
+scope_ok(j) if object.get(config(j), "scope", "any") == "any"
+
+scope_ok(j) if {
+	object.get(config(j), "scope", "any") == "cross_border"
+	data.governance.lib.ctx.cross_border
+}
+
+# A value transfer to an address the directory does not know, where `j` requires a known one.
+unknown_recipient(j) if {
+	object.get(config(j), "require_known", false) == true
+	data.governance.lib.ctx.value_transfer
+	data.governance.lib.ctx.originates_in(j)
+	not data.governance.lib.ctx.known(data.governance.lib.ctx.recipient)
+	scope_ok(j)
+}
+
+self_hosted_recipient(j) if data.governance.lib.ctx.self_hosted(data.governance.lib.ctx.recipient)
+
+self_hosted_recipient(j) if {
+	object.get(self_hosted_config(j), "unknown_as_self_hosted", false) == true
+	not data.governance.lib.ctx.known(data.governance.lib.ctx.recipient)
+}
+
+# A transfer to a self-hosted address at or over `j`'s threshold without an ownership
+# attestation (travel_rule.beneficiary.selfHostedVerification) naming that address.
+self_hosted_unverified(j) if {
+	cfg := self_hosted_config(j)
+	count(cfg) > 0
+	data.governance.lib.ctx.value_transfer
+	data.governance.lib.ctx.originates_in(j)
+	self_hosted_recipient(j)
+	data.governance.lib.amounts.meets(cfg)
+	not data.governance.lib.travel.ownership_attested("beneficiary", data.governance.lib.ctx.recipient_address)
+}

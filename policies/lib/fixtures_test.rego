@@ -1,0 +1,198 @@
+# Test fixtures: builders for policy input documents (docs/policy-input.md) over the shipped
+# reference data. Loaded with the tests only (the file name ends in _test.rego); holds no tests.
+#
+# Tests replace the input with `with data.governance.lib.ctx.doc as <document>`; never
+# `with input as ...` (it crashes regopy 1.5.2).
+package governance.lib.fixtures
+
+import rego.v1
+
+# Anvil default accounts (docs/policies.md, "Demo directory").
+acct0 := "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266" # acme-us, US institution
+
+acct1 := "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" # acme-us, US individual, KYC pending
+
+acct2 := "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc" # panda-cn, CN individual
+
+acct3 := "0x90f79bf6eb2c4f870365e785982e1f101e93b906" # panda-cn, CN institution
+
+acct4 := "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65" # hanse-de, DE institution
+
+acct5 := "0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc" # lion-sg, SG institution
+
+acct6 := "0x976ea74026e726554db657fa54763abd0c3a0aa9" # thames-uk, GB individual
+
+acct7 := "0x14dc79964da2c08b23698b3d3cc7ca32193d9955" # self-hosted wallet, DE
+
+acct8 := "0x23618e81e3f5cdf7f54c3d65f7fbc0abf5b21e8f" # alpine-ch, CH institution
+
+acct9 := "0xa0ee7a142d267c1f36714e4a8f75612f20a79720" # not in the directory
+
+sanctioned_address := "0xa79c58b0b11fb634112ccb08cccc3e29dd77d3d2"
+
+# The first (sorted) directory address of `org` with entity kind `kind`.
+address_of(org, kind) := sort([a |
+	some a
+	e := data.reference.entities[a]
+	is_object(e)
+	e.org == org
+	e.entity_kind == kind
+])[0]
+
+# Shipped thresholds in USD: travel-rule tier `i` of `j`, daily limit of `j` for `kind`.
+tr_usd(j, i) := usd(data.reference.jurisdictions[j].travel_rule.tiers[i].from, data.reference.jurisdictions[j].travel_rule.currency)
+
+daily_usd(j, kind) := usd(data.reference.jurisdictions[j].daily_limit.limits[kind], data.reference.jurisdictions[j].daily_limit.currency)
+
+day := "2026-11-26"
+
+entity(address) := {
+	"address": address,
+	"org": object.get(e, "org", null),
+	"jurisdiction": object.get(e, "jurisdiction", null),
+	"entity_kind": object.get(e, "entity_kind", null),
+	"kyc": object.get(e, "kyc", null),
+	"sanctioned": is_object(object.get(data.reference.sanctions, address, null)),
+	"self_hosted": object.get(e, "self_hosted", false),
+	"known": true,
+} if {
+	e := data.reference.entities[address]
+	is_object(e)
+} else := {
+	"address": address,
+	"org": null,
+	"jurisdiction": null,
+	"entity_kind": null,
+	"kyc": null,
+	"sanctioned": is_object(object.get(data.reference.sanctions, address, null)),
+	"self_hosted": false,
+	"known": false,
+}
+
+subject(org, jurisdiction, kind) := {
+	"sub": sprintf("%s-user", [org]),
+	"org": org,
+	"jurisdiction": jurisdiction,
+	"roles": ["trader"],
+	"entity_kind": kind,
+	"kyc": "verified",
+}
+
+request(kind, method) := {
+	"id": "01JTEST00000000000000000000",
+	"ledger": "main",
+	"chain_id": 31337,
+	"method": method,
+	"kind": kind,
+	"received_at": "2026-11-26T14:00:00.000000Z",
+	"day": day,
+	"year": "2026",
+}
+
+zero_aggregates := {
+	"subject_daily_usd": 0,
+	"subject_annual_usd": 0,
+	"subject_daily_cross_border_usd": 0,
+	"subject_annual_cross_border_usd": 0,
+}
+
+asset_of_class := {
+	"tokenized_deposit": {"symbol": "ETH", "class": "tokenized_deposit", "contract": null, "decimals": 18},
+	"stablecoin": {"symbol": "USDC", "class": "stablecoin", "contract": "0x5fbdb2315678afecb367f032d93f642f64180aa3", "decimals": 6},
+	"virtual_currency": {"symbol": "WBTC", "class": "virtual_currency", "contract": "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512", "decimals": 8},
+	"security_token": {"symbol": "ABOND", "class": "security_token", "contract": "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0", "decimals": 0},
+	"trade_document": {"symbol": "EBL", "class": "trade_document", "contract": "0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9", "decimals": 0},
+	"unknown": {"symbol": "UNKNOWN", "class": "unknown", "contract": "0x000000000000000000000000000000000000dead", "decimals": 18},
+}
+
+# A write by `subj` from `from` to `to` moving `usd` dollars of an asset of `class`.
+transfer(subj, from, to, class, usd) := {
+	"request": request("write", "eth_sendRawTransaction"),
+	"subject": subj,
+	"tx": {
+		"from": from,
+		"to": to,
+		"nonce": 0,
+		"chain_id": 31337,
+		"value": "1",
+		"asset": asset_of_class[class],
+		"amount_usd": usd,
+		"rate_known": true,
+		"selector": null,
+		"token_transfer": class != "tokenized_deposit",
+		"token_call": token_call(class),
+		"cross_border": entity(to).jurisdiction != subj.jurisdiction,
+	},
+	"parties": {"sender": entity(from), "recipient": entity(to)},
+	"travel_rule": null,
+	"travel_rule_errors": [],
+	"aggregates": zero_aggregates,
+	"read": null,
+}
+
+token_call(class) := null if class == "tokenized_deposit"
+else := "transfer"
+
+# A read of `method` by `subj` naming `addresses` in its params.
+reading(subj, method, addresses) := {
+	"request": request("read", method),
+	"subject": subj,
+	"tx": null,
+	"parties": {},
+	"travel_rule": null,
+	"travel_rule_errors": [],
+	"aggregates": zero_aggregates,
+	"read": {
+		"params": [a | some a in addresses],
+		"parties": [entity(a) | some a in addresses],
+		"residency": sort([j | some j in {e.jurisdiction | some a in addresses; e := entity(a); is_string(e.jurisdiction)}]),
+	},
+}
+
+# doc with top-level `key` replaced by `value` (object.union merges nested objects differently
+# on the engines, so documents are rebuilt key by key).
+put(doc, key, value) := {k: v |
+	some k in object.keys(doc) | {key}
+	v := _pick(doc, k, key, value)
+}
+
+_pick(doc, k, key, value) := value if k == key
+else := doc[k]
+
+# doc with doc[outer][inner] replaced by `value`.
+put2(doc, outer, inner, value) := put(doc, outer, put(object.get(doc, outer, {}), inner, value))
+
+# USD amount of `amount` units of `currency` at the shipped rates.
+usd(amount, currency) := amount * data.reference.rates[currency]
+
+# A structurally complete IVMS101 payload naming `from` and `to`; natural persons with every
+# identifying field, so it satisfies every jurisdiction's field requirements.
+person := {"naturalPerson": {
+	"name": {"nameIdentifier": [{"primaryIdentifier": "Doe", "secondaryIdentifier": "Jane", "nameIdentifierType": "LEGL"}]},
+	"geographicAddress": [{"addressType": "HOME", "streetName": "Main St", "buildingNumber": "1", "townName": "Springfield", "country": "US"}],
+	"nationalIdentification": {"nationalIdentifier": "X1234567", "nationalIdentifierType": "CCPT", "countryOfIssue": "US"},
+	"customerIdentification": "CUST-1",
+	"dateAndPlaceOfBirth": {"dateOfBirth": "1980-01-01", "placeOfBirth": "Springfield"},
+}}
+
+# A natural person with a name only.
+name_only := {"naturalPerson": {"name": {"nameIdentifier": [{"primaryIdentifier": "Doe", "nameIdentifierType": "LEGL"}]}}}
+
+payload(from, to) := payload_with(from, to, person, person)
+
+payload_with(from, to, originator, beneficiary) := {
+	"originator": {"originatorPersons": [originator], "accountNumber": [from]},
+	"beneficiary": {"beneficiaryPersons": [beneficiary], "accountNumber": [to]},
+}
+
+# doc carrying a travel-rule payload for its own sender and recipient.
+with_payload(doc) := put(doc, "travel_rule", payload(doc.parties.sender.address, doc.parties.recipient.address))
+
+with_payload_of(doc, originator, beneficiary) := put(doc, "travel_rule", payload_with(doc.parties.sender.address, doc.parties.recipient.address, originator, beneficiary))
+
+# The reason codes of a set of reasons, and of a decision.
+codes(reasons) := {r.code | some r in reasons}
+
+codes_in(reasons, jurisdiction) := {r.code | some r in reasons; r.jurisdiction == jurisdiction}
+
+decision_codes(d) := {r.code | some r in d.reasons}
