@@ -181,6 +181,7 @@ def _data_routes(app: FastAPI, state: PdpState) -> None:
 
 def _policy_routes(app: FastAPI, state: PdpState) -> None:
     @app.get("/v1/policies")
+    @app.get("/v1/policies/")  # opa-python-client lists with the trailing slash
     async def list_policies() -> dict[str, Any]:
         modules = state.current().modules
         return {"result": [_policy_doc(i, t) for i, t in sorted(modules.items())]}

@@ -22,6 +22,12 @@ class RegoEvaluator(Protocol):
     def eval_json(self, rule: str, input_json: str) -> Any: ...
 
 
+# Engines whose evaluator was discarded, by owning thread: a regorus engine may only be
+# dropped on the thread that built it, so each thread frees its own on its next evaluation.
+_RETIRED: dict[int, list[Any]] = {}
+_RETIRED_LOCK = threading.Lock()
+
+
 class RegorusEvaluator:
     """regorus engines are pinned to the thread that built them (pyo3 "unsendable"), so each
     thread that evaluates gets its own compiled copy, built on first use."""
@@ -29,11 +35,12 @@ class RegorusEvaluator:
     def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
         self._source = source
         self._with_tests = with_tests
-        self._local = threading.local()
+        self._engines: dict[int, Any] = {}
         self._engine()  # compile now, so a broken policy fails at load time
 
     def _engine(self) -> Any:
-        engine = getattr(self._local, "engine", None)
+        thread = threading.get_ident()
+        engine = self._engines.get(thread)
         if engine is None:
             import regorus
 
@@ -42,13 +49,24 @@ class RegorusEvaluator:
             for name, text in modules:
                 engine.add_policy(name, text)
             engine.add_data_json(self._source.data_json)
-            self._local.engine = engine
+            self._engines[thread] = engine
+        if thread in _RETIRED:
+            with _RETIRED_LOCK:
+                _RETIRED.pop(thread, None)  # dropped here, on the owning thread
         return engine
 
     def eval_json(self, rule: str, input_json: str) -> Any:
         engine = self._engine()
         engine.set_input_json(input_json)
         return json.loads(engine.eval_rule_as_json(rule))
+
+    def __del__(self) -> None:
+        engines, self._engines = self._engines, {}
+        with _RETIRED_LOCK:
+            for thread, engine in engines.items():
+                if thread == threading.get_ident():
+                    continue  # dropped normally when `engines` goes out of scope
+                _RETIRED.setdefault(thread, []).append(engine)
 
 
 class RegopyEvaluator:

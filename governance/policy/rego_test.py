@@ -30,6 +30,8 @@ WHOLE_INPUT_ERROR = (
 
 @dataclass(frozen=True)
 class TestCase:
+    __test__ = False  # not a pytest class
+
     name: str
     package: str
     file: str
@@ -43,6 +45,8 @@ class TestCase:
 
 @dataclass(frozen=True)
 class TestResult:
+    __test__ = False  # not a pytest class
+
     name: str
     package: str
     file: str
@@ -95,7 +99,8 @@ def run_tests(source: PolicySource, engine: str, *, match: str | None = None) ->
     try:
         evaluator = make_evaluator(engine, source, with_tests=True)
     except Exception as exc:  # a module that does not load fails every test
-        return [TestResult(c.name, c.package, c.file, False, f"load: {exc}") for c in cases]
+        error = "load: " + " ".join(str(exc).split())[:300]
+        return [TestResult(c.name, c.package, c.file, False, error) for c in cases]
     results: list[TestResult] = []
     for case in cases:
         if _WHOLE_INPUT.search(case.body):
@@ -109,7 +114,7 @@ def run_tests(source: PolicySource, engine: str, *, match: str | None = None) ->
             message = str(exc)
             # regopy reports an undefined test (a failed assertion) as an exception
             if "is undefined" not in message:
-                error = message.strip()[:500]
+                error = " ".join(message.split())[:500]
         elapsed = (time.perf_counter() - started) * 1000
         results.append(TestResult(case.name, case.package, case.file, passed, error, elapsed))
     return results

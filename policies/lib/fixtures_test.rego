@@ -8,36 +8,49 @@ package governance.lib.fixtures
 import rego.v1
 
 # Anvil default accounts (docs/policies.md, "Demo directory").
-acct0 := "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266" # acme-us, US institution
+# acme-us, US institution
+acct0 := "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 
-acct1 := "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" # acme-us, US individual, KYC pending
+# acme-us, US individual, KYC pending
+acct1 := "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 
-acct2 := "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc" # panda-cn, CN individual
+# panda-cn, CN individual
+acct2 := "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
 
-acct3 := "0x90f79bf6eb2c4f870365e785982e1f101e93b906" # panda-cn, CN institution
+# panda-cn, CN institution
+acct3 := "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
 
-acct4 := "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65" # hanse-de, DE institution
+# hanse-de, DE institution
+acct4 := "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65"
 
-acct5 := "0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc" # lion-sg, SG institution
+# lion-sg, SG institution
+acct5 := "0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc"
 
-acct6 := "0x976ea74026e726554db657fa54763abd0c3a0aa9" # thames-uk, GB individual
+# thames-uk, GB individual
+acct6 := "0x976ea74026e726554db657fa54763abd0c3a0aa9"
 
-acct7 := "0x14dc79964da2c08b23698b3d3cc7ca32193d9955" # self-hosted wallet, DE
+# self-hosted wallet, DE
+acct7 := "0x14dc79964da2c08b23698b3d3cc7ca32193d9955"
 
-acct8 := "0x23618e81e3f5cdf7f54c3d65f7fbc0abf5b21e8f" # alpine-ch, CH institution
+# alpine-ch, CH institution
+acct8 := "0x23618e81e3f5cdf7f54c3d65f7fbc0abf5b21e8f"
 
-acct9 := "0xa0ee7a142d267c1f36714e4a8f75612f20a79720" # not in the directory
+# not in the directory
+acct9 := "0xa0ee7a142d267c1f36714e4a8f75612f20a79720"
 
 sanctioned_address := "0xa79c58b0b11fb634112ccb08cccc3e29dd77d3d2"
 
 # The first (sorted) directory address of `org` with entity kind `kind`.
-address_of(org, kind) := sort([a |
-	some a
-	e := data.reference.entities[a]
-	is_object(e)
-	e.org == org
-	e.entity_kind == kind
-])[0]
+address_of(org, kind) := x if {
+	found := sort([a |
+		some a
+		e := data.reference.entities[a]
+		is_object(e)
+		e.org == org
+		e.entity_kind == kind
+	])
+	x := found[0]
+}
 
 # Shipped thresholds in USD: travel-rule tier `i` of `j`, daily limit of `j` for `kind`.
 tr_usd(j, i) := usd(data.reference.jurisdictions[j].travel_rule.tiers[i].from, data.reference.jurisdictions[j].travel_rule.currency)

@@ -27,13 +27,16 @@ def test_cast_reads_and_sends_through_gateway(gateway: GatewayServer, anvil: Anv
     assert int(anvil.rpc("eth_getBalance", [bob, "latest"]), 16) == before + 4242
 
 
-def test_cast_sees_policy_denial_and_missing_token(gateway: GatewayServer) -> None:
+def test_cast_sees_policy_denial_and_missing_token(gateway: GatewayServer, anvil: Anvil) -> None:
+    # cast 1.7 prints server errors on stderr but may still exit 0: assert on what it printed
+    # and on the node's state.
     bob = Account.from_key(KEYS[1]).address
+    before = anvil.rpc("eth_getBalance", [bob, "latest"])
     denied = cast("send", "--rpc-url", gateway.rpc_url(), "--rpc-headers",
                   f"Authorization: Bearer {token(kyc='none')}", "--private-key", KEYS[0], bob,
                   "--value", "1")
-    assert denied.returncode != 0
-    assert "KYC_REQUIRED" in denied.stderr or "-32003" in denied.stderr, denied.stderr
+    assert "-32003" in denied.stderr and "KYC_REQUIRED" in denied.stderr, denied.stderr
+    assert anvil.rpc("eth_getBalance", [bob, "latest"]) == before
     anonymous = cast("block-number", "--rpc-url", gateway.rpc_url())
-    assert anonymous.returncode != 0
-    assert "401" in anonymous.stderr or "-32001" in anonymous.stderr or "bearer" in anonymous.stderr.lower()
+    assert anonymous.returncode != 0 or anonymous.stderr
+    assert "401" in anonymous.stderr or "-32001" in anonymous.stderr, anonymous.stderr

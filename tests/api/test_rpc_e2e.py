@@ -215,7 +215,7 @@ def test_jwt_attacks_over_http(gateway: GatewayServer) -> None:
               "entity_kind": "institution", "kyc": "verified", "exp": int(time.time()) + 600}
     forged = [
         b64({"alg": "none", "typ": "JWT"}) + "." + b64(claims) + ".",
-        pyjwt.encode(claims, "wrong-secret-0123456789", algorithm="HS256"),
+        pyjwt.encode(claims, "wrong-secret-0123456789-0123456789", algorithm="HS256"),
         pyjwt.encode(
             claims | {"exp": int(time.time()) - 120}, SECRET,
             algorithm="HS256"),

@@ -1,0 +1,284 @@
+"""`governance pdp`: OPA's REST data and policy API from the embedded engine, over real HTTP,
+and the decision table that the embedded engine and the remote adapter must agree on."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from governance.api.pdp import create_pdp_app
+from governance.domain.models import Decision
+from governance.policy.engine import EmbeddedEngine
+from governance.policy.reference import Reference
+from governance.policy.remote import RemoteEngine
+from governance.policy.source import PolicySource, load_policy_source
+from tests.conftest import free_port
+from tests.policy.test_bundle import MAIN_REGO, write_policy_tree
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "policies"
+
+
+class PdpServer:
+    """uvicorn serving `create_pdp_app(source)` on a free port, in its own thread and loop."""
+
+    def __init__(self, source: PolicySource) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_pdp_app(source), host="127.0.0.1", port=self.port,
+                                log_level="warning", lifespan="on", loop="asyncio")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> PdpServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("pdp did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)
+
+
+@pytest.fixture
+def small_tree(tmp_path: Path) -> Path:
+    return write_policy_tree(tmp_path / "policies", max_usd=1000.0)
+
+
+@pytest.fixture
+def pdp(small_tree: Path) -> Iterator[PdpServer]:
+    with PdpServer(load_policy_source(small_tree)) as server:
+        yield server
+
+
+def shipped_source() -> PolicySource:
+    if not (SHIPPED / "governance" / "main.rego").is_file():
+        pytest.skip("shipped policy tree not present")
+    return load_policy_source(SHIPPED)
+
+
+# ---- OPA REST API --------------------------------------------------------------------------
+
+
+def test_health(pdp: PdpServer) -> None:
+    resp = httpx.get(f"{pdp.url}/health")
+    assert resp.status_code == 200 and resp.json() == {}
+
+
+def test_post_data_decision_and_undefined(pdp: PdpServer) -> None:
+    kyc_none = {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": None}
+    resp = httpx.post(f"{pdp.url}/v1/data/governance/main/decision", json={"input": kyc_none})
+    assert resp.status_code == 200
+    result = resp.json()["result"]
+    assert result["allow"] is False
+    assert [r["code"] for r in result["reasons"]] == ["KYC_REQUIRED"]
+    # Undefined documents answer 200 with no "result", as OPA does.
+    resp = httpx.post(f"{pdp.url}/v1/data/governance/main/nothing", json={"input": kyc_none})
+    assert resp.status_code == 200 and resp.json() == {}
+
+
+def test_input_does_not_leak_between_requests(pdp: PdpServer) -> None:
+    url = f"{pdp.url}/v1/data/governance/main/decision"
+    httpx.post(url, json={"input": {"subject": {"kyc": "none", "jurisdiction": "US"},
+                                    "parties": {}, "tx": None}})
+    resp = httpx.post(url, json={})  # no input: rules reading input are undefined or empty
+    assert "KYC_REQUIRED" not in resp.text
+
+
+def test_get_data_documents(pdp: PdpServer) -> None:
+    resp = httpx.get(f"{pdp.url}/v1/data/reference/rates")
+    assert resp.json() == {"result": {"ETH": 3000.0, "USDC": 1.0}}
+    assert httpx.get(f"{pdp.url}/v1/data/reference/nope").json() == {}
+    sanctions = httpx.get(f"{pdp.url}/v1/data/reference/sanctions").json()["result"]
+    assert len(sanctions) == 1
+
+
+def test_bad_body_is_400(pdp: PdpServer) -> None:
+    resp = httpx.post(f"{pdp.url}/v1/data/governance/main/decision", content=b"{nope")
+    assert resp.status_code == 400 and resp.json()["code"] == "invalid_parameter"
+
+
+def test_policies_list_get_put_delete(pdp: PdpServer) -> None:
+    listed = httpx.get(f"{pdp.url}/v1/policies").json()["result"]
+    ids = [p["id"] for p in listed]
+    assert ids == ["governance/main.rego", "lib/checks.rego"]
+    main = httpx.get(f"{pdp.url}/v1/policies/governance/main.rego").json()["result"]
+    assert main["raw"] == MAIN_REGO
+    assert [s["value"] for s in main["ast"]["package"]["path"]] == ["data", "governance", "main"]
+    assert httpx.get(f"{pdp.url}/v1/policies/none.rego").status_code == 404
+
+    extra = "package governance.extra\n\nimport rego.v1\n\nanswer := 42\n"
+    resp = httpx.put(f"{pdp.url}/v1/policies/extra.rego", content=extra,
+                     headers={"Content-Type": "text/plain"})
+    assert resp.status_code == 200
+    assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {"result": 42}
+    assert httpx.delete(f"{pdp.url}/v1/policies/extra.rego").status_code == 200
+    assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "code"),
+    [
+        ("package governance.extra\n\nimport rego.v1\n\nanswer if {\n", 6, "rego_parse_error"),
+        ("package governance.extra\n\nimport rego.v1\n\nanswer if { y == 1 }\n", 5,
+         "rego_compile_error"),
+    ],
+)
+def test_put_policy_compile_error_is_400_and_keeps_serving(
+    pdp: PdpServer, text: str, row: int, code: str
+) -> None:
+    before = httpx.get(f"{pdp.url}/v1/data/reference/rates").json()
+    resp = httpx.put(f"{pdp.url}/v1/policies/extra.rego", content=text)
+    assert resp.status_code == 400
+    doc = resp.json()
+    assert doc["code"] == "invalid_parameter"
+    assert doc["message"] == "error(s) occurred while compiling module(s)"
+    error = doc["errors"][0]
+    assert error["code"] == code
+    assert error["location"]["file"] == "extra.rego" and error["location"]["row"] == row
+    assert httpx.get(f"{pdp.url}/v1/data/reference/rates").json() == before
+    assert "extra.rego" not in [p["id"] for p in httpx.get(f"{pdp.url}/v1/policies").json()["result"]]
+
+
+def test_opa_python_client_talks_to_pdp(pdp: PdpServer) -> None:
+    from opa_client import OpaClient
+
+    client = OpaClient(host="127.0.0.1", port=pdp.port)
+    try:
+        assert client.check_health() is True
+        assert sorted(client.get_policies_list()) == ["governance/main.rego", "lib/checks.rego"]
+        doc = client.query_rule({"subject": {"kyc": "verified", "jurisdiction": "US"},
+                                 "parties": {}, "tx": None}, "governance.main", "decision")
+        assert doc["result"]["allow"] is True
+    finally:
+        client.close_connection()
+
+
+# ---- the agreement table -------------------------------------------------------------------
+
+US_TREASURY = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"  # acme-us, institution, verified
+US_PENDING = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"  # acme-us individual, KYC pending
+CN_INDIVIDUAL = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
+CN_INSTITUTION = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
+DE_INSTITUTION = "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65"
+UNKNOWN = "0xa0ee7a142d267c1f36714e4a8f75612f20a79720"
+SANCTIONED = "0xa79c58b0b11fb634112ccb08cccc3e29dd77d3d2"
+USDC = {"symbol": "USDC", "class": "stablecoin", "contract": "0x" + "ab" * 20, "decimals": 6}
+ETH = {"symbol": "ETH", "class": "tokenized_deposit", "contract": None, "decimals": 18}
+TRAVEL_RULE = {
+    "originator": {"originatorPersons": [{"legalPerson": {"name": {"nameIdentifier": [
+        {"legalPersonName": "Acme Trading Inc.", "legalPersonNameIdentifierType": "LEGL"}]},
+        "geographicAddress": [{"addressType": "GEOG", "townName": "New York", "country": "US"}]}}],
+        "accountNumber": [US_TREASURY]},
+    "beneficiary": {"beneficiaryPersons": [{"legalPerson": {"name": {"nameIdentifier": [
+        {"legalPersonName": "Hanse Logistik GmbH", "legalPersonNameIdentifierType": "LEGL"}]},
+        "geographicAddress": [{"addressType": "GEOG", "townName": "Hamburg", "country": "DE"}]}}],
+        "accountNumber": [DE_INSTITUTION]},
+}
+
+
+def subject(**kw: Any) -> dict[str, Any]:
+    base = {"sub": "alice", "org": "acme-us", "jurisdiction": "US", "roles": ["trader"],
+            "entity_kind": "institution", "kyc": "verified"}
+    return base | kw
+
+
+def request(method: str, kind: str) -> dict[str, Any]:
+    return {"id": "01JTESTDECISION000000000000", "ledger": "main", "chain_id": 31337,
+            "method": method, "kind": kind, "received_at": "2026-11-26T14:00:00.000000Z",
+            "day": "2026-11-26", "year": "2026", "decode_error": None}
+
+
+def aggregates(daily: float = 0.0) -> dict[str, float]:
+    return {"subject_daily_usd": daily, "subject_annual_usd": daily,
+            "subject_daily_cross_border_usd": 0.0, "subject_annual_cross_border_usd": 0.0}
+
+
+def read_input(ref: Reference, method: str, params: list[Any], addresses: list[str],
+               **subj: Any) -> dict[str, Any]:
+    parties = [ref.entity(a).to_input() for a in addresses]
+    residency = sorted({p["jurisdiction"] for p in parties if p["jurisdiction"]})
+    kind = "read" if method.startswith("eth_") else "admin"
+    return {"request": request(method, kind), "subject": subject(**subj), "tx": None,
+            "parties": {}, "travel_rule": None, "travel_rule_errors": [],
+            "aggregates": aggregates(), "read": None if kind == "admin" else
+            {"params": params, "parties": parties, "residency": residency}}
+
+
+def write_input(ref: Reference, to: str, value: str, *, asset: dict[str, Any] = ETH,
+                sender: str = US_TREASURY, daily: float = 0.0,
+                travel_rule: dict[str, Any] | None = None, **subj: Any) -> dict[str, Any]:
+    s = subject(**subj)
+    recipient = ref.entity(to)
+    usd = float(value) * {"ETH": 2500.0, "USDC": 1.0}[asset["symbol"]]
+    token = asset["contract"] is not None
+    tx = {"from": sender, "to": asset["contract"] or to, "nonce": 0, "chain_id": 31337,
+          "value": value, "asset": copy.deepcopy(asset), "amount_usd": usd, "rate_known": True,
+          "selector": "0xa9059cbb" if token else None, "token_transfer": token,
+          "token_call": "transfer" if token else None,
+          "cross_border": recipient.jurisdiction != s["jurisdiction"]}
+    return {"request": request("eth_sendRawTransaction", "write"), "subject": s, "tx": tx,
+            "parties": {"sender": ref.entity(sender).to_input(),
+                        "recipient": recipient.to_input()},
+            "travel_rule": travel_rule, "travel_rule_errors": [], "aggregates": aggregates(daily),
+            "read": None}
+
+
+def decision_table(ref: Reference) -> dict[str, dict[str, Any]]:
+    """Inputs shaped as docs/policy-input.md describes, across reads, writes and denials."""
+    return {
+        "read_block_number": read_input(ref, "eth_blockNumber", [], []),
+        "read_cn_individual_balance": read_input(
+            ref, "eth_getBalance", [CN_INDIVIDUAL, "latest"], [CN_INDIVIDUAL]),
+        "read_by_cn_subject": read_input(ref, "eth_getBalance", [US_PENDING, "latest"],
+                                         [US_PENDING], org="panda-cn", jurisdiction="CN"),
+        "admin_method_by_trader": read_input(ref, "admin_addPeer", ["enode://x"], []),
+        "write_domestic_small": write_input(ref, US_TREASURY, "0.1"),
+        "write_cross_border_cn": write_input(ref, CN_INSTITUTION, "0.1"),
+        "write_kyc_none": write_input(ref, US_TREASURY, "0.1", kyc="none"),
+        "write_to_sanctioned": write_input(ref, SANCTIONED, "0.1"),
+        "write_to_unknown": write_input(ref, UNKNOWN, "0.1"),
+        "write_de_without_travel_rule": write_input(ref, DE_INSTITUTION, "2"),
+        "write_de_with_travel_rule": write_input(ref, DE_INSTITUTION, "2",
+                                                 travel_rule=TRAVEL_RULE),
+        "write_over_daily_limit": write_input(ref, US_TREASURY, "0.1", daily=4_999_900.0),
+        "write_usdc_individual": write_input(ref, US_TREASURY, "500", asset=USDC,
+                                             entity_kind="individual"),
+    }
+
+
+async def test_embedded_and_remote_agree_on_the_table() -> None:
+    source = shipped_source()
+    embedded = EmbeddedEngine("regorus", source)
+    table = decision_table(embedded.snapshot().reference)
+    with PdpServer(source) as pdp:
+        remote = RemoteEngine(source, pdp.url, timeout_ms=5000)
+        try:
+            outcomes: dict[str, Decision] = {}
+            for name, policy_input in table.items():
+                local = await embedded.decide(embedded.snapshot(), policy_input)
+                over_http = await remote.decide(remote.snapshot(), policy_input)
+                assert over_http == local, name
+                assert over_http.raw == local.raw, name
+                outcomes[name] = local
+        finally:
+            await remote.close()
+    # The table is only worth agreeing on if it exercises both outcomes.
+    assert outcomes["read_block_number"].allow
+    assert outcomes["write_domestic_small"].allow
+    assert not outcomes["write_kyc_none"].allow
+    assert not outcomes["write_to_sanctioned"].allow
+    assert len({d.outcome for d in outcomes.values()}) == 2
+    assert len({r.code for d in outcomes.values() for r in d.reasons}) >= 3
