@@ -24,7 +24,9 @@ class RegoEvaluator(Protocol):
 
 # Engines whose evaluator was discarded, by owning thread: a regorus engine may only be
 # dropped on the thread that built it, so each thread frees its own on its next evaluation.
-_RETIRED: dict[int, list[Any]] = {}
+# Keyed by the Thread object, not its ident: idents are reused once a thread ends, while the
+# engine stays bound to the thread that ended (an engine of an ended thread is never freed).
+_RETIRED: dict[threading.Thread, list[Any]] = {}
 _RETIRED_LOCK = threading.Lock()
 
 
@@ -35,11 +37,11 @@ class RegorusEvaluator:
     def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
         self._source = source
         self._with_tests = with_tests
-        self._engines: dict[int, Any] = {}
+        self._engines: dict[threading.Thread, Any] = {}
         self._engine()  # compile now, so a broken policy fails at load time
 
     def _engine(self) -> Any:
-        thread = threading.get_ident()
+        thread = threading.current_thread()
         engine = self._engines.get(thread)
         if engine is None:
             import regorus
@@ -64,7 +66,7 @@ class RegorusEvaluator:
         engines, self._engines = self._engines, {}
         with _RETIRED_LOCK:
             for thread, engine in engines.items():
-                if thread == threading.get_ident():
+                if thread is threading.current_thread():
                     continue  # dropped normally when `engines` goes out of scope
                 _RETIRED.setdefault(thread, []).append(engine)
 

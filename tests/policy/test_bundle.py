@@ -11,6 +11,7 @@ import tarfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import jwt
 import pytest
@@ -42,35 +43,48 @@ MAIN_REGO = """package governance.main
 
 import rego.v1
 
+import data.governance.lib.ctx
+
 reasons contains r if some r in data.governance.lib.checks.deny
 
 decision := {
 \t"allow": count(reasons) == 0,
 \t"reasons": [r | some r in reasons],
 \t"obligations": {"redact": [], "report": [], "require_travel_rule": false},
-\t"jurisdictions": [input.subject.jurisdiction],
+\t"jurisdictions": [ctx.doc.subject.jurisdiction],
 \t"mask": [],
 }
+"""
+
+# Policies read the input through one rule, so tests can replace it (the shipped convention).
+CTX_REGO = """package governance.lib.ctx
+
+import rego.v1
+
+doc := input
 """
 
 CHECKS_REGO = """package governance.lib.checks
 
 import rego.v1
 
-deny contains {"code": "KYC_REQUIRED", "jurisdiction": j, "regulation": "test", "message": "kyc"} if {
-\tinput.subject.kyc != "verified"
-\tj := input.subject.jurisdiction
+import data.governance.lib.ctx
+
+reason(code, j) := {"code": code, "jurisdiction": j, "regulation": "test", "message": code}
+
+deny contains reason("KYC_REQUIRED", ctx.doc.subject.jurisdiction) if {
+\tctx.doc.subject.kyc != "verified"
 }
 
-deny contains {"code": "SANCTIONED_PARTY", "jurisdiction": "US", "regulation": "OFAC", "message": "sdn"} if {
-\tsome party in input.parties
+deny contains reason("SANCTIONED_PARTY", "US") if {
+\tsome party in ctx.doc.parties
 \tparty.sanctioned
 }
 
-deny contains {"code": "AMOUNT_LIMIT", "jurisdiction": j, "regulation": "test", "message": "limit"} if {
-\tinput.tx != null
-\tj := input.subject.jurisdiction
-\tinput.tx.amount_usd > data.reference.jurisdictions[j].max_usd
+deny contains reason("AMOUNT_LIMIT", j) if {
+\tctx.doc.tx != null
+\tj := ctx.doc.subject.jurisdiction
+\tctx.doc.tx.amount_usd > data.reference.jurisdictions[j].max_usd
 }
 """
 
@@ -78,13 +92,19 @@ CHECKS_TEST_REGO = """package governance.lib.checks_test
 
 import rego.v1
 
+import data.governance.lib.ctx
+
+kyc_none := {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": null}
+
+verified := {"subject": {"kyc": "verified", "jurisdiction": "US"}, "parties": {}, "tx": null}
+
 test_kyc_denied if {
-\td := data.governance.main.decision with input as {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": null}
+\td := data.governance.main.decision with ctx.doc as kyc_none
 \tnot d.allow
 }
 
 test_read_allowed if {
-\td := data.governance.main.decision with input as {"subject": {"kyc": "verified", "jurisdiction": "US"}, "parties": {}, "tx": null}
+\td := data.governance.main.decision with ctx.doc as verified
 \td.allow
 }
 """
@@ -103,6 +123,7 @@ def write_policy_tree(root: Path, max_usd: float = 10_000.0, *, extra_test: str 
     (root / "lib").mkdir(exist_ok=True)
     (root / "data").mkdir(exist_ok=True)
     (root / "governance" / "main.rego").write_text(MAIN_REGO)
+    (root / "lib" / "ctx.rego").write_text(CTX_REGO)
     (root / "lib" / "checks.rego").write_text(CHECKS_REGO)
     (root / "lib" / "checks_test.rego").write_text(CHECKS_TEST_REGO + extra_test)
     jurisdictions = {"US": {"max_usd": max_usd}, "CN": {"max_usd": max_usd / 2}}
@@ -385,7 +406,7 @@ def test_load_any_directory_file_and_key_rules(
 class _BundleServer(http.server.BaseHTTPRequestHandler):
     body = b""
     etag = '"v1"'
-    requests: list[str | None] = []
+    requests: ClassVar[list[str | None]] = []
 
     def do_GET(self) -> None:
         seen = self.headers.get("If-None-Match")

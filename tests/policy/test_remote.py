@@ -41,6 +41,12 @@ class _Fake(http.server.BaseHTTPRequestHandler):
     peers: ClassVar[set[int]] = set()
     lock: ClassVar[threading.Lock] = threading.Lock()
 
+    def do_GET(self) -> None:  # /health
+        self.send_response(200 if self.path == "/health" else 404)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
     def do_POST(self) -> None:
         cls = type(self)
         with cls.lock:
