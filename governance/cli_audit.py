@@ -132,8 +132,7 @@ def _verify_db(
         entries = [NoteEntry(cp.size, cp.note, cp.root) for cp in store.checkpoints()]
         verifier = LogVerifier(entries, public_key, key_name(entries), origin)
         for row in store.iter_rows():
-            leaf = leaf_from_store(row.leaf_index, row.body, row.leaf_hash, row.columns, row.node)
-            verifier.add(leaf)
+            verifier.add(leaf_from_store(row))
         report = verifier.finish(check_levels(verifier.size, store.iter_level))
         return _print_report(report, store.leaf_id)
     finally:

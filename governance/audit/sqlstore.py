@@ -8,6 +8,7 @@ Roots and proofs read the O(log n) stored nodes that merkle.py's plans name, in 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,7 +28,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -35,7 +35,13 @@ from sqlmodel import SQLModel
 
 from governance.audit import merkle
 from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow, SpendRow
-from governance.audit.views import DecisionFilter, Scope, columns_of, jurisdiction_forms
+from governance.audit.views import (
+    COLUMN_NAMES,
+    DecisionFilter,
+    Scope,
+    columns_of,
+    jurisdiction_forms,
+)
 from governance.domain.records import DecisionRecord, canonical_json
 
 APPEND_LOCK_KEY = 0x60F0_0001  # advisory lock: one appender at a time across replicas
@@ -45,11 +51,6 @@ D = DecisionRow.__table__  # type: ignore[attr-defined]
 N = MerkleNodeRow.__table__  # type: ignore[attr-defined]
 S = SpendRow.__table__  # type: ignore[attr-defined]
 C = CheckpointRow.__table__  # type: ignore[attr-defined]
-
-COLUMN_NAMES = (
-    "id", "time", "ledger", "method", "kind", "sub", "org", "subject_jurisdiction",
-    "outcome", "revision", "jurisdictions", "reason_codes",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -140,18 +141,20 @@ class SqlLog:
         records: Sequence[DecisionRecord],
         edge: dict[merkle.NodeId, bytes],
     ) -> list[merkle.StoredNode]:
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         leaves: list[bytes] = []
         spends: list[dict[str, Any]] = []
         for offset, record in enumerate(records):
-            body = canonical_json(record.to_json())
+            body = canonical_json(_fields(record))
             leaves.append(merkle.leaf_hash(body))
             rows.append(_row(start + offset, record, body, leaves[-1]))
             if record.kind == "write" and record.outcome == "allow" and record.amount_usd:
                 spends.append(_spend(record))
         created = merkle.nodes_to_store_many(start, leaves, lambda lv, ix: edge[(lv, ix)])
-        conn.execute(insert(D), rows)
-        conn.execute(insert(N), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in created])
+        # Driver-level executemany: SQLAlchemy's per-row parameter handling cost more than
+        # the inserts themselves at group-commit batch sizes.
+        conn.exec_driver_sql(_insert_sql("decisions", DECISION_COLUMNS, self.is_postgres), rows)
+        conn.exec_driver_sql(_insert_sql("merkle_nodes", NODE_COLUMNS, self.is_postgres), created)
         if spends:
             conn.execute(insert(S), spends)
         return created
@@ -170,13 +173,14 @@ class SqlLog:
         return found
 
     def _fetch(self, conn: Connection, keys: Sequence[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
-        """The stored hashes of `keys`, in one query (proofs need O(log n) of them)."""
+        """The stored hashes of `keys`, in one query (proofs need O(log n) of them). Plain SQL
+        cached per key count: building the expression each time cost more than the query."""
         if not keys:
             return {}
-        query = select(N.c.level, N.c.idx, N.c.hash).where(
-            tuple_(N.c.level, N.c.idx).in_(list(keys))
-        )
-        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in conn.execute(query)}
+        sql = _node_query(len(keys), self.is_postgres)
+        params = tuple(value for key in keys for value in key)
+        rows = conn.exec_driver_sql(sql, params).all()
+        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
 
     # ---- limits --------------------------------------------------------------------------
 
@@ -388,6 +392,16 @@ class SqlLog:
         self.engine.dispose()
 
 
+@functools.cache
+def _node_query(count: int, postgres: bool) -> str:
+    # SQLite scans for a row-value IN; an OR of key lookups uses the primary key instead.
+    if postgres:
+        keys = ", ".join(["(%s, %s)"] * count)
+        return f"SELECT level, idx, hash FROM merkle_nodes WHERE (level, idx) IN ({keys})"
+    terms = " OR ".join(["(level = ? AND idx = ?)"] * count)
+    return f"SELECT level, idx, hash FROM merkle_nodes WHERE {terms}"
+
+
 def filter_clause(flt: DecisionFilter, scope: Scope) -> ColumnElement[bool] | None:
     """SQL for a reader's scope and filters over the decisions table's copied columns."""
     terms: list[ColumnElement[bool]] = []
@@ -426,8 +440,27 @@ def _has_jurisdiction(code: str) -> ColumnElement[bool]:
     return or_(*(D.c.jurisdictions.contains(f",{f},", autoescape=True) for f in spellings))
 
 
-def _row(index: int, record: DecisionRecord, body: bytes, leaf: bytes) -> dict[str, Any]:
-    return {"leaf_index": index, **columns_of(record), "record": body.decode(), "leaf_hash": leaf}
+def _fields(record: DecisionRecord) -> dict[str, Any]:
+    """The record's fields as a dict without asdict's deep copy (its values are plain JSON
+    already), so its canonical JSON equals record.canonical_bytes() at a fraction of the cost."""
+    return {name: getattr(record, name) for name in _FIELD_NAMES}
+
+
+_FIELD_NAMES = tuple(DecisionRecord.__dataclass_fields__)
+
+
+DECISION_COLUMNS = ("leaf_index", *COLUMN_NAMES, "record", "leaf_hash")
+NODE_COLUMNS = ("level", "idx", "hash")
+
+
+@functools.cache
+def _insert_sql(table: str, columns: tuple[str, ...], postgres: bool) -> str:
+    marks = ", ".join(["%s" if postgres else "?"] * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+def _row(index: int, record: DecisionRecord, body: bytes, leaf: bytes) -> tuple[Any, ...]:
+    return (index, *columns_of(record).values(), body.decode(), leaf)
 
 
 def _spend(record: DecisionRecord) -> dict[str, Any]:

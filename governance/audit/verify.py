@@ -22,7 +22,7 @@ import binascii
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -120,6 +120,7 @@ class LogVerifier:
         self._roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
         self._problems: list[Problem] = []
         self._total = 0
+        self._matched = 0
         self.size = 0
         self.withheld = 0
 
@@ -202,6 +203,7 @@ class LogVerifier:
 
     def _check_checkpoints(self) -> None:
         previous: Checkpoint | None = None
+        self._matched = 0  # largest checkpoint size whose signed root recomputes
         for signed in self._signed:
             entry, cp = signed.entry, signed.checkpoint
             if cp is None:
@@ -224,8 +226,11 @@ class LogVerifier:
         if self._roots[cp.size] != cp.root:
             yield (
                 f"signed root {_b64(cp.root)} is not the root recomputed from the records "
-                f"({_b64(self._roots[cp.size])})"
+                f"({_b64(self._roots[cp.size])}); the difference lies in leaves "
+                f"{self._matched}..{cp.size - 1}"
             )
+        else:
+            self._matched = max(self._matched, cp.size)
         if previous is not None:
             yield from self._consistency(previous, cp)
 
@@ -265,22 +270,29 @@ def check_levels(
 ) -> Iterator[Problem]:
     """Every stored node (L, i), L >= 1, of a size-`size` tree must hash its two stored
     children. Streams two levels at a time; nodes past `size` are ignored (the log may be
-    growing while it is verified)."""
-    level = 1
+    growing while it is verified). Only the lowest bad node of a path is reported: its
+    ancestors then mismatch as a consequence."""
+    level, bad = 1, set[int]()
     while size >> level:
-        count = size >> level
-        children = _dense(read_level(level - 1), 2 * count)
-        for idx, found in enumerate(_dense(read_level(level), count)):
+        bad_here: set[int] = set()
+        children = _dense(read_level(level - 1), 2 * (size >> level))
+        for idx, found in enumerate(_dense(read_level(level), size >> level)):
             left, right = next(children), next(children)
             expected = None if left is None or right is None else merkle.node_hash(left, right)
-            if found is None or found != expected:
-                what = "is missing" if found is None else "does not hash its stored children"
-                first, last = idx << level, ((idx + 1) << level) - 1
-                yield Problem(
-                    f"Merkle node ({level}, {idx}) covering leaves {first}..{last} {what}",
-                    leaf_index=first,
-                )
-        level += 1
+            if found is not None and found == expected:
+                continue
+            bad_here.add(idx)
+            if 2 * idx not in bad and 2 * idx + 1 not in bad:
+                yield _node_problem(level, idx, "is missing" if found is None else None)
+        level, bad = level + 1, bad_here
+
+
+def _node_problem(level: int, idx: int, what: str | None) -> Problem:
+    first, last = idx << level, ((idx + 1) << level) - 1
+    what = what or "does not hash its stored children"
+    return Problem(
+        f"Merkle node ({level}, {idx}) covering leaves {first}..{last} {what}", leaf_index=first
+    )
 
 
 def entry_from_export(line: bytes) -> Leaf | NoteEntry:
@@ -298,11 +310,34 @@ def entry_from_export(line: bytes) -> Leaf | NoteEntry:
     return Leaf(int(doc["leaf_index"]), str(doc["id"]), body, _unb64(doc.get("leaf_hash")))
 
 
-def leaf_from_store(
-    index: int, body: str, leaf_hash: bytes, columns: Mapping[str, str], node: bytes | None
-) -> Leaf:
+class StoredLeaf(Protocol):
+    """What a database stores per leaf (sqlstore.StoredRow)."""
+
+    @property
+    def leaf_index(self) -> int: ...
+
+    @property
+    def leaf_hash(self) -> bytes: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def columns(self) -> Mapping[str, str]: ...
+
+    @property
+    def node(self) -> bytes | None: ...
+
+
+def leaf_from_store(row: StoredLeaf) -> Leaf:
     return Leaf(
-        index, columns.get("id", ""), body.encode(), leaf_hash, columns, check_node=True, node=node
+        row.leaf_index,
+        row.columns.get("id", ""),
+        row.body.encode(),
+        row.leaf_hash,
+        row.columns,
+        check_node=True,
+        node=row.node,
     )
 
 

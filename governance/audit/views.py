@@ -194,8 +194,15 @@ def derived_columns(record: Mapping[str, Any]) -> dict[str, str]:
     return columns_of(DecisionRecord.from_json(dict(record)))
 
 
+COLUMN_NAMES = (
+    "id", "time", "ledger", "method", "kind", "sub", "org", "subject_jurisdiction",
+    "outcome", "revision", "jurisdictions", "reason_codes",
+)  # fmt: skip
+
+
 def columns_of(rec: DecisionRecord) -> dict[str, str]:
-    """The one definition of the decisions table's copies of record fields."""
+    """The one definition of the decisions table's copies of record fields, in COLUMN_NAMES
+    order (the store inserts the values positionally)."""
     return {
         "id": rec.id,
         "time": rec.time,

@@ -16,12 +16,13 @@ import io
 import json
 import re
 import tarfile
+import urllib.error
+import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -475,19 +476,21 @@ def read_bundle_file(path: Path) -> bytes:
 
 
 def fetch_bundle(url: str, etag: str | None = None) -> Fetched:
-    """GET with If-None-Match; every transport failure becomes a BundleError."""
+    """GET with If-None-Match (stdlib client: fetching is not on the hot path); every
+    transport failure becomes a BundleError."""
+    if not is_url(url):
+        raise BundleError(f"{url}: only http(s) bundle URLs are fetched")
     headers = {"If-None-Match": etag} if etag else {}
     try:
-        with httpx.stream("GET", url, headers=headers, timeout=FETCH_TIMEOUT_S) as resp:
-            if resp.status_code == 304:
-                return Fetched(None, etag)
-            if resp.status_code != 200:
-                raise BundleError(f"{url}: HTTP {resp.status_code}")
-            body = bytearray()
-            for chunk in resp.iter_bytes():
-                body += chunk
-                if len(body) > MAX_BUNDLE_BYTES:
-                    raise BundleError(f"{url}: bundle exceeds {MAX_BUNDLE_BYTES} bytes")
-            return Fetched(bytes(body), resp.headers.get("ETag"))
-    except httpx.HTTPError as exc:
+        request = urllib.request.Request(url, headers=headers)
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as resp:
+            body: bytes = resp.read(MAX_BUNDLE_BYTES + 1)
+            if len(body) > MAX_BUNDLE_BYTES:
+                raise BundleError(f"{url}: bundle exceeds {MAX_BUNDLE_BYTES} bytes")
+            return Fetched(body, resp.headers.get("ETag"))
+    except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            return Fetched(None, etag)
+        raise BundleError(f"{url}: HTTP {exc.code}") from exc
+    except (urllib.error.URLError, OSError) as exc:
         raise BundleError(f"{url}: cannot fetch bundle: {exc}") from exc

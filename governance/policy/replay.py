@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -28,8 +29,19 @@ from governance.policy.source import DECISION_RULE, PolicySource
 D = DecisionRow.__table__  # type: ignore[attr-defined]
 PAGE = 500
 CATEGORIES = ("allow_to_deny", "deny_to_allow", "reasons_changed", "obligations_changed", "errors")
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z?)?")
 _JURISDICTION = re.compile(r"[A-Za-z]{2,8}")
+
+
+def log_time(value: str, name: str) -> str:
+    """A date or ISO 8601 time as the log writes times (UTC, microseconds, Z), so that text
+    comparison in the database is time order."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a date or time like 2026-11-26T14:00:00Z") from exc
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class DraftError(ValueError):
@@ -46,8 +58,8 @@ class RecordStore(Protocol):
 
 @dataclass(frozen=True)
 class ReplayFilter:
-    """`since` inclusive, `until` exclusive; UTC dates or RFC 3339 times ending in Z (the
-    log's format), compared as text. `jurisdiction`: the decision applied it."""
+    """`since` inclusive, `until` exclusive: dates or ISO 8601 times (UTC unless they carry
+    an offset). `jurisdiction`: the decision applied it."""
 
     since: str | None = None
     until: str | None = None
@@ -57,8 +69,8 @@ class ReplayFilter:
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             value = getattr(self, name)
-            if value is not None and not _TIME.fullmatch(value):
-                raise ValueError(f"{name} must be a UTC date or time like 2026-11-26T14:00:00Z")
+            if value is not None:
+                log_time(value, name)
         if self.jurisdiction is not None and not _JURISDICTION.fullmatch(self.jurisdiction):
             raise ValueError("jurisdiction must be a code such as CN or eu")
         if self.limit <= 0:
@@ -67,9 +79,9 @@ class ReplayFilter:
     def where(self) -> Any:
         conditions = []
         if self.since:
-            conditions.append(D.c.time >= self.since)
+            conditions.append(D.c.time >= log_time(self.since, "since"))
         if self.until:
-            conditions.append(D.c.time < self.until)
+            conditions.append(D.c.time < log_time(self.until, "until"))
         if self.jurisdiction:
             conditions.append(D.c.jurisdictions.like(f"%,{self.jurisdiction},%"))
         if not conditions:
@@ -217,12 +229,13 @@ def _compile(engine: str, draft: PolicySource) -> Any:
         evaluator = make_evaluator(engine, draft)
         # regorus reports most compile errors on the first evaluation, so evaluate once now.
         Decision.from_json(evaluator.eval_json(DECISION_RULE, json.dumps(PROBE_INPUT)))
+        return evaluator
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
         detail = str(exc).split("\n\nStack backtrace:", 1)[0].strip()
-        raise DraftError(f"draft policy {draft.root} does not compile: {detail}") from exc
-    return evaluator
+    # Raised unchained: the failed frames hold a thread-pinned engine that must die here.
+    raise DraftError(f"draft policy {draft.root} does not compile: {detail}")
 
 
 def iter_records(store: RecordStore, filters: ReplayFilter) -> Iterator[dict[str, Any]]:

@@ -29,11 +29,11 @@ known_kinds := {"read", "write", "admin"}
 writer_roles := {"trader", "admin"}
 
 # ---- methods -----------------------------------------------------------------------------
-deny contains reason("METHOD_FORBIDDEN", sprintf("%s is not in the gateway's method table", [data.governance.lib.ctx.method])) if {
+deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " is not in the gateway's method table"])) if {
 	not data.governance.lib.ctx.kind in known_kinds
 }
 
-deny contains reason("METHOD_FORBIDDEN", sprintf("%s is administrative and needs the admin role", [data.governance.lib.ctx.method])) if {
+deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " is administrative and needs the admin role"])) if {
 	data.governance.lib.ctx.kind == "admin"
 	not data.governance.lib.ctx.has_role("admin")
 }
@@ -55,12 +55,12 @@ sender_owned if {
 	object.get(data.governance.lib.ctx.sender, "org", null) == data.governance.lib.ctx.subject_org
 }
 
-deny contains reason("SENDER_NOT_OWNED", sprintf("%s is not a known address of %s", [data.governance.lib.ctx.sender_address, data.governance.lib.ctx.subject_org])) if {
+deny contains reason("SENDER_NOT_OWNED", concat("", [data.governance.lib.ctx.sender_address, " is not a known address of ", data.governance.lib.ctx.subject_org])) if {
 	data.governance.lib.ctx.is_write
 	not sender_owned
 }
 
-deny contains reason("KYC_REQUIRED", sprintf("the sending account %s is not KYC verified", [data.governance.lib.ctx.sender_address])) if {
+deny contains reason("KYC_REQUIRED", concat("", ["the sending account ", data.governance.lib.ctx.sender_address, " is not KYC verified"])) if {
 	data.governance.lib.ctx.is_write
 	sender_owned
 	object.get(data.governance.lib.ctx.sender, "kyc", "") != "verified"
@@ -90,7 +90,7 @@ sanctioned contains a if {
 	a := lower(data.governance.lib.ctx.str(object.get(entity, "address", "")))
 }
 
-deny contains reason("SANCTIONED_PARTY", sprintf("%s is on the sanctions list", [a])) if {
+deny contains reason("SANCTIONED_PARTY", concat("", [a, " is on the sanctions list"])) if {
 	some a in sanctioned
 }
 

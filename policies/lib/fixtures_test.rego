@@ -209,3 +209,78 @@ codes(reasons) := {r.code | some r in reasons}
 codes_in(reasons, jurisdiction) := {r.code | some r in reasons; r.jurisdiction == jurisdiction}
 
 decision_codes(d) := {r.code | some r in d.reasons}
+
+# ---- expectations --------------------------------------------------------------------------
+# A test case is {"input": <document>, <expectations>...}; every expectation given must hold
+# for the decision on that input (absent ones are not checked):
+#   "allow": bool                       decision.allow
+#   "in": "US"                          restrict codes/has/lacks/reports to that jurisdiction
+#   "codes": [...]                      the reason codes are exactly these (as a set)
+#   "has": [...], "lacks": [...]        these codes are / are not among the reasons
+#   "jurisdictions": [...]              decision.jurisdictions
+#   "require_travel_rule": bool         obligations.require_travel_rule
+#   "redact": [...]                     obligations.redact
+#   "reports": [...]                    the kinds of obligations.report (as a set)
+#   "mask": [...]                       decision.mask
+#   "regulations": {"CODE": "..."}      a reason with that code cites exactly that regulation
+# Every decision must also be well formed: the documented keys, sorted reasons, and every
+# reason with a listed code, a jurisdiction, a regulation and a message.
+verdict(c, d) if {
+	well_formed(d)
+	_same(c, "allow", d.allow)
+	_same(c, "jurisdictions", d.jurisdictions)
+	_same(c, "require_travel_rule", d.obligations.require_travel_rule)
+	_same(c, "redact", d.obligations.redact)
+	_same(c, "mask", d.mask)
+	_codes_ok(c, d)
+	every code in object.get(c, "has", []) {
+		code in scoped_codes(c, d)
+	}
+	every code in object.get(c, "lacks", []) {
+		not code in scoped_codes(c, d)
+	}
+	_reports_ok(c, d)
+	every code, regulation in object.get(c, "regulations", {}) {
+		some r in d.reasons
+		r.code == code
+		_in_scope(c, r.jurisdiction)
+		r.regulation == regulation
+	}
+}
+
+well_formed(d) if {
+	object.keys(d) == {"allow", "reasons", "obligations", "jurisdictions", "mask"}
+	object.keys(d.obligations) == {"redact", "report", "require_travel_rule"}
+	d.allow == (count(d.reasons) == 0)
+	d.reasons == sort(d.reasons)
+	every r in d.reasons {
+		data.governance.lib.reasons.codes[r.code]
+		r.jurisdiction != ""
+		r.regulation != ""
+		r.message != ""
+	}
+}
+
+_same(c, key, actual) if object.get(c, key, null) == null
+
+_same(c, key, actual) if object.get(c, key, null) == actual
+
+_in_scope(c, jurisdiction) if object.get(c, "in", "") == ""
+
+_in_scope(c, jurisdiction) if object.get(c, "in", "") == jurisdiction
+
+scoped_codes(c, d) := {r.code | some r in d.reasons; _in_scope(c, r.jurisdiction)}
+
+_codes_ok(c, d) if object.get(c, "codes", null) == null
+
+_codes_ok(c, d) if {
+	is_array(c.codes)
+	scoped_codes(c, d) == {x | some x in c.codes}
+}
+
+_reports_ok(c, d) if object.get(c, "reports", null) == null
+
+_reports_ok(c, d) if {
+	is_array(c.reports)
+	{r.kind | some r in d.obligations.report; _in_scope(c, r.jurisdiction)} == {x | some x in c.reports}
+}

@@ -74,7 +74,7 @@ accounts := {msg |
 	data.governance.lib.ctx.travel_rule_present
 	some side in ["originator", "beneficiary"]
 	not names_address(side, side_address[side])
-	msg := sprintf("%s.accountNumber does not name %s", [side, side_address[side]])
+	msg := concat("", [side, ".accountNumber does not name ", side_address[side]])
 }
 
 missing_fields(j) := {msg |
@@ -91,14 +91,14 @@ missing_fields(j) := {msg |
 	groups := data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.obj(object.get(tier, side, {})), kind, []))
 	some group in groups
 	not any_field(body, group)
-	msg := sprintf("%s.%s[%d].%s: needs %s", [side, key, i, kind, concat(" or ", group)])
+	msg := concat("", [side, ".", key, "[", format_int(i, 10), "].", kind, ": needs ", concat(" or ", group)])
 }
 
 no_persons := {msg |
 	data.governance.lib.ctx.travel_rule_present
 	some side in ["originator", "beneficiary"]
 	count(data.governance.lib.ctx.arr(object.get(party(side), persons_key[side], []))) == 0
-	msg := sprintf("%s: no persons", [side])
+	msg := concat("", [side, ": no persons"])
 }
 
 any_field(body, group) if {

@@ -52,6 +52,9 @@ class PdpServer:
         self.thread.join(20)
 
 
+MODULE_IDS = ["governance/main.rego", "lib/checks.rego", "lib/ctx.rego"]
+
+
 @pytest.fixture
 def small_tree(tmp_path: Path) -> Path:
     return write_policy_tree(tmp_path / "policies", max_usd=1000.0)
@@ -113,7 +116,7 @@ def test_bad_body_is_400(pdp: PdpServer) -> None:
 def test_policies_list_get_put_delete(pdp: PdpServer) -> None:
     listed = httpx.get(f"{pdp.url}/v1/policies").json()["result"]
     ids = [p["id"] for p in listed]
-    assert ids == ["governance/main.rego", "lib/checks.rego"]
+    assert ids == MODULE_IDS
     main = httpx.get(f"{pdp.url}/v1/policies/governance/main.rego").json()["result"]
     assert main["raw"] == MAIN_REGO
     assert [s["value"] for s in main["ast"]["package"]["path"]] == ["data", "governance", "main"]
@@ -149,7 +152,8 @@ def test_put_policy_compile_error_is_400_and_keeps_serving(
     assert error["code"] == code
     assert error["location"]["file"] == "extra.rego" and error["location"]["row"] == row
     assert httpx.get(f"{pdp.url}/v1/data/reference/rates").json() == before
-    assert "extra.rego" not in [p["id"] for p in httpx.get(f"{pdp.url}/v1/policies").json()["result"]]
+    listed = httpx.get(f"{pdp.url}/v1/policies").json()["result"]
+    assert "extra.rego" not in [p["id"] for p in listed]
 
 
 def test_opa_python_client_talks_to_pdp(pdp: PdpServer) -> None:
@@ -158,7 +162,7 @@ def test_opa_python_client_talks_to_pdp(pdp: PdpServer) -> None:
     client = OpaClient(host="127.0.0.1", port=pdp.port)
     try:
         assert client.check_health() is True
-        assert sorted(client.get_policies_list()) == ["governance/main.rego", "lib/checks.rego"]
+        assert sorted(client.get_policies_list()) == MODULE_IDS
         doc = client.query_rule({"subject": {"kyc": "verified", "jurisdiction": "US"},
                                  "parties": {}, "tx": None}, "governance.main", "decision")
         assert doc["result"]["allow"] is True
@@ -282,3 +286,52 @@ async def test_embedded_and_remote_agree_on_the_table() -> None:
     assert not outcomes["write_to_sanctioned"].allow
     assert len({d.outcome for d in outcomes.values()}) == 2
     assert len({r.code for d in outcomes.values() for r in d.reasons}) >= 3
+
+
+# ---- the command ---------------------------------------------------------------------------
+
+
+def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from governance.policy.bundle import build_bundle, sign_bundle
+    from tests.policy.test_bundle import private_pem, public_pem, rsa_key
+
+    key = rsa_key()
+    bundle, pub = tmp_path / "b.tar.gz", tmp_path / "k.pub"
+    bundle.write_bytes(sign_bundle(build_bundle(load_policy_source(small_tree), "cmd-1"),
+                                   private_pem(key)))
+    pub.write_text(public_pem(key))
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "governance.cli", "pdp", "--policy", str(bundle),
+         "--verification-key", str(pub), "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "pdp did not start"
+            time.sleep(0.1)
+        body = {"input": {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {},
+                          "tx": None}}
+        result = httpx.post(f"{url}/v1/data/governance/main/decision", json=body).json()
+        assert result["result"]["allow"] is False
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    # An unsigned bundle is refused before serving.
+    bundle.write_bytes(build_bundle(load_policy_source(small_tree), "cmd-2"))
+    refused = subprocess.run(
+        [sys.executable, "-m", "governance.cli", "pdp", "--policy", str(bundle),
+         "--verification-key", str(pub), "--port", str(free_port())],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert refused.returncode == 2 and "not signed" in refused.stderr

@@ -161,6 +161,8 @@ def sample_record(
     travel_rule: dict[str, Any] | None = None,
     amount_usd: float = 0.0,
     minute: int | None = None,
+    sub: str | None = None,
+    reason: str | None = None,
 ) -> DecisionRecord:
     """A deterministic, varied record: org, outcome, method and time follow `i`."""
     org = org or ORGS[i % len(ORGS)]
@@ -170,10 +172,10 @@ def sample_record(
     kind = "write" if method == "eth_sendRawTransaction" else "read"
     if jurisdictions is None:
         jurisdictions = sorted({home, "CN" if i % 5 == 0 else home})
-    code = "KYC_REQUIRED" if i % 8 == 3 else "LIMIT_EXCEEDED"
+    code = reason or ("KYC_REQUIRED" if i % 8 == 3 else "LIMIT_EXCEEDED")
     reason = {"code": code, "jurisdiction": home, "regulation": "test", "message": "denied"}
     reasons = [] if outcome == "allow" else [reason]
-    subject = {"sub": f"user{i % 7}", "org": org, "jurisdiction": home, "roles": ["trader"]}
+    subject = {"sub": sub or f"user{i % 7}", "org": org, "jurisdiction": home, "roles": ["trader"]}
     subject |= {"entity_kind": "institution", "kyc": "verified"}
     obligations = {"redact": [], "report": [], "require_travel_rule": False}
     ms = BASE_MS + 60_000 * (i if minute is None else minute)

@@ -4,8 +4,11 @@ from governance.audit.masking import mask_document
 
 
 def test_erases_named_paths_and_lists_them() -> None:
-    doc = {"travel_rule": {"originator": {"name": "Ann"}, "beneficiary": {"name": "Bo"}},
-           "tx": {"from": "0x1"}, "list": [{"secret": 1, "keep": 2}, {"secret": 3}]}
+    doc = {
+        "travel_rule": {"originator": {"name": "Ann"}, "beneficiary": {"name": "Bo"}},
+        "tx": {"from": "0x1"},
+        "list": [{"secret": 1, "keep": 2}, {"secret": 3}],
+    }
     out, erased = mask_document(doc, ["/travel_rule/originator", "/list/*/secret", "/absent/x"])
     assert "originator" not in out["travel_rule"] and out["travel_rule"]["beneficiary"]
     assert out["list"] == [{"keep": 2}, {}]

@@ -81,6 +81,11 @@ deny contains reason("SANCTIONED_PARTY", "US") if {
 \tparty.sanctioned
 }
 
+deny contains reason("METHOD_BLOCKED", j) if {
+\tj := ctx.doc.subject.jurisdiction
+\tctx.doc.request.method in data.reference.jurisdictions[j].blocked_methods
+}
+
 deny contains reason("AMOUNT_LIMIT", j) if {
 \tctx.doc.tx != null
 \tj := ctx.doc.subject.jurisdiction
@@ -92,19 +97,17 @@ CHECKS_TEST_REGO = """package governance.lib.checks_test
 
 import rego.v1
 
-import data.governance.lib.ctx
-
 kyc_none := {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": null}
 
 verified := {"subject": {"kyc": "verified", "jurisdiction": "US"}, "parties": {}, "tx": null}
 
 test_kyc_denied if {
-\td := data.governance.main.decision with ctx.doc as kyc_none
+\td := data.governance.main.decision with data.governance.lib.ctx.doc as kyc_none
 \tnot d.allow
 }
 
 test_read_allowed if {
-\td := data.governance.main.decision with ctx.doc as verified
+\td := data.governance.main.decision with data.governance.lib.ctx.doc as verified
 \td.allow
 }
 """
@@ -116,9 +119,12 @@ SDN_CSV = (
 )
 
 
-def write_policy_tree(root: Path, max_usd: float = 10_000.0, *, extra_test: str = "") -> Path:
+def write_policy_tree(
+    root: Path, max_usd: float = 10_000.0, *, blocked: tuple[str, ...] = (), extra_test: str = ""
+) -> Path:
     """A small tree with the shipped layout: governance/main.rego producing the decision of
-    docs/policy-input.md, a lib package, a test beside it, data/*.json and data/sdn.csv."""
+    docs/policy-input.md, lib packages, a test beside them, data/*.json and data/sdn.csv.
+    `blocked`: methods US callers may not call (a visible difference between revisions)."""
     (root / "governance").mkdir(parents=True, exist_ok=True)
     (root / "lib").mkdir(exist_ok=True)
     (root / "data").mkdir(exist_ok=True)
@@ -126,7 +132,8 @@ def write_policy_tree(root: Path, max_usd: float = 10_000.0, *, extra_test: str 
     (root / "lib" / "ctx.rego").write_text(CTX_REGO)
     (root / "lib" / "checks.rego").write_text(CHECKS_REGO)
     (root / "lib" / "checks_test.rego").write_text(CHECKS_TEST_REGO + extra_test)
-    jurisdictions = {"US": {"max_usd": max_usd}, "CN": {"max_usd": max_usd / 2}}
+    jurisdictions = {"US": {"max_usd": max_usd, "blocked_methods": list(blocked)},
+                     "CN": {"max_usd": max_usd / 2, "blocked_methods": []}}
     (root / "data" / "jurisdictions.json").write_text(json.dumps(jurisdictions))
     (root / "data" / "rates.json").write_text(json.dumps({"ETH": 3000.0, "USDC": 1.0}))
     (root / "data" / "entities.json").write_text(
@@ -292,7 +299,8 @@ def test_signed_bundle_verifies(tree: Path, kind: str) -> None:
 
 def test_unsigned_bundle_refused_when_key_configured(tree: Path, signer: rsa.RSAPrivateKey) -> None:
     with pytest.raises(BundleError, match="not signed"):
-        read_bundle(build_bundle(load_policy_source(tree)), load_verification_key(public_pem(signer)))
+        key = load_verification_key(public_pem(signer))
+        read_bundle(build_bundle(load_policy_source(tree)), key)
 
 
 def test_wrong_key_refused(tree: Path, signer: rsa.RSAPrivateKey) -> None:
@@ -337,7 +345,8 @@ def test_reformatted_json_keeps_its_signature(tree: Path, signer: rsa.RSAPrivate
     name = "reference/rates/data.json"
     original = next(f for f in unpack(signed) if f.name == name)
     compact = json.dumps(json.loads(original.data), separators=(",", ":")).encode()
-    source = read_bundle(replace_file(signed, name, compact), load_verification_key(public_pem(signer)))
+    key = load_verification_key(public_pem(signer))
+    source = read_bundle(replace_file(signed, name, compact), key)
     assert source.data["reference"]["rates"]["ETH"] == 3000.0
 
 

@@ -41,7 +41,7 @@ report contains r if {
 # classes listed under "banned_assets" (approvals included: they enable a transfer).
 banned_assets := ctx.obj(object.get(ctx.jurisdiction(J), "banned_assets", {}))
 
-deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, ctx.str(object.get(banned_assets, "regulation", "")), sprintf("%s (%s) may not be transferred by a party in mainland China", [ctx.str(object.get(ctx.asset, "symbol", "")), ctx.asset_class])) if {
+deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, ctx.str(object.get(banned_assets, "regulation", "")), concat("", [ctx.str(object.get(ctx.asset, "symbol", "")), " (", ctx.asset_class, ") may not be transferred by a party in mainland China"])) if {
 	ctx.is_write
 	ctx.asset_class in ctx.arr(object.get(banned_assets, "asset_classes", []))
 	J in {ctx.subject_jurisdiction, ctx.sender_jurisdiction}
