@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from governance.api.admin_routes import admin_router
 from governance.api.auth import Authenticator, AuthSettings
 from governance.api.routes import ops_router
 from governance.api.rpc import Receive, RpcEndpoint, Scope, Send
@@ -20,7 +21,8 @@ from governance.domain.ports import PolicyEngine
 from governance.gateway import Gateway
 from governance.ledger.evm import EvmNode
 from governance.metrics import Metrics
-from governance.policy.factory import make_policy_engine
+from governance.policy.factory import make_policy_engine, make_reloader
+from governance.policy.reloader import PolicyReloader
 
 
 @dataclass
@@ -32,6 +34,11 @@ class Services:
     auth: Authenticator
     metrics: Metrics
     gateway: Gateway
+    reloader: PolicyReloader | None = None
+
+    @property
+    def last_reload(self) -> dict[str, Any] | None:
+        return None if self.reloader is None else self.reloader.last_reload
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -51,12 +58,17 @@ class Services:
             )
         )
         gateway = Gateway(settings, engine, log, nodes, metrics)
-        return cls(settings, engine, log, nodes, auth, metrics, gateway)
+        reloader = make_reloader(settings, engine, metrics)
+        return cls(settings, engine, log, nodes, auth, metrics, gateway, reloader)
 
     async def start(self) -> None:
         self.log.start()
+        if self.reloader is not None:
+            await self.reloader.start()
 
     async def stop(self) -> None:
+        if self.reloader is not None:
+            await self.reloader.stop()
         await self.log.close()  # flushes queued read records
         await asyncio.gather(*(n.close() for n in self.nodes.values()))
         await self.engine.close()
@@ -91,6 +103,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Dispatch
     api = FastAPI(title="governance", lifespan=lifespan)
     api.state.services = svc
     api.include_router(ops_router)
+    api.include_router(admin_router)
     return Dispatcher(api, RpcEndpoint(svc.gateway, svc.auth, settings))
 
 

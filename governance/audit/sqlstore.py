@@ -248,8 +248,11 @@ class SqlLog:
         return plan.assemble(hashes)
 
     def nodes(self, keys: Sequence[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+        found: dict[merkle.NodeId, bytes] = {}
         with self.engine.connect() as conn:
-            return self._fetch(conn, keys)
+            for at in range(0, len(keys), _MAX_KEYS):  # a proof is one chunk; bulk callers more
+                found.update(self._fetch(conn, keys[at : at + _MAX_KEYS]))
+        return found
 
     def node_getter(self) -> merkle.NodeGetter:
         def get(level: int, idx: int) -> bytes:
@@ -390,6 +393,9 @@ class SqlLog:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_MAX_KEYS = 256  # per node query: far above a proof's O(log n), far below SQL parameter limits
 
 
 @functools.cache

@@ -1,27 +1,43 @@
 """Runs the Rego unit tests of a policy tree (`governance policy test`).
 
-Every rule named `test_*` in the package of a `*_test.rego` file is one test. Each is evaluated
-on the chosen embedded engine with an empty input; it passes when it is exactly `true`.
-Tests set their input with `with data.governance.lib.ctx.doc as {...}` (policies read the input
-through that rule). `with input as {...}` is refused up front on every engine: replacing the
-whole input crashes regopy 1.5.2 (segmentation fault) when the evaluated rules call builtins,
-so a suite that used it could not run on both engines."""
+Every rule named `test_*` in the package of a `*_test.rego` file is one test; it passes when it
+evaluates to exactly `true` (empty input). Two strategies, because the embedded engines differ:
+
+- "direct" (regorus, and what OPA does): each test rule is evaluated as written. Decision tests
+  read `test_x if harness.passes(cases.test_x)`, where `harness.passes` evaluates the decision
+  `with data.governance.lib.ctx.doc as case.input` and checks `fixtures.verdict`.
+- "lift" (regopy): rego-cpp 1.5.2 spends seconds and gigabytes on every query once any module
+  using `with` is loaded, and `with input as {...}` crashes it. The runner loads the tree
+  without the case tests and without any module that uses `with`, then for each case test
+  sets the case's input as the input document and evaluates
+  `fixtures.verdict(<expectations>, data.governance.main.decision)`: the same assertion on the
+  same input, without `with`. Other tests are evaluated as written (they must not use `with`).
+
+`with input as {...}` is refused on every engine so the suite stays runnable on both."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from governance.policy.engine import ENGINES, make_evaluator
+from governance.policy.engine import ENGINES, RegoEvaluator, make_evaluator
 from governance.policy.source import PolicySource, load_policy_source
+
+STRATEGIES = {"regorus": "direct", "regopy": "lift"}
+VERDICT = "data.governance.lib.fixtures.verdict"
+DECISION = "data.governance.main.decision"
 
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
 _TEST_RULE = re.compile(r"^(test_\w+)\s*(?:if\b|:=|=|\{|contains\b)")
 _WHOLE_INPUT = re.compile(r"\bwith\s+input\s+as\b")
+_WITH = re.compile(r"\bwith\s+[\w.\[\]\"]+\s+as\b")
+_CASE = re.compile(r"harness\.passes\(\s*cases(?:\.(\w+)|\[\"([^\"]+)\"\])\s*\)")
 WHOLE_INPUT_ERROR = (
     "uses `with input as ...`, which crashes regopy 1.5.2; "
     "use `with data.governance.lib.ctx.doc as ...`"
@@ -37,10 +53,17 @@ class TestCase:
     file: str
     line: int
     body: str
+    end: int  # line after the rule's text
 
     @property
     def rule(self) -> str:
         return f"data.{self.package}.{self.name}"
+
+    @property
+    def case_key(self) -> str | None:
+        """The key of `cases` this test checks through the harness, if it is a case test."""
+        match = _CASE.search(self.body)
+        return None if match is None else (match.group(1) or match.group(2))
 
 
 @dataclass(frozen=True)
@@ -75,49 +98,108 @@ def discover(source: PolicySource) -> list[TestCase]:
             if rule is None or rule.group(1) in seen:
                 continue
             seen.add(rule.group(1))
-            cases.append(
-                TestCase(rule.group(1), package, file, index + 1, _rule_text(lines, index))
-            )
+            end = _rule_end(lines, index)
+            body = "\n".join(lines[index:end])
+            cases.append(TestCase(rule.group(1), package, file, index + 1, body, end))
     return cases
 
 
-def _rule_text(lines: list[str], start: int) -> str:
-    """The text of the rule starting at `start`: up to the next line at column 0 that starts
+def _rule_end(lines: list[str], start: int) -> int:
+    """The line after the rule starting at `start`: the next line at column 0 that starts
     another statement."""
     end = start + 1
     while end < len(lines) and (
         not lines[end] or lines[end][0] in " \t}" or lines[end].startswith("else")
     ):
         end += 1
-    return "\n".join(lines[start:end])
+    return end
 
 
-def run_tests(source: PolicySource, engine: str, *, match: str | None = None) -> list[TestResult]:
+def _uses_with(text: str) -> bool:
+    code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    return _WITH.search(code) is not None
+
+
+def lifted_source(source: PolicySource, cases: list[TestCase]) -> tuple[PolicySource, set[str]]:
+    """The tree for the lift strategy: case tests removed from their modules, and test modules
+    that still use `with` left out. Returns the source and the files left out."""
+    by_file: dict[str, list[TestCase]] = {}
+    for case in cases:
+        if case.case_key is not None:
+            by_file.setdefault(case.file, []).append(case)
+    tests: list[tuple[str, str]] = []
+    dropped: set[str] = set()
+    for file, text in source.tests:
+        lines = text.splitlines()
+        for case in by_file.get(file, []):
+            for i in range(case.line - 1, case.end):
+                lines[i] = ""
+        kept = "\n".join(lines) + "\n"
+        if _uses_with(kept):
+            dropped.add(file)
+        else:
+            tests.append((file, kept))
+    lifted = PolicySource(source.root, source.modules, tuple(tests), source.data, source.revision)
+    return lifted, dropped
+
+
+def run_tests(
+    source: PolicySource, engine: str, *, match: str | None = None, strategy: str | None = None
+) -> list[TestResult]:
     """Evaluates every discovered test (optionally only those whose `data.<pkg>.<name>`
-    contains `match`) on `engine` ("regorus" or "regopy")."""
-    cases = [c for c in discover(source) if match is None or match in c.rule]
+    contains `match`) on `engine` ("regorus" or "regopy"). `strategy` ("direct" or "lift")
+    defaults to the engine's (see the module doc)."""
+    all_cases = discover(source)
+    cases = [c for c in all_cases if match is None or match in c.rule]
+    strategy = strategy or STRATEGIES.get(engine, "direct")
+    if strategy not in ("direct", "lift"):
+        raise ValueError(f"unknown test strategy {strategy!r}")
+    dropped: set[str] = set()
+    if strategy == "lift":
+        source, dropped = lifted_source(source, all_cases)
     try:
         evaluator = make_evaluator(engine, source, with_tests=True)
     except Exception as exc:  # a module that does not load fails every test
-        error = "load: " + " ".join(str(exc).split())[:300]
+        error = "load: " + _squash(str(exc))[:300]
         return [TestResult(c.name, c.package, c.file, False, error) for c in cases]
+    case_docs: dict[str, Any] = {}
     results: list[TestResult] = []
     for case in cases:
-        if _WHOLE_INPUT.search(case.body):
-            results.append(TestResult(case.name, case.package, case.file, False, WHOLE_INPUT_ERROR))
-            continue
         started = time.perf_counter()
         passed, error = False, None
         try:
-            passed = evaluator.eval_json(case.rule, "{}") is True
+            if _WHOLE_INPUT.search(case.body):
+                error = WHOLE_INPUT_ERROR
+            elif strategy == "lift" and case.case_key is not None:
+                passed = _lifted_case(evaluator, case, case_docs)
+            elif strategy == "lift" and case.file in dropped:
+                error = f"{case.file} uses `with`, which this engine cannot load; write a case"
+            else:
+                passed = evaluator.eval_json(case.rule, "{}") is True
         except Exception as exc:
             message = str(exc)
             # regopy reports an undefined test (a failed assertion) as an exception
             if "is undefined" not in message:
-                error = " ".join(message.split())[:500]
+                error = _squash(message)[:500]
         elapsed = (time.perf_counter() - started) * 1000
         results.append(TestResult(case.name, case.package, case.file, passed, error, elapsed))
     return results
+
+
+def _lifted_case(evaluator: RegoEvaluator, case: TestCase, case_docs: dict[str, Any]) -> bool:
+    if case.package not in case_docs:
+        case_docs[case.package] = evaluator.eval_json(f"data.{case.package}.cases", "{}")
+    docs = case_docs[case.package]
+    doc = docs.get(case.case_key) if isinstance(docs, dict) else None
+    if not isinstance(doc, dict) or "input" not in doc:
+        raise ValueError(f"cases.{case.case_key} is not a test case with an input")
+    expectations = {k: v for k, v in doc.items() if k != "input"}
+    query = f"{VERDICT}({json.dumps(expectations)}, {DECISION})"
+    return evaluator.eval_json(query, json.dumps(doc["input"])) is True
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
 
 
 def format_results(results: list[TestResult], *, verbose: bool = False) -> str:
@@ -137,13 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", default="policies", type=Path)
     parser.add_argument("--engine", choices=(*ENGINES, "all"), default="all")
     parser.add_argument("--run", help="only tests whose data.<package>.<name> contains this")
+    parser.add_argument("--strategy", choices=("direct", "lift"), help="default: per engine")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     source = load_policy_source(args.path)
     engines = ENGINES if args.engine == "all" else (args.engine,)
     ok = True
     for engine in engines:
-        results = run_tests(source, engine, match=args.run)
+        results = run_tests(source, engine, match=args.run, strategy=args.strategy)
         print(f"[{engine}]")
         print(format_results(results, verbose=args.verbose))
         ok = ok and bool(results) and all(r.passed for r in results)

@@ -83,7 +83,7 @@ entity(address) := {
 }
 
 subject(org, jurisdiction, kind) := {
-	"sub": sprintf("%s-user", [org]),
+	"sub": concat("", [org, "-user"]),
 	"org": org,
 	"jurisdiction": jurisdiction,
 	"roles": ["trader"],
@@ -240,18 +240,33 @@ verdict(c, d) if {
 		not code in scoped_codes(c, d)
 	}
 	_reports_ok(c, d)
-	every code, regulation in object.get(c, "regulations", {}) {
-		some r in d.reasons
-		r.code == code
-		_in_scope(c, r.jurisdiction)
-		r.regulation == regulation
+	every code in object.keys(object.get(c, "regulations", {})) {
+		_cites(c, d, code)
 	}
+}
+
+_cites(c, d, code) if {
+	some r in d.reasons
+	r.code == code
+	_in_scope(c, r.jurisdiction)
+	r.regulation == c.regulations[code]
+}
+
+# (written as two rules: regopy evaluates `a == (b == c)` to undefined when b == c is false)
+_allow_matches_reasons(d) if {
+	count(d.reasons) == 0
+	d.allow == true
+}
+
+_allow_matches_reasons(d) if {
+	count(d.reasons) > 0
+	d.allow == false
 }
 
 well_formed(d) if {
 	object.keys(d) == {"allow", "reasons", "obligations", "jurisdictions", "mask"}
 	object.keys(d.obligations) == {"redact", "report", "require_travel_rule"}
-	d.allow == (count(d.reasons) == 0)
+	_allow_matches_reasons(d)
 	d.reasons == sort(d.reasons)
 	every r in d.reasons {
 		data.governance.lib.reasons.codes[r.code]

@@ -68,7 +68,7 @@ side_address := {"originator": data.governance.lib.ctx.sender_address, "benefici
 # Every problem that makes the payload invalid for jurisdiction `j` (empty when valid).
 problems(j) := ((structural | accounts) | no_persons) | missing_fields(j)
 
-structural := {sprintf("payload: %v", [e]) | some e in data.governance.lib.ctx.travel_rule_errors}
+structural := {concat("", ["payload: ", e]) | some x in data.governance.lib.ctx.travel_rule_errors; e := data.governance.lib.ctx.str(x)}
 
 accounts := {msg |
 	data.governance.lib.ctx.travel_rule_present

@@ -34,12 +34,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--writes", type=int, default=6000, help="signed transactions prepared")
+    parser.add_argument("--policies", type=Path, default=ROOT / "policies",
+                        help="policy tree to measure (default: the shipped one)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="governance-bench-"))
     procs: list[subprocess.Popen[bytes]] = []
     node = start_anvil("--no-mining")
     try:
-        policies, keys = _bench_policies(work)
+        policies, keys = _bench_policies(work, args.policies)
         for key in keys:
             node.rpc("anvil_setBalance", [Account.from_key(key).address, hex(10**24)])
         bare = _serve_passthrough(procs, node.url)
@@ -54,10 +56,10 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _bench_policies(work: Path) -> tuple[Path, list[str]]:
-    """The shipped policies plus 16 fresh sending addresses owned by the benchmark's org."""
+def _bench_policies(work: Path, tree: Path) -> tuple[Path, list[str]]:
+    """The policy tree plus 16 fresh sending addresses owned by the benchmark's org."""
     target = work / "policies"
-    shutil.copytree(ROOT / "policies", target)
+    shutil.copytree(tree, target)
     entities_file = target / "data" / "entities.json"
     entities = json.loads(entities_file.read_text())
     keys = [Account.create().key.hex() for _ in range(16)]

@@ -181,14 +181,14 @@ def test_factory_config_errors(tmp_path: Path, tree: Path) -> None:
     settings = make_settings("http://127.0.0.1:8545", tree, tmp_path / "x.db")
     missing = replace(settings, policy=PolicyConfig(path=str(tree),
                                                     bundle_verification_key_file="nope.pem"))
-    with pytest.raises(ConfigError, match="policy.bundle_verification_key_file: cannot read"):
+    with pytest.raises(ConfigError, match=r"policy\.bundle_verification_key_file: cannot read"):
         make_policy_engine(missing)
     (tmp_path / "k.pem").write_text(public_pem(rsa_key()))
     keyed = replace(settings, policy=PolicyConfig(
         path=str(tree), bundle_verification_key_file=str(tmp_path / "k.pem")))
-    with pytest.raises(ConfigError, match="policy.path: .* is a directory"):
+    with pytest.raises(ConfigError, match=r"policy\.path: .* is a directory"):
         make_policy_engine(keyed)  # a key demands a signed bundle
-    with pytest.raises(ConfigError, match="policy.path"):
+    with pytest.raises(ConfigError, match=r"policy\.path"):
         make_policy_engine(replace(settings, policy=PolicyConfig(path=str(tmp_path / "no"))))
     reloader = make_reloader(settings, make_policy_engine(settings), Metrics())
     assert reloader.interval_s == 0 and reloader.location == str(tree)
