@@ -77,6 +77,7 @@ class Gateway:
         return Envelope(
             decision_id=new_ulid(),
             received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            started=time.perf_counter(),
             ledger=call.ledger,
             request=call.request,
             subject=call.subject,
@@ -125,7 +126,7 @@ class Gateway:
             result=decision.to_json(),
             outcome=decision.outcome,
             revision=snapshot.revision,
-            latency_us=_elapsed_us(env.received_at),
+            latency_us=int((time.perf_counter() - env.started) * 1_000_000),
             masked=masked,
             amount_usd=float(tx.get("amount_usd") or 0.0),
             cross_border=bool(tx.get("cross_border", False)),
@@ -172,8 +173,3 @@ def _denial(env: Envelope, decision: Decision) -> dict[str, Any]:
             },
         },
     }
-
-
-def _elapsed_us(received_at: str) -> int:
-    started = datetime.strptime(received_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return max(0, int((datetime.now(UTC) - started).total_seconds() * 1_000_000))

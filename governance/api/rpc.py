@@ -57,7 +57,10 @@ class RpcEndpoint:
             else Call(subject, e, ledger, travel_rule, tuple(tr_errors))
             for e in elements
         ]
-        answers = await asyncio.gather(*(self._one(c) for c in calls))
+        if len(calls) == 1:
+            answers = [await self._one(calls[0])]
+        else:
+            answers = list(await asyncio.gather(*(self._one(c) for c in calls)))
         await self._respond(send, answers, calls, is_batch)
 
     async def _one(self, call: Call | GovernanceError) -> Answer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -55,7 +55,8 @@ class DecisionRecord:
         return sorted({str(r.get("code")) for r in self.result.get("reasons", [])})
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose: asdict() deep-copies the input document, on the log's hot path.
+        return {name: getattr(self, name) for name in _FIELDS}
 
     def canonical_bytes(self) -> bytes:
         """Canonical JSON (sorted keys, no spaces, UTF-8): the bytes hashed into the leaf."""
@@ -64,6 +65,9 @@ class DecisionRecord:
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> DecisionRecord:
         return cls(**{k: doc[k] for k in cls.__dataclass_fields__ if k in doc})
+
+
+_FIELDS = tuple(DecisionRecord.__dataclass_fields__)
 
 
 def canonical_json(value: Any) -> bytes:

@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
+
 from governance.domain.models import Decision
 from governance.errors import EngineUnavailable
 from governance.policy.reference import Reference
@@ -60,7 +62,7 @@ class RegorusEvaluator:
     def eval_json(self, rule: str, input_json: str) -> Any:
         engine = self._engine()
         engine.set_input_json(input_json)
-        return json.loads(engine.eval_rule_as_json(rule))
+        return orjson.loads(engine.eval_rule_as_json(rule))
 
     def __del__(self) -> None:
         engines, self._engines = self._engines, {}
@@ -113,7 +115,7 @@ class PolicySnapshot:
         if self.evaluator is None:
             raise EngineUnavailable("no embedded evaluator in this snapshot")
         try:
-            doc = self.evaluator.eval_json(DECISION_RULE, json.dumps(policy_input))
+            doc = self.evaluator.eval_json(DECISION_RULE, orjson.dumps(policy_input).decode())
             return Decision.from_json(doc)
         except EngineUnavailable:
             raise

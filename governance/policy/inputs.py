@@ -25,6 +25,7 @@ class Envelope:
 
     decision_id: str
     received_at: str  # RFC 3339 UTC
+    started: float  # perf_counter() at arrival, for the recorded latency
     ledger: LedgerConfig
     request: RpcRequest
     subject: Subject

@@ -8,7 +8,8 @@ import rego.v1
 # makes every threshold in it apply to every amount (fail closed); `governance policy check`
 # reports such a currency.
 usd(amount, currency) := v if {
-	rate := data.governance.lib.ctx.ref("rates")[currency]
+	rates := data.governance.lib.ctx.ref("rates")
+	rate := rates[currency]
 	is_number(rate)
 	v := data.governance.lib.ctx.num(amount) * rate
 } else := 0

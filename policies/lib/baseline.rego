@@ -80,7 +80,8 @@ screened contains a if {
 sanctioned contains a if {
 	data.governance.lib.ctx.is_write
 	some a in screened
-	data.governance.lib.ctx.ref("sanctions")[a]
+	sanctions := data.governance.lib.ctx.ref("sanctions")
+	sanctions[a]
 }
 
 sanctioned contains a if {

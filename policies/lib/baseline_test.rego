@@ -88,6 +88,21 @@ cases := {
 		"regulations": {"KYC_REQUIRED": data.governance.lib.reasons.codes.KYC_REQUIRED.regulation},
 	},
 }
+# ---- helpers that need no decision --------------------------------------------------------
+
+test_unlisted_code_still_denies if {
+	r := data.governance.lib.reasons.make("NOT_A_CODE", "US", "")
+	r.regulation == "unlisted reason code"
+	r.code == "NOT_A_CODE"
+}
+
+test_reason_defaults if {
+	r := data.governance.lib.reasons.detail("KYC_REQUIRED", "US", "", "")
+	r.regulation == data.governance.lib.reasons.codes.KYC_REQUIRED.regulation
+	r.message == data.governance.lib.reasons.codes.KYC_REQUIRED.message
+}
+
+# ---- tests (one per case) ----
 
 test_domestic_transfer_allowed if harness.passes(cases.test_domestic_transfer_allowed)
 
@@ -134,17 +149,3 @@ test_baseline_reasons_cite_the_caller_jurisdiction if harness.passes(cases.test_
 test_eu_member_caller_gets_eu_citation if harness.passes(cases.test_eu_member_caller_gets_eu_citation)
 
 test_caller_without_jurisdiction_is_all if harness.passes(cases.test_caller_without_jurisdiction_is_all)
-
-# ---- helpers that need no decision --------------------------------------------------------
-
-test_unlisted_code_still_denies if {
-	r := data.governance.lib.reasons.make("NOT_A_CODE", "US", "")
-	r.regulation == "unlisted reason code"
-	r.code == "NOT_A_CODE"
-}
-
-test_reason_defaults if {
-	r := data.governance.lib.reasons.detail("KYC_REQUIRED", "US", "", "")
-	r.regulation == data.governance.lib.reasons.codes.KYC_REQUIRED.regulation
-	r.message == data.governance.lib.reasons.codes.KYC_REQUIRED.message
-}

@@ -27,10 +27,13 @@ else := 0
 # `aliases` in data/jurisdictions.json map to it (the ISO code GB maps to the package UK).
 code(x) := object.get(aliases, upper(str(x)), upper(str(x)))
 
-aliases := {upper(str(a)): j |
+aliases := {k: v |
 	some j
-	cfg := obj(ref("jurisdictions")[j])
+	cfg := data.reference.jurisdictions[j]
+	is_object(cfg)
 	some a in arr(object.get(cfg, "aliases", []))
+	k := upper(str(a))
+	v := j
 }
 
 # ---- reference data ----------------------------------------------------------------------
