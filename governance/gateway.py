@@ -21,6 +21,7 @@ from governance.ledger.rpc import RpcRequest, error_response
 from governance.metrics import Metrics
 from governance.policy.engine import PolicySnapshot
 from governance.policy.inputs import Envelope, build_input
+from governance.read_filter import FilterOutcome, ReadFilter
 
 DENIED = -32003
 
@@ -57,6 +58,7 @@ class Gateway:
         self.log = log
         self.nodes = nodes
         self.metrics = metrics
+        self.read_filter = ReadFilter(engine)
 
     async def handle(self, call: Call) -> Answer:
         env = self._envelope(call)  # classify + decode (ledger adapter)
@@ -66,12 +68,46 @@ class Gateway:
             async with self._limits_guard(env):  # one subject's quota at a time
                 policy_input = build_input(env, snapshot.reference, await self._aggregates(env))
                 decision = await self._decide(snapshot, policy_input)  # fail closed
-                await self._record(env, snapshot, policy_input, decision)  # durable for writes
+                if env.facts.kind != "read" or not decision.allow:
+                    await self._record(env, snapshot, policy_input, decision)  # before forwarding
         except GovernanceError as exc:
             return self._refuse(env, exc)
         if not decision.allow:
             return Answer(env.decision_id, _denial(env, decision))
-        return await self._forward(env, decision)
+        if env.facts.kind == "read":
+            return await self._read(env, snapshot, policy_input, decision)
+        return await self._forward(env)
+
+    async def _read(
+        self,
+        env: Envelope,
+        snapshot: PolicySnapshot,
+        policy_input: dict[str, Any],
+        decision: Decision,
+    ) -> Answer:
+        """Forward, filter the answer for this reader, then record what was withheld."""
+        answer = await self._forward(env)
+        result = answer.response.get("result")
+        try:
+            if "result" in answer.response:
+                filtered = await self.read_filter.apply(
+                    snapshot, policy_input, decision, env.request.method, result
+                )
+                answer, decision = self._filtered(env, answer, filtered, decision)
+                await self._record(env, snapshot, policy_input, decision, filtered.summary)
+            else:
+                await self._record(env, snapshot, policy_input, decision)
+        except GovernanceError as exc:
+            return self._refuse(env, exc)
+        return answer
+
+    def _filtered(
+        self, env: Envelope, answer: Answer, filtered: FilterOutcome, decision: Decision
+    ) -> tuple[Answer, Decision]:
+        if filtered.denial is not None:
+            return Answer(env.decision_id, _denial(env, filtered.denial)), filtered.denial
+        response = {**answer.response, "result": filtered.result}
+        return Answer(env.decision_id, response, answer.status), decision
 
     def _envelope(self, call: Call) -> Envelope:
         return Envelope(
@@ -112,6 +148,7 @@ class Gateway:
         snapshot: PolicySnapshot,
         policy_input: dict[str, Any],
         decision: Decision,
+        filtering: dict[str, Any] | None = None,
     ) -> None:
         stored_input, masked = mask_document(policy_input, decision.mask)
         tx = policy_input.get("tx") or {}
@@ -130,11 +167,12 @@ class Gateway:
             masked=masked,
             amount_usd=float(tx.get("amount_usd") or 0.0),
             cross_border=bool(tx.get("cross_border", False)),
+            filtering=filtering,
         )
         # Anything that can change the ledger is committed before it is forwarded.
         await self.log.record(record, durable=env.facts.kind != "read")
 
-    async def _forward(self, env: Envelope, decision: Decision) -> Answer:
+    async def _forward(self, env: Envelope) -> Answer:
         node = self.nodes[env.ledger.name]
         started = time.perf_counter()
         try:

@@ -41,6 +41,8 @@ class DecisionRecord:
     # Cross-border/total USD this write commits against the subject's quotas (0 for reads).
     amount_usd: float = 0.0
     cross_border: bool = False
+    # Reads: what the reader was not shown (paths blanked, entries withheld); no data itself.
+    filtering: dict[str, Any] | None = None
 
     @property
     def org(self) -> str:

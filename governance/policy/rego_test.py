@@ -30,7 +30,7 @@ from governance.policy.engine import ENGINES, RegoEvaluator, make_evaluator
 from governance.policy.source import PolicySource, load_policy_source
 
 STRATEGIES = {"regorus": "direct", "regopy": "lift"}
-VERDICT = "data.governance.lib.fixtures.verdict"
+VERDICT = "data.tests.fixtures.verdict"
 DECISION = "data.governance.main.decision"
 
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
@@ -160,13 +160,14 @@ def run_tests(
     try:
         evaluator = make_evaluator(engine, source, with_tests=True)
     except Exception as exc:  # a module that does not load fails every test
-        error = "load: " + _squash(str(exc))[:300]
-        return [TestResult(c.name, c.package, c.file, False, error) for c in cases]
+        load_error = "load: " + _squash(str(exc))[:300]
+        return [TestResult(c.name, c.package, c.file, False, load_error) for c in cases]
     case_docs: dict[str, Any] = {}
     results: list[TestResult] = []
     for case in cases:
         started = time.perf_counter()
-        passed, error = False, None
+        passed: bool = False
+        error: str | None = None
         try:
             if _WHOLE_INPUT.search(case.body):
                 error = WHOLE_INPUT_ERROR
@@ -195,7 +196,13 @@ def _lifted_case(evaluator: RegoEvaluator, case: TestCase, case_docs: dict[str, 
         raise ValueError(f"cases.{case.case_key} is not a test case with an input")
     expectations = {k: v for k, v in doc.items() if k != "input"}
     query = f"{VERDICT}({json.dumps(expectations)}, {DECISION})"
-    return evaluator.eval_json(query, json.dumps(doc["input"])) is True
+    try:
+        holds = evaluator.eval_json(query, json.dumps(doc["input"])) is True
+    except Exception as exc:
+        if "is undefined" not in str(exc):
+            raise
+        holds = False
+    return holds != (doc.get("fails") is True)
 
 
 def _squash(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 MAX_HEADER_BYTES = 16 * 1024
 MAX_ERRORS = 20
+MAX_DEPTH = 32
 MAX_NAME = 100
 MAX_ACCOUNT = 100
 MAX_CUSTOMER_ID = 50
@@ -66,8 +67,14 @@ def parse_travel_rule_header(value: str | None) -> tuple[dict[str, Any] | None, 
     except (binascii.Error, ValueError):
         return None, ["X-Travel-Rule: not base64url"]
     try:
-        doc = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, ["X-Travel-Rule: not a UTF-8 JSON document"]
+    if _depth(text) > MAX_DEPTH:
+        return None, [f"X-Travel-Rule: JSON nested deeper than {MAX_DEPTH} levels"]
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
         return None, ["X-Travel-Rule: not a UTF-8 JSON document"]
     if not isinstance(doc, dict):
         return None, ["X-Travel-Rule: JSON value is not an object"]
@@ -85,6 +92,29 @@ def travel_rule_header(payload: dict[str, Any]) -> str:
     padding)."""
     raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _depth(text: str) -> int:
+    """Deepest bracket nesting outside strings (checked before parsing, so the parser's own
+    recursion limit never decides the outcome)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _reject_constant(name: str) -> Any:

@@ -1,9 +1,9 @@
-package governance.main_test
+package tests.main
 
 import rego.v1
 
-import data.governance.lib.fixtures as fx
-import data.governance.lib.harness
+import data.tests.fixtures as fx
+import data.tests.harness
 
 acme := fx.subject("acme-us", "US", "institution")
 
@@ -13,7 +13,7 @@ thames := fx.subject("thames-uk", "GB", "individual")
 
 to_sg := fx.transfer(acme, fx.acct0, fx.acct5, "stablecoin", 10)
 
-cases := {
+cases := object.union(harness_cases, {
 	"test_empty_input_still_decides_and_denies": {"input": {}, "allow": false, "codes": ["METHOD_FORBIDDEN"], "jurisdictions": []},
 	"test_eu_member_brings_eu": {
 		"input": fx.with_payload(fx.transfer(acme, fx.acct0, fx.acct4, "tokenized_deposit", 1)),
@@ -49,7 +49,7 @@ cases := {
 		"input": fx.transfer(fx.put(acme, "kyc", "none"), fx.acct9, fx.sanctioned_address, "virtual_currency", 50000),
 		"allow": false,
 	},
-}
+})
 
 # ---- tests (one per case) ----
 
@@ -80,3 +80,31 @@ test_reports_are_collected if harness.passes(cases.test_reports_are_collected)
 test_redactions_are_collected if harness.passes(cases.test_redactions_are_collected)
 
 test_every_reason_well_formed if harness.passes(cases.test_every_reason_well_formed)
+
+test_harness_rejects_wrong_allow if harness.passes(cases.test_harness_rejects_wrong_allow)
+
+test_harness_rejects_wrong_lacks if harness.passes(cases.test_harness_rejects_wrong_lacks)
+
+test_harness_rejects_wrong_has if harness.passes(cases.test_harness_rejects_wrong_has)
+
+test_harness_rejects_wrong_codes if harness.passes(cases.test_harness_rejects_wrong_codes)
+
+test_harness_rejects_wrong_scope if harness.passes(cases.test_harness_rejects_wrong_scope)
+
+test_harness_rejects_wrong_regulation if harness.passes(cases.test_harness_rejects_wrong_regulation)
+
+test_harness_rejects_wrong_reports if harness.passes(cases.test_harness_rejects_wrong_reports)
+
+# ---- the harness must reject wrong expectations (guards against vacuous passes) ----
+
+wrong := fx.transfer(fx.subject("panda-cn", "CN", "institution"), fx.acct3, fx.acct9, "tokenized_deposit", 10)
+
+harness_cases := {
+	"test_harness_rejects_wrong_allow": {"input": wrong, "allow": true, "fails": true},
+	"test_harness_rejects_wrong_lacks": {"input": wrong, "lacks": ["UNKNOWN_COUNTERPARTY"], "fails": true},
+	"test_harness_rejects_wrong_has": {"input": wrong, "has": ["KYC_REQUIRED"], "fails": true},
+	"test_harness_rejects_wrong_codes": {"input": wrong, "codes": [], "fails": true},
+	"test_harness_rejects_wrong_scope": {"input": wrong, "in": "US", "has": ["UNKNOWN_COUNTERPARTY"], "fails": true},
+	"test_harness_rejects_wrong_regulation": {"input": wrong, "regulations": {"UNKNOWN_COUNTERPARTY": "x"}, "fails": true},
+	"test_harness_rejects_wrong_reports": {"input": wrong, "reports": ["large_value"], "fails": true},
+}

@@ -1,9 +1,9 @@
-package governance.lib.baseline_test
+package tests.lib.baseline
 
 import rego.v1
 
-import data.governance.lib.fixtures as fx
-import data.governance.lib.harness
+import data.tests.fixtures as fx
+import data.tests.harness
 
 acme := fx.subject("acme-us", "US", "institution")
 
@@ -91,9 +91,9 @@ cases := {
 # ---- helpers that need no decision --------------------------------------------------------
 
 test_unlisted_code_still_denies if {
-	r := data.governance.lib.reasons.make("NOT_A_CODE", "US", "")
+	r := data.governance.lib.reasons.make("not-a-listed-code", "US", "")
 	r.regulation == "unlisted reason code"
-	r.code == "NOT_A_CODE"
+	r.code == "not-a-listed-code"
 }
 
 test_reason_defaults if {

@@ -83,7 +83,8 @@ missing_fields(j) := {msg |
 	key := persons_key[side]
 	persons := data.governance.lib.ctx.arr(object.get(party(side), key, []))
 	some i
-	person := data.governance.lib.ctx.obj(persons[i])
+	raw := persons[i]
+	person := data.governance.lib.ctx.obj(raw)
 	some kind in ["naturalPerson", "legalPerson"]
 	body := data.governance.lib.ctx.obj(object.get(person, kind, null))
 	count(body) > 0

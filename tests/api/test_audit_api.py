@@ -111,7 +111,7 @@ def api(tmp_path: Path) -> Iterator[AuditApi]:
     )
     settings = replace(settings, audit=audit)
     server = GatewayServer(settings)
-    app = server.server.config.app.api
+    app: Any = getattr(server.server.config.app, "api")  # noqa: B009 (the Dispatcher's FastAPI)
     if not any(getattr(r, "path", "") == "/audit/decisions" for r in app.routes):
         app.include_router(audit_router)  # until governance/api/app.py includes it
     checkpointer = getattr(server.services, "checkpointer", None) or Checkpointer(

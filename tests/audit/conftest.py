@@ -173,8 +173,8 @@ def sample_record(
     if jurisdictions is None:
         jurisdictions = sorted({home, "CN" if i % 5 == 0 else home})
     code = reason or ("KYC_REQUIRED" if i % 8 == 3 else "LIMIT_EXCEEDED")
-    reason = {"code": code, "jurisdiction": home, "regulation": "test", "message": "denied"}
-    reasons = [] if outcome == "allow" else [reason]
+    denial = {"code": code, "jurisdiction": home, "regulation": "test", "message": "denied"}
+    reasons = [] if outcome == "allow" else [denial]
     subject = {"sub": sub or f"user{i % 7}", "org": org, "jurisdiction": home, "roles": ["trader"]}
     subject |= {"entity_kind": "institution", "kyc": "verified"}
     obligations = {"redact": [], "report": [], "require_travel_rule": False}

@@ -239,7 +239,7 @@ def filled(store: SqlLog) -> SqlLog:
     return store
 
 
-def select_ids(store: SqlLog, scope: Scope = EVERYTHING, **params: str) -> list[str]:
+def select_ids(store: SqlLog, scope: Scope = EVERYTHING, /, **params: str) -> list[str]:
     where = filter_clause(parse_filter(params), scope)
     return [d.record()["id"] for d in store.decisions(where, limit=1000)]
 

@@ -1,0 +1,135 @@
+"""Read obligations: what the reader may see of a node's answer (issue: read-side data scope).
+
+The decision taken before forwarding knows only the parties the params name. Most results
+name their own parties (the `from`/`to` of a transaction, the holders in a Transfer log), so
+each item of the result is decided again with its parties as `input.read.parties` and
+`input.read.phase = "result"`. Items with the same party profile share one evaluation.
+Denied log entries are withheld, denied transactions inside a block are blanked, and a
+denied single-item result refuses the call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from governance.domain.models import Decision, Entity
+from governance.domain.ports import PolicyEngine
+from governance.ledger.results import (
+    ResultItem,
+    concrete_paths,
+    redact,
+    result_items,
+    withhold,
+)
+from governance.policy.engine import PolicySnapshot
+
+# Everything that can identify a party in a transaction, for a denied transaction in a block.
+_TX_PERSONAL = ("/from", "/to", "/input", "/value")
+
+
+@dataclass
+class FilterOutcome:
+    result: Any
+    denial: Decision | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+class ReadFilter:
+    def __init__(self, engine: PolicyEngine) -> None:
+        self.engine = engine
+
+    async def apply(
+        self,
+        snapshot: PolicySnapshot,
+        policy_input: dict[str, Any],
+        decision: Decision,
+        method: str,
+        result: Any,
+    ) -> FilterOutcome:
+        """Applies the call's own redactions, then each item's decision."""
+        result, redacted = redact(result, concrete_paths(decision.redact, ""))
+        items = result_items(method, result)
+        if not items:
+            return FilterOutcome(result, summary=_summary(redacted, 0, 0, []))
+        decisions = await self._decide_items(snapshot, policy_input, items)
+        paths: list[str] = []
+        denied: list[ResultItem] = []
+        for item in items:
+            item_decision = decisions[_profile(snapshot, item)]
+            if not item_decision.allow:
+                denied.append(item)
+            else:
+                paths.extend(concrete_paths(item_decision.redact, item.prefix))
+        if any(i.prefix == "" for i in denied):  # the whole answer is one denied item
+            first = next(i for i in denied if i.prefix == "")
+            return FilterOutcome(
+                None,
+                denial=decisions[_profile(snapshot, first)],
+                summary=_summary(redacted, len(items), len(decisions), denied),
+            )
+        result, blanked = redact(result, paths + _blank_denied(denied))
+        if isinstance(result, list):
+            result = withhold(result, [i.prefix for i in denied if i.kind == "log"])
+        summary = _summary(sorted(set(redacted + blanked)), len(items), len(decisions), denied)
+        return FilterOutcome(result, summary=summary)
+
+    async def _decide_items(
+        self, snapshot: PolicySnapshot, policy_input: dict[str, Any], items: list[ResultItem]
+    ) -> dict[tuple[Any, ...], Decision]:
+        out: dict[tuple[Any, ...], Decision] = {}
+        for item in items:
+            key = _profile(snapshot, item)
+            if key in out:
+                continue
+            parties = [snapshot.reference.entity(a) for a in item.addresses]
+            out[key] = await self.engine.decide(snapshot, _item_input(policy_input, item, parties))
+        return out
+
+
+def _profile(snapshot: PolicySnapshot, item: ResultItem) -> tuple[Any, ...]:
+    """Items whose parties look alike to policy are decided once."""
+    parties = sorted(_entity_profile(snapshot.reference.entity(a)) for a in item.addresses)
+    return (item.kind, tuple(parties))
+
+
+def _entity_profile(e: Entity) -> tuple[str, ...]:
+    return (
+        str(e.org),
+        str(e.jurisdiction),
+        str(e.entity_kind),
+        str(e.kyc),
+        str(e.known),
+        str(e.sanctioned),
+        str(e.self_hosted),
+    )
+
+
+def _item_input(
+    policy_input: dict[str, Any], item: ResultItem, parties: list[Entity]
+) -> dict[str, Any]:
+    read = dict(policy_input.get("read") or {})
+    read.update(
+        phase="result",
+        item=item.kind,
+        parties=[p.to_input() for p in parties],
+        residency=sorted({p.jurisdiction for p in parties if p.jurisdiction}),
+    )
+    return {**policy_input, "read": read}
+
+
+def _blank_denied(denied: list[ResultItem]) -> list[str]:
+    return [
+        d.prefix + p for d in denied if d.kind == "transaction" and d.prefix for p in _TX_PERSONAL
+    ]
+
+
+def _summary(
+    redacted: list[str], items: int, evaluations: int, denied: list[ResultItem]
+) -> dict[str, Any]:
+    return {
+        "items": items,
+        "evaluations": evaluations,
+        "redacted": redacted,
+        "withheld": sum(1 for d in denied if d.kind == "log"),
+        "denied_items": len(denied),
+    }
