@@ -38,6 +38,19 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Admission:
+    """A call that was decided, allowed and (for writes) recorded: ready to forward."""
+
+    env: Envelope
+    snapshot: PolicySnapshot
+    policy_input: dict[str, Any]
+    decision: Decision
+
+    def parts(self) -> tuple[Envelope, PolicySnapshot, dict[str, Any], Decision]:
+        return self.env, self.snapshot, self.policy_input, self.decision
+
+
+@dataclass(frozen=True)
 class Answer:
     decision_id: str
     response: dict[str, Any]
@@ -61,6 +74,16 @@ class Gateway:
         self.read_filter = ReadFilter(engine)
 
     async def handle(self, call: Call) -> Answer:
+        admitted = await self.admit(call)  # decode, enrich, decide, record
+        if isinstance(admitted, Answer):
+            return admitted  # denied or refused
+        if admitted.env.facts.kind == "read":
+            return await self._read(*admitted.parts())  # forward, then filter for the reader
+        return await self._forward(admitted.env)
+
+    async def admit(self, call: Call, *, record_reads: bool = False) -> Admission | Answer:
+        """Everything before forwarding. Writes, admin calls and denials are recorded here;
+        an allowed read is recorded once its answer is filtered (or here, if asked)."""
         env = self._envelope(call)  # classify + decode (ledger adapter)
         snapshot = self.engine.snapshot()
         self.metrics.requests.labels(call.ledger.name, env.facts.kind).inc()
@@ -68,15 +91,13 @@ class Gateway:
             async with self._limits_guard(env):  # one subject's quota at a time
                 policy_input = build_input(env, snapshot.reference, await self._aggregates(env))
                 decision = await self._decide(snapshot, policy_input)  # fail closed
-                if env.facts.kind != "read" or not decision.allow:
-                    await self._record(env, snapshot, policy_input, decision)  # before forwarding
+                if record_reads or env.facts.kind != "read" or not decision.allow:
+                    await self._record(env, snapshot, policy_input, decision)  # durable first
         except GovernanceError as exc:
             return self._refuse(env, exc)
         if not decision.allow:
             return Answer(env.decision_id, _denial(env, decision))
-        if env.facts.kind == "read":
-            return await self._read(env, snapshot, policy_input, decision)
-        return await self._forward(env)
+        return Admission(env, snapshot, policy_input, decision)
 
     async def _read(
         self,

@@ -14,6 +14,7 @@ from governance.api.admin_routes import admin_router
 from governance.api.auth import Authenticator, AuthSettings
 from governance.api.routes import ops_router
 from governance.api.rpc import Receive, RpcEndpoint, Scope, Send
+from governance.api.ws import ws_router
 from governance.audit.log import DecisionLog
 from governance.audit.sqlstore import SqlLog
 from governance.config import Settings
@@ -104,6 +105,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Dispatch
     api.state.services = svc
     api.include_router(ops_router)
     api.include_router(admin_router)
+    api.include_router(ws_router)
     return Dispatcher(api, RpcEndpoint(svc.gateway, svc.auth, settings))
 
 

@@ -1,0 +1,218 @@
+"""Read-side data scope end to end: a real ERC-20 token on anvil, two orgs in different
+jurisdictions transacting, and readers from a third country, the counterparty and regulators
+reading through the gateway with web3.py and a WebSocket subscription."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from tests.conftest import KEYS, ROOT, Anvil, GatewayServer, make_settings, start_anvil, token
+
+ACCT = [Account.from_key(k) for k in KEYS]
+TOKEN = json.loads((ROOT / "tests" / "fixtures" / "DemoToken.json").read_text())
+ZERO = "0x" + "00" * 20
+ZERO_WORD = "0x" + "00" * 32
+
+
+@dataclass
+class World:
+    node: Anvil
+    gateway: GatewayServer
+    token: str
+    tx_individual: str  # CN individual -> DE institution (personal data of a CN resident)
+    tx_institutions: str  # CN institution -> SG institution (no personal data)
+    block_individual: int
+    w3: Web3  # direct to the node, for setup
+
+
+def send(w3: Web3, key: int, tx: dict[str, Any]) -> str:
+    acct = ACCT[key]
+    tx = {"chainId": 31337, "nonce": w3.eth.get_transaction_count(acct.address), "gas": 3_000_000,
+          "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9, **tx}
+    tx_hash = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    assert receipt["status"] == 1
+    return "0x" + bytes(tx_hash).hex()
+
+
+def token_transfer(w3: Web3, contract: Any, key: int, to: str, amount: int) -> str:
+    data = contract.encode_abi("transfer", [Web3.to_checksum_address(to), amount])
+    return send(w3, key, {"to": contract.address, "data": data})
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    node = start_anvil()
+    w3 = Web3(Web3.HTTPProvider(node.url))
+    factory = w3.eth.contract(abi=TOKEN["abi"], bytecode=TOKEN["bytecode"])
+    deploy = factory.constructor("Demo USD", "USDC", 6, 10**15).build_transaction(
+        {"from": ACCT[0].address, "nonce": 0, "gas": 3_000_000, "chainId": 31337})
+    send(w3, 0, {"data": deploy["data"]})
+    address = w3.eth.get_transaction_receipt(
+        w3.eth.get_block(1, full_transactions=True)["transactions"][0]["hash"])["contractAddress"]
+    contract = w3.eth.contract(address=address, abi=TOKEN["abi"])
+    token_transfer(w3, contract, 0, ACCT[2].address, 10**9)  # acme-us -> CN individual
+    token_transfer(w3, contract, 0, ACCT[3].address, 10**9)  # acme-us -> CN institution
+    token_transfer(w3, contract, 2, ACCT[4].address, 10**8)  # CN individual -> DE
+    token_transfer(w3, contract, 3, ACCT[5].address, 10**8)  # CN institution -> SG
+    tx_ind = send(w3, 2, {"to": ACCT[4].address, "value": 10**18})
+    tx_inst = send(w3, 3, {"to": ACCT[5].address, "value": 10**18})
+
+    policies = tmp_path_factory.mktemp("scope") / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    assets = json.loads((policies / "data" / "assets.json").read_text())
+    assets[address.lower()] = {"symbol": "USDC", "class": "stablecoin", "decimals": 6}
+    (policies / "data" / "assets.json").write_text(json.dumps(assets))
+    db = tmp_path_factory.mktemp("scope-db") / "log.db"
+    gateway = GatewayServer(make_settings(node.url, policies, db)).__enter__()
+    block = w3.eth.get_transaction(tx_ind)["blockNumber"]
+    yield World(node, gateway, address.lower(), tx_ind, tx_inst, block, w3)
+    gateway.__exit__()
+    node.stop()
+
+
+READERS = {
+    "uk": dict(sub="olly", org="thames-uk", jurisdiction="GB"),
+    "counterparty": dict(sub="wang", org="panda-cn", jurisdiction="CN"),
+    "cn_regulator": dict(sub="pboc", org="pboc", jurisdiction="CN", roles=("regulator",)),
+    "us_regulator": dict(sub="fincen", org="fincen", jurisdiction="US", roles=("regulator",)),
+}
+
+
+def reader(world: World, who: str) -> Web3:
+    bearer = token(**READERS[who])  # type: ignore[arg-type]
+    return Web3(Web3.HTTPProvider(world.gateway.rpc_url(), request_kwargs={
+        "headers": {"Authorization": f"Bearer {bearer}"}, "timeout": 30}))
+
+
+def test_third_country_reader_gets_individual_transactions_redacted(world: World) -> None:
+    w3 = reader(world, "uk")
+    tx = w3.eth.get_transaction(world.tx_individual)  # web3.py parses the redacted answer
+    assert tx["from"] == ZERO and tx["to"] == ZERO and tx["value"] == 0
+    assert tx["hash"].hex().removeprefix("0x") == world.tx_individual.removeprefix("0x")
+    full = w3.eth.get_transaction(world.tx_institutions)
+    assert full["from"].lower() == ACCT[3].address.lower() and full["value"] == 10**18
+    receipt = w3.eth.get_transaction_receipt(world.tx_individual)
+    assert receipt["from"] == ZERO and receipt["status"] == 1
+
+
+@pytest.mark.parametrize("who", ["counterparty", "cn_regulator"])
+def test_counterparty_and_home_regulator_see_everything(world: World, who: str) -> None:
+    tx = reader(world, who).eth.get_transaction(world.tx_individual)
+    assert tx["from"].lower() == ACCT[2].address.lower()
+    assert tx["to"].lower() == ACCT[4].address.lower() and tx["value"] == 10**18
+
+
+def _logs(world: World, who: str) -> list[Any]:
+    return reader(world, who).eth.get_logs(
+        {"address": Web3.to_checksum_address(world.token), "fromBlock": 0, "toBlock": "latest"})
+
+
+def _holders(log: Any) -> set[str]:
+    return {"0x" + t.hex().removeprefix("0x")[-40:] for t in log["topics"][1:3]}
+
+
+def test_get_logs_over_a_mixed_range(world: World) -> None:
+    direct = world.w3.eth.get_logs(
+        {"address": Web3.to_checksum_address(world.token), "fromBlock": 0, "toBlock": "latest"})
+    individual = ACCT[2].address.lower()
+    touching = [lg for lg in direct if individual in _holders(lg)]
+    assert len(touching) == 2 and len(direct) == 5
+
+    uk = _logs(world, "uk")  # redacted in place, same count
+    assert len(uk) == len(direct)
+    for seen, real in zip(uk, direct, strict=True):
+        if individual in _holders(real):
+            assert ["0x" + t.hex().removeprefix("0x") for t in seen["topics"][1:]] == \
+                [ZERO_WORD, ZERO_WORD]
+            assert seen["data"] in (b"", "0x") or bytes(seen["data"]) == b""
+        else:
+            assert seen["topics"] == real["topics"] and seen["data"] == real["data"]
+
+    foreign = _logs(world, "us_regulator")  # a foreign authority: entries withheld
+    assert len(foreign) == len(direct) - len(touching)
+    assert all(individual not in _holders(lg) for lg in foreign)
+
+
+def test_full_block_blanks_the_individual_transaction(world: World) -> None:
+    block = reader(world, "uk").eth.get_block(world.block_individual, full_transactions=True)
+    [tx] = [t for t in block["transactions"]
+            if t["hash"].hex().removeprefix("0x") == world.tx_individual.removeprefix("0x")]
+    assert tx["from"] == ZERO and tx["to"] == ZERO
+
+
+def test_read_records_say_what_was_withheld(world: World) -> None:
+    _logs(world, "us_regulator")
+    # Reads are group committed: poll briefly for the record.
+    db = world.gateway.settings.audit.database_url.removeprefix("sqlite:///")
+    for _ in range(50):
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT record FROM decisions WHERE method = 'eth_getLogs' "
+                                "AND sub = 'fincen'").fetchall()
+        if rows:
+            break
+        asyncio.run(asyncio.sleep(0.05))
+    record = json.loads(rows[-1][0])
+    assert record["filtering"]["withheld"] == 2
+    assert ACCT[2].address.lower() not in json.dumps(record["filtering"])
+
+
+def test_websocket_logs_subscription_is_filtered(world: World) -> None:
+    async def collect(who: str, count: int, trigger: Any) -> list[dict[str, Any]]:
+        bearer = token(**READERS[who])  # type: ignore[arg-type]
+        url = world.gateway.url.replace("http://", "ws://") + "/ws"
+        async with aiohttp.ClientSession() as http, http.ws_connect(
+            url, headers={"Authorization": f"Bearer {bearer}"}) as ws:
+            await ws.send_str(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe",
+                                          "params": ["logs", {"address": world.token}]}))
+            ack = json.loads((await ws.receive(timeout=10)).data)
+            assert isinstance(ack.get("result"), str), ack
+            await asyncio.get_running_loop().run_in_executor(None, trigger)
+            got = []
+            while len(got) < count:
+                msg = await ws.receive(timeout=10)
+                doc = json.loads(msg.data)
+                if doc.get("method") == "eth_subscription":
+                    got.append(doc["params"]["result"])
+            with pytest.raises(asyncio.TimeoutError):
+                await ws.receive(timeout=1.0)  # nothing more is pushed
+            return got
+
+    contract = world.w3.eth.contract(address=Web3.to_checksum_address(world.token),
+                                     abi=TOKEN["abi"])
+
+    def two_transfers() -> None:
+        token_transfer(world.w3, contract, 2, ACCT[4].address, 5)  # personal data
+        token_transfer(world.w3, contract, 3, ACCT[5].address, 5)  # institutions only
+
+    uk = asyncio.run(collect("uk", 2, two_transfers))
+    assert uk[0]["topics"][1:] == [ZERO_WORD, ZERO_WORD] and uk[0]["data"] == "0x"
+    assert uk[1]["topics"][1].endswith(ACCT[3].address.lower()[2:])
+    foreign = asyncio.run(collect("us_regulator", 1, two_transfers))
+    assert foreign[0]["topics"][1].endswith(ACCT[3].address.lower()[2:])
+
+
+def test_websocket_refuses_missing_token(world: World) -> None:
+    async def connect() -> int | None:
+        url = world.gateway.url.replace("http://", "ws://") + "/ws"
+        async with aiohttp.ClientSession() as http:
+            try:
+                async with http.ws_connect(url) as ws:
+                    await ws.receive(timeout=5)
+                    return ws.close_code
+            except aiohttp.WSServerHandshakeError as exc:
+                return exc.status
+
+    assert asyncio.run(connect()) in (1008, 403)
