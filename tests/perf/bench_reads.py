@@ -1,0 +1,144 @@
+"""Cost of read filtering (not a timed test): `eth_getLogs` over 1,000 ERC-20 transfers and
+`eth_getBlockByNumber(full)` with 200 transactions, through the gateway (as a third-country
+reader, so items are redacted) vs the bare pass-through, measured in the same run.
+
+Run: scripts/bench-reads  (or: .venv/bin/python -m tests.perf.bench_reads)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from eth_account import Account
+from web3 import Web3
+
+from governance.api.auth import mint_token
+from tests.conftest import KEYS, ROOT, free_port, start_anvil
+from tests.perf.bench import _serve_passthrough, _wait
+
+SECRET = "bench-secret-0123456789abcdef0123"
+TOKEN = json.loads((ROOT / "tests" / "fixtures" / "DemoToken.json").read_text())
+ACCT = [Account.from_key(k) for k in KEYS]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--logs", type=int, default=1000)
+    parser.add_argument("--block-txs", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="governance-bench-reads-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    node = start_anvil()
+    try:
+        w3 = Web3(Web3.HTTPProvider(node.url))
+        token = _deploy(w3)
+        print(f"preparing {args.logs} token transfers and a block of {args.block_txs} ...")
+        _transfers(node, w3, token, args.logs)
+        block = _full_block(node, w3, args.block_txs)
+        policies = work / "policies"
+        shutil.copytree(ROOT / "policies", policies)
+        assets_file = policies / "data" / "assets.json"
+        assets = json.loads(assets_file.read_text())
+        assets[token.lower()] = {"symbol": "USDC", "class": "stablecoin", "decimals": 6}
+        assets_file.write_text(json.dumps(assets))
+        bare = _serve_passthrough(procs, node.url)
+        gateway = _serve_gateway(procs, work, policies, node.url)
+        bearer = mint_token(SECRET, sub="olly", org="thames-uk", jurisdiction="GB",
+                            roles=["trader"])
+        calls = {
+            f"eth_getLogs ({args.logs} transfers)": ("eth_getLogs", [
+                {"address": token, "fromBlock": "0x0", "toBlock": "latest"}]),
+            f"eth_getBlockByNumber full ({args.block_txs} txs)": ("eth_getBlockByNumber",
+                                                                  [hex(block), True]),
+        }
+        print(f"\n{'call':<42} {'bare ms':>9} {'gateway ms':>11} {'ratio':>7}  (target <= 2x)")
+        for name, (method, params) in calls.items():
+            body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+            t_bare = _time(bare, body, {}, args.repeat)
+            t_gw = _time(gateway, body, {"Authorization": f"Bearer {bearer}"}, args.repeat)
+            print(f"{name:<42} {t_bare:>9.2f} {t_gw:>11.2f} {t_gw / t_bare:>6.2f}x")
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        node.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _deploy(w3: Web3) -> str:
+    contract = w3.eth.contract(abi=TOKEN["abi"], bytecode=TOKEN["bytecode"])
+    tx_hash = contract.constructor("Demo USD", "USDC", 6, 10**15).transact(
+        {"from": ACCT[0].address})
+    return str(w3.eth.wait_for_transaction_receipt(tx_hash)["contractAddress"]).lower()
+
+
+def _transfers(node: object, w3: Web3, token: str, count: int) -> None:
+    """Transfers from acme-us to a mix of holders (a CN individual among them)."""
+    contract = w3.eth.contract(address=Web3.to_checksum_address(token), abi=TOKEN["abi"])
+    holders = [ACCT[i].address for i in (2, 3, 4, 5, 6, 8)]
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    nonce = w3.eth.get_transaction_count(ACCT[0].address)
+    for i in range(count):
+        tx = contract.functions.transfer(holders[i % len(holders)], 1).build_transaction(
+            {"from": ACCT[0].address, "nonce": nonce + i, "gas": 60_000, "chainId": 31337,
+             "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9})
+        w3.eth.send_raw_transaction(ACCT[0].sign_transaction(tx).raw_transaction)
+        if i % 200 == 199:
+            w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+
+
+def _full_block(node: object, w3: Web3, count: int) -> int:
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    senders = [2, 3, 4, 5]
+    nonces = {k: w3.eth.get_transaction_count(ACCT[k].address) for k in senders}
+    for i in range(count):
+        k = senders[i % len(senders)]
+        tx = {"type": 2, "chainId": 31337, "nonce": nonces[k], "to": ACCT[(k + 1) % 10].address,
+              "value": 1, "gas": 21000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9}
+        nonces[k] += 1
+        w3.eth.send_raw_transaction(ACCT[k].sign_transaction(tx).raw_transaction)
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    return int(w3.eth.block_number)
+
+
+def _serve_gateway(procs: list[subprocess.Popen[bytes]], work: Path, policies: Path,
+                   node: str) -> str:
+    port = free_port()
+    env = dict(os.environ, GOVERNANCE_JWT_SECRET=SECRET, GOVERNANCE_POLICY_PATH=str(policies),
+               GOVERNANCE_DATABASE_URL=f"sqlite:///{work / 'reads.db'}",
+               GOVERNANCE_LEDGER_URL=node, GOVERNANCE_SIGNING_KEY_FILE=str(work / "cp.key"))
+    procs.append(subprocess.Popen([sys.executable, "-m", "governance.cli", "serve", "--port",
+                                   str(port), "--log-level", "warning"], cwd=ROOT, env=env))
+    _wait(f"http://127.0.0.1:{port}/healthz", get=True)
+    return f"http://127.0.0.1:{port}/rpc"
+
+
+def _time(url: str, body: dict[str, object], headers: dict[str, str], repeat: int) -> float:
+    with httpx.Client(timeout=60) as client:
+        client.post(url, json=body, headers=headers).raise_for_status()  # warm-up
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            resp = client.post(url, json=body, headers=headers)
+            times.append(time.perf_counter() - started)
+            if "error" in resp.json():
+                raise RuntimeError(resp.text[:300])
+    return statistics.median(times) * 1000
+
+
+if __name__ == "__main__":
+    main()
