@@ -117,7 +117,8 @@ def make_settings(node_url: str, policy_path: Path, db_path: Path, **policy: Any
     return Settings(
         auth=AuthConfig(jwt_secret=SECRET),
         policy=PolicyConfig(path=str(policy_path), **policy),
-        audit=AuditConfig(database_url=f"sqlite:///{db_path}"),
+        audit=AuditConfig(database_url=f"sqlite:///{db_path}",
+                          signing_key_file=str(db_path.with_suffix(".key"))),
         ledgers=(LedgerConfig(name="main", url=node_url, chain_id=31337, default=True),),
     )
 

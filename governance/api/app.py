@@ -11,10 +11,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from governance.api.admin_routes import admin_router
+from governance.api.audit_routes import audit_router
 from governance.api.auth import Authenticator, AuthSettings
 from governance.api.routes import ops_router
 from governance.api.rpc import Receive, RpcEndpoint, Scope, Send
 from governance.api.ws import ws_router
+from governance.audit.checkpointer import Checkpointer
 from governance.audit.log import DecisionLog
 from governance.audit.sqlstore import SqlLog
 from governance.config import Settings
@@ -35,6 +37,7 @@ class Services:
     auth: Authenticator
     metrics: Metrics
     gateway: Gateway
+    checkpointer: Checkpointer
     reloader: PolicyReloader | None = None
 
     @property
@@ -47,7 +50,11 @@ class Services:
         metrics = Metrics()
         engine = make_policy_engine(settings)
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
-        log = DecisionLog(SqlLog(settings.audit.database_url))
+        store = SqlLog(settings.audit.database_url)
+        log = DecisionLog(store)
+        checkpointer = Checkpointer(
+            store, settings.audit, settings.resolve(settings.audit.signing_key_file)
+        )
         nodes = {x.name: EvmNode(x) for x in settings.ledgers}
         auth = Authenticator(
             AuthSettings(
@@ -60,10 +67,11 @@ class Services:
         )
         gateway = Gateway(settings, engine, log, nodes, metrics)
         reloader = make_reloader(settings, engine, metrics)
-        return cls(settings, engine, log, nodes, auth, metrics, gateway, reloader)
+        return cls(settings, engine, log, nodes, auth, metrics, gateway, checkpointer, reloader)
 
     async def start(self) -> None:
         self.log.start()
+        await self.checkpointer.start()
         if self.reloader is not None:
             await self.reloader.start()
 
@@ -71,6 +79,8 @@ class Services:
         if self.reloader is not None:
             await self.reloader.stop()
         await self.log.close()  # flushes queued read records
+        await self.checkpointer.stop()  # the final checkpoint covers everything flushed
+        self.log.store.close()  # the final checkpoint reopened the connection pool
         await asyncio.gather(*(n.close() for n in self.nodes.values()))
         await self.engine.close()
 
@@ -105,6 +115,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Dispatch
     api.state.services = svc
     api.include_router(ops_router)
     api.include_router(admin_router)
+    api.include_router(audit_router)
     api.include_router(ws_router)
     return Dispatcher(api, RpcEndpoint(svc.gateway, svc.auth, settings))
 
