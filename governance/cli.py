@@ -68,13 +68,24 @@ def _has_uvloop() -> bool:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from governance.api.auth import mint_token
 
     settings = _settings(args)
     if not settings.auth.jwt_secret:
         raise ConfigError("auth.jwt_secret is required to mint development tokens")
-    token = mint_token(
-        settings.auth.jwt_secret,
+    try:
+        token = _mint(args, settings)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def _mint(args: argparse.Namespace, settings: Settings) -> str:
+    from governance.api.auth import mint_token
+
+    return mint_token(
+        settings.auth.jwt_secret or "",
         sub=args.sub,
         org=args.org,
         jurisdiction=args.jurisdiction,
@@ -85,8 +96,6 @@ def cmd_token(args: argparse.Namespace) -> int:
         issuer=settings.auth.issuer,
         audience=settings.auth.audience,
     )
-    print(token)
-    return 0
 
 
 # ---- decide --------------------------------------------------------------------------------
