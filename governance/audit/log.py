@@ -109,12 +109,14 @@ class DecisionLog:
         """Serialises read-aggregates -> decide -> record for one subject, so two requests
         cannot both spend the last of a quota (in-process lock + store lock across replicas)."""
         async with self._subject_locks[sub]:
-            manager = self.store.subject_lock(sub)
-            await self.run(manager.__enter__)
+            handle = await self.run(self.store.try_subject_lock, sub)
+            while handle is False:  # another replica holds it: wait without holding a thread
+                await asyncio.sleep(0.002)
+                handle = await self.run(self.store.try_subject_lock, sub)
             try:
                 yield
             finally:
-                await self.run(manager.__exit__, None, None, None)
+                await self.run(self.store.subject_unlock, handle, sub)
 
     async def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]:
         try:

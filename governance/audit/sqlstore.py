@@ -85,7 +85,7 @@ class StoredRow:
     node: bytes | None  # the level-0 Merkle node stored for this index
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 8) -> Engine:
     """Explicit factory for both backends; SQLite gets WAL and full fsync on commit."""
     if url.startswith("sqlite:///"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -93,7 +93,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     raise ValueError(f"unsupported database URL {url!r}")
 
 
@@ -113,6 +113,7 @@ class SqlLog:
         # The right edge of the tree (root_plan(size).nodes): the only stored nodes the next
         # append reads. Trusted only while the size is the one this process last wrote.
         self._edge: dict[merkle.NodeId, bytes] = {}
+        self._locks: Engine | None = None
         self._edge_size = -1
         self._lock = threading.Lock()
 
@@ -207,20 +208,36 @@ class SqlLog:
         with self.engine.begin() as conn:
             conn.execute(update(S).where(S.c.decision_id == decision_id).values(released=True))
 
-    @contextmanager
-    def subject_lock(self, sub: str) -> Iterator[None]:
-        """Cross-replica lock on one subject's limits (PostgreSQL); a no-op on SQLite, where
-        one gateway process owns the file and an in-process lock suffices."""
+    def try_subject_lock(self, sub: str) -> Connection | bool:
+        """Cross-replica lock on one subject's limits. On PostgreSQL a session advisory lock
+        taken without waiting (the caller retries without holding a thread), on a connection
+        of its own pool so lock holders never starve the queries they go on to make. True on
+        SQLite, where one gateway process owns the file and its in-process lock suffices."""
         if not self.is_postgres:
-            yield
-            return
-        with self.engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(hashtext(:s))"), {"s": sub})
+            return True
+        conn = self._lock_engine().connect()
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:s))"), {"s": sub})
+            if got.scalar():
+                return conn
+        except Exception:
+            conn.close()
+            raise
+        conn.close()
+        return False
+
+    def subject_unlock(self, handle: Connection | bool, sub: str) -> None:
+        if isinstance(handle, Connection):
             try:
-                yield
+                handle.execute(text("SELECT pg_advisory_unlock(hashtext(:s))"), {"s": sub})
+                handle.commit()
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(hashtext(:s))"), {"s": sub})
-                conn.commit()
+                handle.close()
+
+    def _lock_engine(self) -> Engine:
+        if self._locks is None:
+            self._locks = make_engine(self.url, pool_size=32)
+        return self._locks
 
     # ---- tree ----------------------------------------------------------------------------
 
@@ -393,6 +410,8 @@ class SqlLog:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._locks is not None:
+            self._locks.dispose()
 
 
 _MAX_KEYS = 256  # per node query: far above a proof's O(log n), far below SQL parameter limits

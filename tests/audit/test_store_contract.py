@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -176,21 +175,20 @@ def test_aggregates_count_allowed_writes_until_released(store: SqlLog) -> None:
 
 def test_subject_lock_serialises_a_subject(store_url: str, store: SqlLog) -> None:
     other = SqlLog(store_url)
-    entered = threading.Event()
-
-    def contender() -> None:
-        with other.subject_lock("alice"):
-            entered.set()
-
     try:
-        with store.subject_lock("alice"):
-            thread = threading.Thread(target=contender)
-            thread.start()
-            held_out = not entered.wait(0.5)
-        thread.join(10)
-        assert entered.is_set()
-        # PostgreSQL locks across instances; SQLite has one writer process and no-ops.
-        assert held_out == store.is_postgres
+        held = store.try_subject_lock("alice")
+        assert held is not False
+        contended = other.try_subject_lock("alice")
+        # PostgreSQL locks across instances; SQLite has one writer process and always grants.
+        assert (contended is False) == store.is_postgres
+        bob = other.try_subject_lock("bob")
+        assert bob is not False  # other subjects are not blocked
+        other.subject_unlock(bob, "bob")
+        store.subject_unlock(held, "alice")
+        other.subject_unlock(contended, "alice")
+        again = other.try_subject_lock("alice")
+        assert again is not False
+        other.subject_unlock(again, "alice")
     finally:
         other.close()
 
