@@ -129,6 +129,14 @@ def _measure(args: argparse.Namespace, node: str, bare: str, gateway: str,
         ("bare pass-through, eth_getBalance", _load(bare, [balance], [{}], args)),
         ("gateway read, eth_getBalance", _load(gateway, [balance], tokens, args)),
     ]
+    # The node's own write rate bounds the gateway's: measure it on other senders.
+    direct_keys = [Account.create().key.hex() for _ in range(len(keys))]
+    for key in direct_keys:
+        httpx.post(node, json={"jsonrpc": "2.0", "id": 1, "method": "anvil_setBalance",
+                               "params": [Account.from_key(key).address, hex(10**24)]})
+    direct = _signed_writes(direct_keys, args.writes)
+    rows.append(("node direct, eth_sendRawTransaction",
+                 _load(node, direct, [{}], args, max_requests=len(direct))))
     writes = _signed_writes(keys, args.writes)
     rows.append(("gateway write, eth_sendRawTransaction",
                  _load(gateway, writes, tokens, args, max_requests=len(writes))))
