@@ -6,7 +6,6 @@ log. Each item has a JSON pointer prefix inside the result ("" for the whole res
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -108,13 +107,15 @@ def concrete_paths(patterns: Iterable[str], prefix: str) -> list[str]:
 
 
 def redact(result: Any, paths: Iterable[str]) -> tuple[Any, list[str]]:
-    """Returns a copy with each path replaced by a neutral value of the same JSON shape (an
-    address by the zero address, calldata by "0x", a value by "0x0", event topics after the
-    signature by zero words) and the concrete paths blanked."""
+    """Replaces each path by a neutral value of the same JSON shape (an address by the zero
+    address, calldata by "0x", a value by "0x0", event topics after the signature by zero
+    words) and returns the result with the concrete paths blanked. Works in place: the result
+    was parsed from the node's answer for this request alone, and copying a large result
+    would cost more than the filtering itself."""
     paths = list(paths)
     if not paths:
         return result, []
-    out = copy.deepcopy(result)
+    out = result
     done: list[str] = []
     for path in paths:
         out = _replace(out, _segments(path), "", done)
