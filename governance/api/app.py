@@ -51,7 +51,7 @@ class Services:
         engine = make_policy_engine(settings)
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
         store = SqlLog(settings.audit.database_url)
-        log = DecisionLog(store)
+        log = DecisionLog(store, read_window_s=settings.audit.group_commit_ms / 1000)
         checkpointer = Checkpointer(
             store, settings.audit, settings.resolve(settings.audit.signing_key_file)
         )

@@ -8,6 +8,7 @@ everything queued (graceful stop loses nothing)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -25,10 +26,14 @@ _MAX_BATCH = 2000
 
 
 class DecisionLog:
-    def __init__(self, store: SqlLog) -> None:
+    def __init__(self, store: SqlLog, read_window_s: float = 0.002) -> None:
         self.store = store
+        # Reads wait this long for company before a commit (nobody awaits them); a durable
+        # record cuts the wait short. Fewer, larger transactions cost far less per record.
+        self.read_window_s = read_window_s
         self._queue: list[tuple[DecisionRecord, asyncio.Future[int] | None]] = []
         self._wakeup = asyncio.Event()
+        self._urgent = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         # One thread for appends keeps commit order equal to queue order.
         self._append_pool = ThreadPoolExecutor(1, thread_name_prefix="log-append")
@@ -53,12 +58,17 @@ class DecisionLog:
         self._queue.append((record, future))
         self._wakeup.set()
         if future is not None:
+            self._urgent.set()
             await future
 
     async def _run(self) -> None:
         while True:
             await self._wakeup.wait()
+            if not self._closing and not self._urgent.is_set() and self.read_window_s > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), self.read_window_s)
             self._wakeup.clear()
+            self._urgent.clear()
             failures = 0
             while self._queue:
                 batch, self._queue = self._queue[:_MAX_BATCH], self._queue[_MAX_BATCH:]
@@ -137,6 +147,7 @@ class DecisionLog:
     async def close(self) -> None:
         self._closing = True
         self._wakeup.set()
+        self._urgent.set()
         if self._writer is not None:
             await self._writer
         self._append_pool.shutdown(wait=True)

@@ -48,8 +48,9 @@ async def run_load(url: str, bodies: list[bytes], headers: list[dict[str, str]],
                 errors += 1
 
     async with aiohttp.ClientSession(connector=connector) as session:
-        warm_until = time.perf_counter() + min(1.0, duration_s / 5)
-        await asyncio.gather(*(worker(session, warm_until) for _ in range(concurrency)))
+        if max_requests is None:  # bodies that can be sent once (signed txs) get no warm-up
+            warm_until = time.perf_counter() + min(1.0, duration_s / 5)
+            await asyncio.gather(*(worker(session, warm_until) for _ in range(concurrency)))
         latencies.clear()
         errors = 0
         started = time.perf_counter()
