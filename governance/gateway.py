@@ -133,7 +133,7 @@ class Gateway:
     def _envelope(self, call: Call) -> Envelope:
         return Envelope(
             decision_id=new_ulid(),
-            received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            received_at=_rfc3339_now(),
             started=time.perf_counter(),
             ledger=call.ledger,
             request=call.request,
@@ -232,3 +232,9 @@ def _denial(env: Envelope, decision: Decision) -> dict[str, Any]:
             },
         },
     }
+
+
+def _rfc3339_now() -> str:
+    """UTC with microseconds and a Z, e.g. 2026-11-26T14:00:00.000000Z (isoformat is several
+    times cheaper than strftime on the hot path)."""
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

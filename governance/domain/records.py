@@ -3,6 +3,7 @@ Its canonical JSON is the Merkle leaf, so the fields here are the log format."""
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 from dataclasses import dataclass, field
@@ -13,15 +14,18 @@ import orjson
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+_B32_STD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_TO_CROCKFORD = bytes.maketrans(_B32_STD, _CROCKFORD.encode())
+
+
 def new_ulid(now_ms: int | None = None) -> str:
     """A ULID: 48-bit millisecond time + 80 random bits, Crockford base32, sortable by time."""
     ms = int(time.time() * 1000) if now_ms is None else now_ms
     value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    # 26 base32 digits are 130 bits: the value shifted left by 6 fills 17 bytes whose first
+    # 130 bits are the value with two leading zero bits. Then map onto Crockford's alphabet.
+    encoded = base64.b32encode((value << 6).to_bytes(17, "big"))[:26]
+    return encoded.translate(_TO_CROCKFORD).decode()
 
 
 @dataclass(frozen=True)

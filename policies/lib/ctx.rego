@@ -4,6 +4,14 @@
 # - a missing or null field never makes a rule undefined (each accessor has a default), and
 # - tests can replace the whole document with `with data.governance.lib.ctx.doc as {...}`
 #   (replacing `input` itself with `with input as {...}` crashes regopy 1.5.2).
+#
+# Cost (docs/policies.md, "Performance"): on regorus the first reference from another package
+# to each rule of this package costs a scan of every module, and a reference to
+# `data.reference` costs it on every use. So other packages read a few shared rules (`doc`,
+# `is_write`, `is_read`, ...), the write facts bundled in `transfer`, and the functions below,
+# which read this package's rules by their local names (no scan). A comparison or membership
+# test on a raw field (`data.governance.lib.ctx.doc.request.kind == "admin"`) needs no
+# accessor: a missing field makes it undefined, exactly as a non-matching default would.
 package governance.lib.ctx
 
 import rego.v1
@@ -25,23 +33,26 @@ else := 0
 
 # A jurisdiction code in upper case, "" when absent. Codes listed under a jurisdiction's
 # `aliases` in data/jurisdictions.json map to it (the ISO code GB maps to the package UK).
-code(x) := object.get(aliases, upper(str(x)), upper(str(x)))
+code(x) := c if {
+	u := upper(x)
+	c := object.get(aliases, u, u)
+} else := ""
 
-aliases := {k: v |
+aliases := {upper(a): j |
 	some j
-	cfg := data.reference.jurisdictions[j]
-	is_object(cfg)
-	some a in arr(object.get(cfg, "aliases", []))
-	k := upper(str(a))
-	v := j
+	a := jurisdictions[j].aliases[_]
+	is_string(a)
 }
 
 # ---- reference data ----------------------------------------------------------------------
+# Read once per decision: a rule is memoised, a `data.reference` path is not.
+jurisdictions := ref("jurisdictions")
+
 ref(name) := obj(object.get(data.reference, name, {}))
 
-jurisdiction(j) := obj(object.get(ref("jurisdictions"), j, {}))
+jurisdiction(j) := obj(object.get(jurisdictions, j, {}))
 
-eu_members := {m | some m in arr(object.get(jurisdiction("EU"), "members", []))}
+eu_members := arr(object.get(jurisdiction("EU"), "members", []))
 
 # A set of country codes plus "EU" when any of them is an EU member state.
 with_groups(codes) := codes | {"EU" | some c in codes; c in eu_members}
@@ -55,73 +66,88 @@ covers(j, c) if {
 covers("EU", c) if c in eu_members
 
 # ---- input sections ----------------------------------------------------------------------
-request := obj(object.get(doc, "request", {}))
+# Each reads the raw document once with its own default; a field of a section that is not an
+# object is missing, as in an empty object.
+request := obj(doc.request)
 
-subject := obj(object.get(doc, "subject", {}))
+subject := obj(doc.subject)
 
-tx := obj(object.get(doc, "tx", {}))
+tx := obj(doc.tx)
 
-parties := obj(object.get(doc, "parties", {}))
+parties := obj(doc.parties)
 
-sender := obj(object.get(parties, "sender", {}))
+sender := obj(doc.parties.sender)
 
-recipient := obj(object.get(parties, "recipient", {}))
+recipient := obj(doc.parties.recipient)
 
-aggregates := obj(object.get(doc, "aggregates", {}))
+aggregates := obj(doc.aggregates)
 
-read := obj(object.get(doc, "read", {}))
+read := obj(doc.read)
 
-read_parties := [p | some x in arr(object.get(read, "parties", [])); p := obj(x)]
+read_parties := [obj(x) | some x in arr(doc.read.parties)]
 
-travel_rule := obj(object.get(doc, "travel_rule", {}))
+residency := arr(doc.read.residency)
 
-travel_rule_present if is_object(object.get(doc, "travel_rule", null))
+travel_rule := obj(doc.travel_rule)
 
-travel_rule_errors := [e | some e in arr(object.get(doc, "travel_rule_errors", []))]
+travel_rule_present if is_object(doc.travel_rule)
+
+travel_rule_errors := arr(doc.travel_rule_errors)
 
 # ---- request -----------------------------------------------------------------------------
-kind := str(object.get(request, "kind", ""))
+kind := str(doc.request.kind)
 
-method := str(object.get(request, "method", ""))
+method := str(doc.request.method)
 
-day := str(object.get(request, "day", ""))
+day := str(doc.request.day)
 
-is_write if kind == "write"
+is_write if doc.request.kind == "write"
 
-is_read if kind == "read"
+is_read if doc.request.kind == "read"
 
 # ---- subject -----------------------------------------------------------------------------
-subject_jurisdiction := code(object.get(subject, "jurisdiction", ""))
+subject_jurisdiction := code(doc.subject.jurisdiction)
 
-subject_org := str(object.get(subject, "org", ""))
+subject_org := str(doc.subject.org)
 
-subject_kind := str(object.get(subject, "entity_kind", ""))
+subject_kind := str(doc.subject.entity_kind)
 
-roles := {r | some r in arr(object.get(subject, "roles", [])); is_string(r)}
+roles := {r | some r in arr(doc.subject.roles); is_string(r)}
 
 has_role(r) if r in roles
 
 # ---- parties -----------------------------------------------------------------------------
-sender_jurisdiction := code(object.get(sender, "jurisdiction", ""))
+sender_jurisdiction := code(doc.parties.sender.jurisdiction)
 
-recipient_jurisdiction := code(object.get(recipient, "jurisdiction", ""))
+recipient_jurisdiction := code(doc.parties.recipient.jurisdiction)
 
 sender_address := a if {
-	a := lower(str(object.get(sender, "address", "")))
+	a := lower(doc.parties.sender.address)
 	a != ""
-} else := lower(str(object.get(tx, "from", "")))
+} else := lower(str(doc.tx.from))
 
-recipient_address := lower(str(object.get(recipient, "address", "")))
+recipient_address := lower(str(doc.parties.recipient.address))
 
-known(entity) if object.get(entity, "known", false) == true
+known(entity) if entity.known == true
 
-self_hosted(entity) if object.get(entity, "self_hosted", false) == true
+self_hosted(entity) if entity.self_hosted == true
+
+# The jurisdictions of the call (decision.jurisdictions before groups): the caller's, each
+# party's and, for reads, the residency of the data.
+call_jurisdictions := {j |
+	some j in {subject_jurisdiction, sender_jurisdiction, recipient_jurisdiction}
+	j != ""
+} | {j |
+	some r in residency
+	j := code(r)
+	j != ""
+}
 
 # Jurisdictions with a nexus to a write: the caller's, the sender's and the recipient's (plus
 # "EU" for member states). For a read only the caller's.
-write_jurisdictions := with_groups({j | some j in [subject_jurisdiction, sender_jurisdiction, recipient_jurisdiction]; j != ""})
+write_jurisdictions := with_groups({j | some j in {subject_jurisdiction, sender_jurisdiction, recipient_jurisdiction}; j != ""})
 
-origin_jurisdictions := with_groups({j | some j in [subject_jurisdiction, sender_jurisdiction]; j != ""})
+origin_jurisdictions := with_groups({j | some j in {subject_jurisdiction, sender_jurisdiction}; j != ""})
 
 # The jurisdiction `j` is a party to this write (any side).
 involves(j) if {
@@ -138,24 +164,29 @@ originates_in(j) if {
 subject_in(j) if covers(j, subject_jurisdiction)
 
 # ---- the transfer ------------------------------------------------------------------------
-asset := obj(object.get(tx, "asset", {}))
+asset := obj(doc.tx.asset)
 
 asset_class := c if {
-	c := str(object.get(asset, "class", ""))
+	c := doc.tx.asset.class
+	is_string(c)
 	c != ""
 } else := "unknown"
 
-amount_usd := num(object.get(tx, "amount_usd", 0))
+amount_usd := num(doc.tx.amount_usd)
 
-token_call := str(object.get(tx, "token_call", ""))
+token_call := str(doc.tx.token_call)
 
-token_transfer if object.get(tx, "token_transfer", false) == true
+token_transfer if doc.tx.token_transfer == true
 
 # Unknown recipients count as cross-border (docs/policy-input.md); so does a missing flag.
-cross_border if object.get(tx, "cross_border", true) != false
+default cross_border := true
 
+cross_border := false if doc.tx.cross_border == false
+
+# The asset moves: `value` is a non-empty decimal string other than "0" (missing counts as "0").
 value_moves if {
-	v := str(object.get(tx, "value", "0"))
+	v := doc.tx.value
+	is_string(v)
 	v != "0"
 	v != ""
 }
@@ -165,14 +196,18 @@ value_bearing if asset_class != "trade_document"
 
 # A value-bearing asset moved without a known USD rate: every amount test treats it as above
 # its threshold (fail closed) until rates.json has a rate for it.
+default unvalued := false
+
 unvalued if {
 	is_write
-	object.get(tx, "rate_known", true) == false
+	doc.tx.rate_known == false
 	value_moves
 	value_bearing
 }
 
 # A write that moves value (an ERC-20 approve moves nothing).
+default value_transfer := false
+
 value_transfer if {
 	is_write
 	token_transfer
@@ -180,16 +215,34 @@ value_transfer if {
 
 value_transfer if {
 	is_write
-	token_call != "approve"
+	not doc.tx.token_call == "approve"
 	amount_usd > 0
 }
 
 value_transfer if {
-	token_call != "approve"
+	not doc.tx.token_call == "approve"
 	unvalued
 }
 
 # ---- aggregates --------------------------------------------------------------------------
-daily_usd := num(object.get(aggregates, "subject_daily_usd", 0))
+daily_usd := num(doc.aggregates.subject_daily_usd)
 
-annual_cross_border_usd := num(object.get(aggregates, "subject_annual_cross_border_usd", 0))
+annual_cross_border_usd := num(doc.aggregates.subject_annual_cross_border_usd)
+
+# ---- the facts of a write, in one rule -----------------------------------------------------
+# What the rules about a write read, computed once per decision. Read a fact as
+# data.governance.lib.ctx.transfer.<name> (a boolean fact is true or false).
+transfer := {
+	"sender_address": sender_address,
+	"recipient_address": recipient_address,
+	"asset_class": asset_class,
+	"amount_usd": amount_usd,
+	"unvalued": unvalued,
+	"value_transfer": value_transfer,
+	"cross_border": cross_border,
+	"subject_jurisdiction": subject_jurisdiction,
+	"sender_jurisdiction": sender_jurisdiction,
+	"subject_kind": subject_kind,
+	"daily_usd": daily_usd,
+	"annual_cross_border_usd": annual_cross_border_usd,
+}
