@@ -5,8 +5,6 @@ package governance.log
 
 import rego.v1
 
-import data.governance.lib.ctx
+mask contains "/travel_rule/originator" if data.governance.lib.ctx.travel_rule_present
 
-mask contains "/travel_rule/originator" if ctx.travel_rule_present
-
-mask contains "/travel_rule/beneficiary" if ctx.travel_rule_present
+mask contains "/travel_rule/beneficiary" if data.governance.lib.ctx.travel_rule_present

@@ -6,116 +6,113 @@
 #    governance.jurisdictions.<code>.<dimension>, dimension = data_scope | authorization |
 #    supervision) gather `deny` (reasons), `redact` (paths), `report` (objects) and
 #    `require_travel_rule` (boolean); add the baseline rules (policies/lib/baseline.rego).
-#    Each package is listed once below (`parts`).
+#    Each package is listed once below (`jurisdiction_package`).
 # 3. Combine deny-overrides: any reason denies.
 package governance.main
 
 import rego.v1
 
-import data.governance.lib.baseline
-import data.governance.lib.ctx
-import data.governance.log
-
-base_jurisdictions contains ctx.subject_jurisdiction if ctx.subject_jurisdiction != ""
-
-base_jurisdictions contains j if {
-	some entity in [ctx.sender, ctx.recipient]
-	j := ctx.code(object.get(entity, "jurisdiction", ""))
-	j != ""
-}
-
-base_jurisdictions contains j if {
-	some r in ctx.arr(object.get(ctx.read, "residency", []))
-	j := ctx.code(r)
-	j != ""
-}
-
-applicable := ctx.with_groups(base_jurisdictions)
+applicable := data.governance.lib.ctx.with_groups(data.governance.lib.ctx.call_jurisdictions)
 
 # Package names are the lower-case codes ("eu", "cn", ...); codes without a package add nothing.
 package_names := {lower(j) | some j in applicable}
 
-# The document of every applicable jurisdiction package, one line per package and dimension.
-# (A dynamic reference data.governance.jurisdictions[code][dimension] would read the same, but
-# regorus then evaluates every package of the tree on every call: over twice as slow.)
-# `governance policy check` fails when a package under policies/jurisdictions is not listed.
-parts contains data.governance.jurisdictions.ae.data_scope if "ae" in package_names
+# The package of each jurisdiction and dimension, one line per package. Only the packages of
+# the applicable jurisdictions are evaluated (a dynamic reference
+# data.governance.jurisdictions[code][dimension] would make regorus evaluate every package of
+# the tree on every call). `governance policy check` fails when a package under
+# policies/jurisdictions is not listed.
+jurisdiction_package("ae", "data_scope") := data.governance.jurisdictions.ae.data_scope
 
-parts contains data.governance.jurisdictions.ae.authorization if "ae" in package_names
+jurisdiction_package("ae", "authorization") := data.governance.jurisdictions.ae.authorization
 
-parts contains data.governance.jurisdictions.ae.supervision if "ae" in package_names
+jurisdiction_package("ae", "supervision") := data.governance.jurisdictions.ae.supervision
 
-parts contains data.governance.jurisdictions.ch.data_scope if "ch" in package_names
+jurisdiction_package("ch", "data_scope") := data.governance.jurisdictions.ch.data_scope
 
-parts contains data.governance.jurisdictions.ch.authorization if "ch" in package_names
+jurisdiction_package("ch", "authorization") := data.governance.jurisdictions.ch.authorization
 
-parts contains data.governance.jurisdictions.ch.supervision if "ch" in package_names
+jurisdiction_package("ch", "supervision") := data.governance.jurisdictions.ch.supervision
 
-parts contains data.governance.jurisdictions.cn.data_scope if "cn" in package_names
+jurisdiction_package("cn", "data_scope") := data.governance.jurisdictions.cn.data_scope
 
-parts contains data.governance.jurisdictions.cn.authorization if "cn" in package_names
+jurisdiction_package("cn", "authorization") := data.governance.jurisdictions.cn.authorization
 
-parts contains data.governance.jurisdictions.cn.supervision if "cn" in package_names
+jurisdiction_package("cn", "supervision") := data.governance.jurisdictions.cn.supervision
 
-parts contains data.governance.jurisdictions.eu.data_scope if "eu" in package_names
+jurisdiction_package("eu", "data_scope") := data.governance.jurisdictions.eu.data_scope
 
-parts contains data.governance.jurisdictions.eu.authorization if "eu" in package_names
+jurisdiction_package("eu", "authorization") := data.governance.jurisdictions.eu.authorization
 
-parts contains data.governance.jurisdictions.eu.supervision if "eu" in package_names
+jurisdiction_package("eu", "supervision") := data.governance.jurisdictions.eu.supervision
 
-parts contains data.governance.jurisdictions.hk.data_scope if "hk" in package_names
+jurisdiction_package("hk", "data_scope") := data.governance.jurisdictions.hk.data_scope
 
-parts contains data.governance.jurisdictions.hk.authorization if "hk" in package_names
+jurisdiction_package("hk", "authorization") := data.governance.jurisdictions.hk.authorization
 
-parts contains data.governance.jurisdictions.hk.supervision if "hk" in package_names
+jurisdiction_package("hk", "supervision") := data.governance.jurisdictions.hk.supervision
 
-parts contains data.governance.jurisdictions.jp.data_scope if "jp" in package_names
+jurisdiction_package("jp", "data_scope") := data.governance.jurisdictions.jp.data_scope
 
-parts contains data.governance.jurisdictions.jp.authorization if "jp" in package_names
+jurisdiction_package("jp", "authorization") := data.governance.jurisdictions.jp.authorization
 
-parts contains data.governance.jurisdictions.jp.supervision if "jp" in package_names
+jurisdiction_package("jp", "supervision") := data.governance.jurisdictions.jp.supervision
 
-parts contains data.governance.jurisdictions.sg.data_scope if "sg" in package_names
+jurisdiction_package("sg", "data_scope") := data.governance.jurisdictions.sg.data_scope
 
-parts contains data.governance.jurisdictions.sg.authorization if "sg" in package_names
+jurisdiction_package("sg", "authorization") := data.governance.jurisdictions.sg.authorization
 
-parts contains data.governance.jurisdictions.sg.supervision if "sg" in package_names
+jurisdiction_package("sg", "supervision") := data.governance.jurisdictions.sg.supervision
 
-parts contains data.governance.jurisdictions.uk.data_scope if "uk" in package_names
+jurisdiction_package("uk", "data_scope") := data.governance.jurisdictions.uk.data_scope
 
-parts contains data.governance.jurisdictions.uk.authorization if "uk" in package_names
+jurisdiction_package("uk", "authorization") := data.governance.jurisdictions.uk.authorization
 
-parts contains data.governance.jurisdictions.uk.supervision if "uk" in package_names
+jurisdiction_package("uk", "supervision") := data.governance.jurisdictions.uk.supervision
 
-parts contains data.governance.jurisdictions.us.data_scope if "us" in package_names
+jurisdiction_package("us", "data_scope") := data.governance.jurisdictions.us.data_scope
 
-parts contains data.governance.jurisdictions.us.authorization if "us" in package_names
+jurisdiction_package("us", "authorization") := data.governance.jurisdictions.us.authorization
 
-parts contains data.governance.jurisdictions.us.supervision if "us" in package_names
+jurisdiction_package("us", "supervision") := data.governance.jurisdictions.us.supervision
+
+# The dimensions that can speak for this call: data scope rules govern reads, authorization
+# and supervision rules govern writes (every rule of theirs needs a write), and no package
+# speaks for other calls. Packages of the other dimensions are not evaluated at all.
+dimensions := ["data_scope"] if data.governance.lib.ctx.is_read
+else := ["authorization", "supervision"] if data.governance.lib.ctx.is_write
+else := []
+
+# The document of every applicable jurisdiction package of those dimensions.
+parts contains part if {
+	some name in package_names
+	some dimension in dimensions
+	part := jurisdiction_package(name, dimension)
+}
 
 jurisdiction_reasons contains r if {
 	some part in parts
-	some r in object.get(part, "deny", set())
+	some r in part.deny
 }
 
 redactions contains path if {
 	some part in parts
-	some path in object.get(part, "redact", set())
+	some path in part.redact
 }
 
 reports contains r if {
 	some part in parts
-	some r in object.get(part, "report", set())
+	some r in part.report
 }
 
 default require_travel_rule := false
 
 require_travel_rule if {
 	some part in parts
-	object.get(part, "require_travel_rule", false) == true
+	part.require_travel_rule == true
 }
 
-all_reasons := baseline.deny | jurisdiction_reasons
+all_reasons := data.governance.lib.baseline.deny | jurisdiction_reasons
 
 decision := {
 	"allow": count(all_reasons) == 0,
@@ -126,5 +123,5 @@ decision := {
 		"require_travel_rule": require_travel_rule,
 	},
 	"jurisdictions": sort([j | some j in applicable]),
-	"mask": sort([m | some m in log.mask]),
+	"mask": sort([m | some m in data.governance.log.mask]),
 }

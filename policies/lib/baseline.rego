@@ -2,16 +2,24 @@
 # caller's jurisdiction (the one whose gateway user was stopped; "ALL" if the token had none)
 # and cites that jurisdiction's instrument from its authorization package
 # (`citations` in policies/jurisdictions/<cc>/authorization.rego), else the code's default.
+#
+# Every rule body starts with its cheapest test; messages and citations are built only for a
+# reason that fires (a rule head is evaluated after its body holds).
 package governance.lib.baseline
 
 import rego.v1
 
-jurisdiction := data.governance.lib.ctx.subject_jurisdiction if data.governance.lib.ctx.subject_jurisdiction != ""
-else := "ALL"
+jurisdiction := j if {
+	j := data.governance.lib.ctx.subject_jurisdiction
+	j != ""
+} else := "ALL"
 
+# The citations of jurisdiction `j`'s authorization package (through the package list of
+# governance/main.rego: a dynamic data.governance.jurisdictions[j] reference would make regorus
+# evaluate every jurisdiction package).
 _package_citation(j, code) := c if {
-	p := lower(j)
-	c := data.governance.jurisdictions[p].authorization.citations[code]
+	p := data.governance.main.jurisdiction_package(lower(j), "authorization")
+	c := p.citations[code]
 	is_string(c)
 }
 
@@ -30,68 +38,80 @@ writer_roles := {"trader", "admin"}
 
 # ---- methods -----------------------------------------------------------------------------
 deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " is not in the gateway's method table"])) if {
-	not data.governance.lib.ctx.kind in known_kinds
+	not data.governance.lib.ctx.doc.request.kind in known_kinds
 }
 
 deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " is administrative and needs the admin role"])) if {
-	data.governance.lib.ctx.kind == "admin"
+	data.governance.lib.ctx.doc.request.kind == "admin"
 	not data.governance.lib.ctx.has_role("admin")
 }
 
 # ---- writes: who may write ----------------------------------------------------------------
 deny contains reason("KYC_REQUIRED", "the caller's KYC is not verified") if {
 	data.governance.lib.ctx.is_write
-	object.get(data.governance.lib.ctx.subject, "kyc", "") != "verified"
+	not data.governance.lib.ctx.doc.subject.kyc == "verified"
 }
 
 deny contains reason("ROLE_FORBIDDEN", "writing needs the trader or admin role") if {
 	data.governance.lib.ctx.is_write
-	count(data.governance.lib.ctx.roles & writer_roles) == 0
+	not data.governance.lib.ctx.has_role("trader")
+	not data.governance.lib.ctx.has_role("admin")
 }
 
 sender_owned if {
-	data.governance.lib.ctx.known(data.governance.lib.ctx.sender)
-	data.governance.lib.ctx.subject_org != ""
-	object.get(data.governance.lib.ctx.sender, "org", null) == data.governance.lib.ctx.subject_org
+	data.governance.lib.ctx.doc.parties.sender.known == true
+	org := data.governance.lib.ctx.doc.subject.org
+	is_string(org)
+	org != ""
+	data.governance.lib.ctx.doc.parties.sender.org == org
 }
 
-deny contains reason("SENDER_NOT_OWNED", concat("", [data.governance.lib.ctx.sender_address, " is not a known address of ", data.governance.lib.ctx.subject_org])) if {
+deny contains reason("SENDER_NOT_OWNED", concat("", [data.governance.lib.ctx.transfer.sender_address, " is not a known address of ", data.governance.lib.ctx.subject_org])) if {
 	data.governance.lib.ctx.is_write
 	not sender_owned
 }
 
-deny contains reason("KYC_REQUIRED", concat("", ["the sending account ", data.governance.lib.ctx.sender_address, " is not KYC verified"])) if {
+deny contains reason("KYC_REQUIRED", concat("", ["the sending account ", data.governance.lib.ctx.transfer.sender_address, " is not KYC verified"])) if {
 	data.governance.lib.ctx.is_write
 	sender_owned
-	object.get(data.governance.lib.ctx.sender, "kyc", "") != "verified"
+	not data.governance.lib.ctx.doc.parties.sender.kyc == "verified"
 }
 
 # ---- writes: sanctions ------------------------------------------------------------------------
+# Read once per decision (a rule is memoised, a data.reference path is not).
+sanctions := data.governance.lib.ctx.ref("sanctions")
+
+# The addresses screened: sender, recipient, and the transaction's `from` and `to` (the
+# contract of a token call).
 screened contains a if {
-	some a in [
-		data.governance.lib.ctx.sender_address,
-		data.governance.lib.ctx.recipient_address,
-		lower(data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.tx, "from", ""))),
-		lower(data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.tx, "to", ""))),
-	]
+	some a in {data.governance.lib.ctx.transfer.sender_address, data.governance.lib.ctx.transfer.recipient_address}
+	a != ""
+}
+
+screened contains a if {
+	some field in ["from", "to"]
+	x := data.governance.lib.ctx.doc.tx[field]
+	is_string(x)
+	a := lower(x)
 	a != ""
 }
 
 sanctioned contains a if {
 	data.governance.lib.ctx.is_write
 	some a in screened
-	sanctions := data.governance.lib.ctx.ref("sanctions")
 	sanctions[a]
 }
 
+# Entities the gateway flagged itself.
 sanctioned contains a if {
 	data.governance.lib.ctx.is_write
-	some entity in [data.governance.lib.ctx.sender, data.governance.lib.ctx.recipient]
-	object.get(entity, "sanctioned", false) == true
-	a := lower(data.governance.lib.ctx.str(object.get(entity, "address", "")))
+	some side in ["sender", "recipient"]
+	data.governance.lib.ctx.doc.parties[side].sanctioned == true
+	a := lower(data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.parties[side], "address", "")))
 }
 
 deny contains reason("SANCTIONED_PARTY", concat("", [a, " is on the sanctions list"])) if {
+	data.governance.lib.ctx.is_write
 	some a in sanctioned
 }
 
@@ -101,16 +121,18 @@ deny contains reason("SANCTIONED_PARTY", concat("", [a, " is on the sanctions li
 # by the node with its own chain id, so there only a chain id that is present must match.
 tx_chain_id := object.get(data.governance.lib.ctx.tx, "chain_id", null)
 
+ledger_chain_id := object.get(data.governance.lib.ctx.request, "chain_id", null)
+
 deny contains reason("CHAIN_ID_MISMATCH", "pre-EIP-155 transaction without a chain id (replayable)") if {
 	data.governance.lib.ctx.is_write
 	count(data.governance.lib.ctx.tx) > 0
 	tx_chain_id == null
-	data.governance.lib.ctx.method != "eth_sendTransaction"
+	not data.governance.lib.ctx.doc.request.method == "eth_sendTransaction"
 }
 
-deny contains reason("CHAIN_ID_MISMATCH", sprintf("transaction chain id %v, ledger chain id %v", [tx_chain_id, object.get(data.governance.lib.ctx.request, "chain_id", null)])) if {
+deny contains reason("CHAIN_ID_MISMATCH", sprintf("transaction chain id %v, ledger chain id %v", [tx_chain_id, ledger_chain_id])) if {
 	data.governance.lib.ctx.is_write
 	count(data.governance.lib.ctx.tx) > 0
 	tx_chain_id != null
-	tx_chain_id != object.get(data.governance.lib.ctx.request, "chain_id", null)
+	tx_chain_id != ledger_chain_id
 }

@@ -9,9 +9,22 @@ package governance.lib.counterparty
 
 import rego.v1
 
-config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "counterparty", {}))
+# The `counterparty` and `self_hosted` entries of every jurisdiction, read once per decision.
+configs := {j: c |
+	some j
+	c := data.governance.lib.ctx.jurisdictions[j].counterparty
+	is_object(c)
+}
 
-self_hosted_config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "self_hosted", {}))
+self_hosted_configs := {j: c |
+	some j
+	c := data.governance.lib.ctx.jurisdictions[j].self_hosted
+	is_object(c)
+}
+
+config(j) := object.get(configs, j, {})
+
+self_hosted_config(j) := object.get(self_hosted_configs, j, {})
 
 regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
 
@@ -20,34 +33,34 @@ self_hosted_regulation(j) := data.governance.lib.ctx.str(object.get(self_hosted_
 scope_ok(j) if object.get(config(j), "scope", "any") == "any"
 
 scope_ok(j) if {
-	object.get(config(j), "scope", "any") == "cross_border"
-	data.governance.lib.ctx.cross_border
+	configs[j].scope == "cross_border"
+	data.governance.lib.ctx.transfer.cross_border
 }
 
 # A value transfer to an address the directory does not know, where `j` requires a known one.
 unknown_recipient(j) if {
-	object.get(config(j), "require_known", false) == true
-	data.governance.lib.ctx.value_transfer
+	configs[j].require_known == true
+	data.governance.lib.ctx.transfer.value_transfer
 	data.governance.lib.ctx.originates_in(j)
-	not data.governance.lib.ctx.known(data.governance.lib.ctx.recipient)
+	not data.governance.lib.ctx.doc.parties.recipient.known == true
 	scope_ok(j)
 }
 
-self_hosted_recipient(j) if data.governance.lib.ctx.self_hosted(data.governance.lib.ctx.recipient)
+self_hosted_recipient(j) if data.governance.lib.ctx.doc.parties.recipient.self_hosted == true
 
 self_hosted_recipient(j) if {
-	object.get(self_hosted_config(j), "unknown_as_self_hosted", false) == true
-	not data.governance.lib.ctx.known(data.governance.lib.ctx.recipient)
+	self_hosted_configs[j].unknown_as_self_hosted == true
+	not data.governance.lib.ctx.doc.parties.recipient.known == true
 }
 
 # A transfer to a self-hosted address at or over `j`'s threshold without an ownership
 # attestation (travel_rule.beneficiary.selfHostedVerification) naming that address.
 self_hosted_unverified(j) if {
-	cfg := self_hosted_config(j)
+	cfg := self_hosted_configs[j]
 	count(cfg) > 0
-	data.governance.lib.ctx.value_transfer
+	data.governance.lib.ctx.transfer.value_transfer
 	data.governance.lib.ctx.originates_in(j)
 	self_hosted_recipient(j)
 	data.governance.lib.amounts.meets(cfg)
-	not data.governance.lib.travel.ownership_attested("beneficiary", data.governance.lib.ctx.recipient_address)
+	not data.governance.lib.travel.ownership_attested("beneficiary", data.governance.lib.ctx.transfer.recipient_address)
 }

@@ -34,6 +34,7 @@ else := 0
 # A jurisdiction code in upper case, "" when absent. Codes listed under a jurisdiction's
 # `aliases` in data/jurisdictions.json map to it (the ISO code GB maps to the package UK).
 code(x) := c if {
+	is_string(x)
 	u := upper(x)
 	c := object.get(aliases, u, u)
 } else := ""
@@ -68,65 +69,109 @@ covers("EU", c) if c in eu_members
 # ---- input sections ----------------------------------------------------------------------
 # Each reads the raw document once with its own default; a field of a section that is not an
 # object is missing, as in an empty object.
-request := obj(doc.request)
+request := obj(object.get(doc, "request", {}))
 
-subject := obj(doc.subject)
+subject := obj(object.get(doc, "subject", {}))
 
-tx := obj(doc.tx)
+tx := obj(object.get(doc, "tx", {}))
 
-parties := obj(doc.parties)
+parties := obj(object.get(doc, "parties", {}))
 
-sender := obj(doc.parties.sender)
+sender := obj(object.get(parties, "sender", {}))
 
-recipient := obj(doc.parties.recipient)
+recipient := obj(object.get(parties, "recipient", {}))
 
-aggregates := obj(doc.aggregates)
+aggregates := obj(object.get(doc, "aggregates", {}))
 
-read := obj(doc.read)
+read := obj(object.get(doc, "read", {}))
 
-read_parties := [obj(x) | some x in arr(doc.read.parties)]
+read_parties := [p |
+	ps := doc.read.parties
+	is_array(ps)
+	some x in ps
+	p := obj(x)
+]
 
-residency := arr(doc.read.residency)
+residency := r if {
+	r := doc.read.residency
+	is_array(r)
+} else := []
 
-travel_rule := obj(doc.travel_rule)
+travel_rule := obj(object.get(doc, "travel_rule", {}))
 
 travel_rule_present if is_object(doc.travel_rule)
 
-travel_rule_errors := arr(doc.travel_rule_errors)
+travel_rule_errors := e if {
+	e := doc.travel_rule_errors
+	is_array(e)
+} else := []
 
 # ---- request -----------------------------------------------------------------------------
-kind := str(doc.request.kind)
+kind := k if {
+	k := doc.request.kind
+	is_string(k)
+} else := ""
 
-method := str(doc.request.method)
+method := m if {
+	m := doc.request.method
+	is_string(m)
+} else := ""
 
-day := str(doc.request.day)
+day := d if {
+	d := doc.request.day
+	is_string(d)
+} else := ""
 
 is_write if doc.request.kind == "write"
 
 is_read if doc.request.kind == "read"
 
 # ---- subject -----------------------------------------------------------------------------
-subject_jurisdiction := code(doc.subject.jurisdiction)
+subject_jurisdiction := code(j) if j := doc.subject.jurisdiction
+else := ""
 
-subject_org := str(doc.subject.org)
+subject_org := o if {
+	o := doc.subject.org
+	is_string(o)
+} else := ""
 
-subject_kind := str(doc.subject.entity_kind)
+subject_kind := k if {
+	k := doc.subject.entity_kind
+	is_string(k)
+} else := ""
 
-roles := {r | some r in arr(doc.subject.roles); is_string(r)}
+roles := {r |
+	rs := doc.subject.roles
+	is_array(rs)
+	some r in rs
+	is_string(r)
+}
 
 has_role(r) if r in roles
 
 # ---- parties -----------------------------------------------------------------------------
-sender_jurisdiction := code(doc.parties.sender.jurisdiction)
+sender_jurisdiction := code(j) if j := doc.parties.sender.jurisdiction
+else := ""
 
-recipient_jurisdiction := code(doc.parties.recipient.jurisdiction)
+recipient_jurisdiction := code(j) if j := doc.parties.recipient.jurisdiction
+else := ""
 
 sender_address := a if {
-	a := lower(doc.parties.sender.address)
+	x := doc.parties.sender.address
+	is_string(x)
+	a := lower(x)
 	a != ""
-} else := lower(str(doc.tx.from))
+} else := a if {
+	x := doc.tx.from
+	is_string(x)
+	a := lower(x)
+} else := ""
 
-recipient_address := lower(str(doc.parties.recipient.address))
+recipient_address := a if {
+	x := doc.parties.recipient.address
+	is_string(x)
+	a := lower(x)
+} else := ""
 
 known(entity) if entity.known == true
 
@@ -164,7 +209,7 @@ originates_in(j) if {
 subject_in(j) if covers(j, subject_jurisdiction)
 
 # ---- the transfer ------------------------------------------------------------------------
-asset := obj(doc.tx.asset)
+asset := obj(object.get(tx, "asset", {}))
 
 asset_class := c if {
 	c := doc.tx.asset.class
@@ -172,9 +217,15 @@ asset_class := c if {
 	c != ""
 } else := "unknown"
 
-amount_usd := num(doc.tx.amount_usd)
+amount_usd := a if {
+	a := doc.tx.amount_usd
+	is_number(a)
+} else := 0
 
-token_call := str(doc.tx.token_call)
+token_call := c if {
+	c := doc.tx.token_call
+	is_string(c)
+} else := ""
 
 token_transfer if doc.tx.token_transfer == true
 
@@ -225,9 +276,15 @@ value_transfer if {
 }
 
 # ---- aggregates --------------------------------------------------------------------------
-daily_usd := num(doc.aggregates.subject_daily_usd)
+daily_usd := a if {
+	a := doc.aggregates.subject_daily_usd
+	is_number(a)
+} else := 0
 
-annual_cross_border_usd := num(doc.aggregates.subject_annual_cross_border_usd)
+annual_cross_border_usd := a if {
+	a := doc.aggregates.subject_annual_cross_border_usd
+	is_number(a)
+} else := 0
 
 # ---- the facts of a write, in one rule -----------------------------------------------------
 # What the rules about a write read, computed once per decision. Read a fact as

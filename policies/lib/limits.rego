@@ -9,7 +9,20 @@ package governance.lib.limits
 
 import rego.v1
 
-daily_config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "daily_limit", {}))
+# The `daily_limit` and `reports` entries of every jurisdiction, read once per decision.
+daily_configs := {j: c |
+	some j
+	c := data.governance.lib.ctx.jurisdictions[j].daily_limit
+	is_object(c)
+}
+
+report_specs := {j: specs |
+	some j
+	specs := data.governance.lib.ctx.jurisdictions[j].reports
+	is_array(specs)
+}
+
+daily_config(j) := object.get(daily_configs, j, {})
 
 daily_regulation(j) := data.governance.lib.ctx.str(object.get(daily_config(j), "regulation", ""))
 
@@ -17,32 +30,32 @@ daily_regulation(j) := data.governance.lib.ctx.str(object.get(daily_config(j), "
 daily_limit_usd(j) := data.governance.lib.amounts.usd(limit, data.governance.lib.ctx.str(object.get(cfg, "currency", ""))) if {
 	cfg := daily_config(j)
 	limits := data.governance.lib.ctx.obj(object.get(cfg, "limits", {}))
-	limit := object.get(limits, data.governance.lib.ctx.subject_kind, object.get(limits, "individual", null))
+	limit := object.get(limits, data.governance.lib.ctx.transfer.subject_kind, object.get(limits, "individual", null))
 	is_number(limit)
 }
 
 # Limits bind the caller in its own jurisdiction (EU limits bind callers in member states).
 daily_limit_exceeded(j) if {
-	data.governance.lib.ctx.value_transfer
+	data.governance.lib.ctx.transfer.value_transfer
 	data.governance.lib.ctx.subject_in(j)
-	data.governance.lib.amounts.total_exceeds(data.governance.lib.ctx.daily_usd, daily_limit_usd(j))
+	data.governance.lib.amounts.total_exceeds(data.governance.lib.ctx.transfer.daily_usd, daily_limit_usd(j))
 }
 
 # The kind of the customer the reporting institution in `j` acts for: the caller when the
 # caller is in `j`, otherwise the sending entity.
-customer_kind(j) := data.governance.lib.ctx.subject_kind if data.governance.lib.ctx.subject_in(j)
+customer_kind(j) := data.governance.lib.ctx.transfer.subject_kind if data.governance.lib.ctx.subject_in(j)
 else := data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.sender, "entity_kind", ""))
 
 scope_ok(spec) if object.get(spec, "scope", "any") == "any"
 
 scope_ok(spec) if {
-	object.get(spec, "scope", "any") == "cross_border"
-	data.governance.lib.ctx.cross_border
+	spec.scope == "cross_border"
+	data.governance.lib.ctx.transfer.cross_border
 }
 
 scope_ok(spec) if {
-	object.get(spec, "scope", "any") == "domestic"
-	not data.governance.lib.ctx.cross_border
+	spec.scope == "domestic"
+	not data.governance.lib.ctx.transfer.cross_border
 }
 
 kind_ok(j, spec) if count(data.governance.lib.ctx.arr(object.get(spec, "entity_kinds", []))) == 0
@@ -51,13 +64,13 @@ kind_ok(j, spec) if customer_kind(j) in data.governance.lib.ctx.arr(object.get(s
 
 class_ok(spec) if count(data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))) == 0
 
-class_ok(spec) if data.governance.lib.ctx.asset_class in data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))
+class_ok(spec) if data.governance.lib.ctx.transfer.asset_class in data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))
 
 # Reports owed by the originating side in `j` for this write.
 reports(j) := {r |
-	data.governance.lib.ctx.value_transfer
+	data.governance.lib.ctx.transfer.value_transfer
+	some x in object.get(report_specs, j, [])
 	data.governance.lib.ctx.originates_in(j)
-	some x in data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.jurisdiction(j), "reports", []))
 	spec := data.governance.lib.ctx.obj(x)
 	scope_ok(spec)
 	kind_ok(j, spec)

@@ -35,6 +35,6 @@ paths_by_method := {
 	"eth_unsubscribe": [],
 }
 
-redactable if paths_by_method[data.governance.lib.ctx.method]
+redactable if paths_by_method[data.governance.lib.ctx.doc.request.method]
 
-paths := {p | some p in paths_by_method[data.governance.lib.ctx.method]}
+paths := {p | some p in paths_by_method[data.governance.lib.ctx.doc.request.method]}

@@ -13,15 +13,35 @@
 #     jurisdiction is in `adequate`, or the caller's organisation has a transfer basis in
 #     data/transfer_bases.json of an accepted type, from `j` to the caller's jurisdiction,
 #     that has not expired (expires >= request.day, ISO dates compared as strings).
+#
+# `restricted_in` and `foreign_regulator_in` are computed once per decision for every
+# jurisdiction covering a party of the read; `restricted(J)` only looks the answer up.
 package governance.lib.scope
 
 import rego.v1
 
-config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "data_transfer", {}))
+# The `data_transfer` entry of every jurisdiction, read once per decision.
+configs := {j: c |
+	some j
+	c := data.governance.lib.ctx.jurisdictions[j].data_transfer
+	is_object(c)
+}
+
+config(j) := object.get(configs, j, {})
 
 regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
 
 reader := data.governance.lib.ctx.subject_jurisdiction
+
+# The parties of the read with the jurisdictions covering each: its own code and "EU" for a
+# member state.
+covered contains [j, p] if {
+	data.governance.lib.ctx.is_read
+	some p in data.governance.lib.ctx.read_parties
+	c := data.governance.lib.ctx.code(object.get(p, "jurisdiction", ""))
+	some j in data.governance.lib.ctx.with_groups({c})
+	data.governance.lib.ctx.covers(j, c)
+}
 
 protects(j, p) if {
 	data.governance.lib.ctx.is_read
@@ -30,16 +50,21 @@ protects(j, p) if {
 }
 
 own_party(p) if {
-	data.governance.lib.ctx.subject_org != ""
-	object.get(p, "org", null) == data.governance.lib.ctx.subject_org
+	org := data.governance.lib.ctx.doc.subject.org
+	is_string(org)
+	org != ""
+	p.org == org
 }
 
 restricted_destination(j) if reader in data.governance.lib.ctx.arr(object.get(config(j), "restricted_destinations", []))
 
 adequate(j) if reader in data.governance.lib.ctx.arr(object.get(config(j), "adequate", []))
 
+# Read once per decision (a rule is memoised, a data.reference path is not).
+bases := data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.ref("transfer_bases"), data.governance.lib.ctx.subject_org, []))
+
 has_basis(j) if {
-	some b in data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.ref("transfer_bases"), data.governance.lib.ctx.subject_org, []))
+	some b in bases
 	basis := data.governance.lib.ctx.obj(b)
 	object.get(basis, "basis", "") in data.governance.lib.ctx.arr(object.get(config(j), "bases", []))
 	data.governance.lib.ctx.covers(j, data.governance.lib.ctx.code(object.get(basis, "from", "")))
@@ -67,22 +92,33 @@ may_receive(j, p) if {
 	has_basis(j)
 }
 
-# Some protected party's data may not reach the caller as is.
-restricted(j) if {
-	some p in data.governance.lib.ctx.read_parties
+# The jurisdictions some of whose protected parties' data may not reach the caller as is.
+restricted_in contains j if {
+	some pair in covered
+	j := pair[0]
+	p := pair[1]
 	protects(j, p)
 	not may_receive(j, p)
 }
 
+# Some protected party's data may not reach the caller as is.
+restricted(j) if j in restricted_in
+
 foreign_authorities(j) := data.governance.lib.ctx.obj(object.get(config(j), "foreign_authorities", {}))
 
-# A regulator of another jurisdiction asks for data `j` protects and forbids handing to
-# foreign authorities without approval.
-foreign_regulator(j) if {
-	object.get(foreign_authorities(j), "forbidden", false) == true
+# The jurisdictions whose protected data a regulator of another jurisdiction asks for, where
+# handing it to foreign authorities without approval is forbidden.
+foreign_regulator_in contains j if {
 	data.governance.lib.ctx.has_role("regulator")
+	some pair in covered
+	j := pair[0]
+	p := pair[1]
+	object.get(foreign_authorities(j), "forbidden", false) == true
 	not data.governance.lib.ctx.covers(j, reader)
-	some p in data.governance.lib.ctx.read_parties
 	protects(j, p)
 	not own_party(p)
 }
+
+# A regulator of another jurisdiction asks for data `j` protects and forbids handing to
+# foreign authorities without approval.
+foreign_regulator(j) if j in foreign_regulator_in

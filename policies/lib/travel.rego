@@ -10,11 +10,21 @@
 # A payload is required once the amount reaches the lowest tier; the fields required are the
 # union of every tier reached. Each field list is an any-of group: the person must carry at
 # least one field of each group (a field counts when present and non-empty).
+#
+# `reached` and `required_in` are computed once per decision for every jurisdiction of the
+# write (rules are memoised, functions are not); `required(J)` only looks the answer up.
 package governance.lib.travel
 
 import rego.v1
 
-config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(j), "travel_rule", {}))
+# The `travel_rule` entry of every jurisdiction, read once per decision.
+configs := {j: c |
+	some j
+	c := data.governance.lib.ctx.jurisdictions[j].travel_rule
+	is_object(c)
+}
+
+config(j) := object.get(configs, j, {})
 
 regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
 
@@ -24,19 +34,26 @@ currency(j) := data.governance.lib.ctx.str(object.get(config(j), "currency", "")
 
 tier_usd(j, tier) := data.governance.lib.amounts.usd(object.get(tier, "from", 0), currency(j))
 
-reached(j) := [t | some t in tiers(j); data.governance.lib.amounts.reaches(tier_usd(j, t))]
-
 in_scope(j) if {
-	data.governance.lib.ctx.value_transfer
-	data.governance.lib.ctx.asset_class in data.governance.lib.ctx.arr(object.get(config(j), "asset_classes", []))
+	data.governance.lib.ctx.transfer.value_transfer
+	data.governance.lib.ctx.transfer.asset_class in data.governance.lib.ctx.arr(object.get(config(j), "asset_classes", []))
 }
+
+# The tiers of each jurisdiction of the write whose travel rule covers it, in data order,
+# that the amount reaches (jurisdictions without a reached tier are absent).
+reached := {j: ts |
+	data.governance.lib.ctx.transfer.value_transfer
+	some j in data.governance.lib.ctx.write_jurisdictions
+	in_scope(j)
+	ts := [t | some t in tiers(j); data.governance.lib.amounts.reaches(tier_usd(j, t))]
+	count(ts) > 0
+}
+
+# The jurisdictions whose travel rule applies to this write.
+required_in := {j | some j; reached[j]}
 
 # The travel rule of `j` applies to this write.
-required(j) if {
-	data.governance.lib.ctx.involves(j)
-	in_scope(j)
-	count(reached(j)) > 0
-}
+required(j) if j in required_in
 
 # A payload was sent (a header that failed to decode counts as sent, and invalid).
 present if data.governance.lib.ctx.travel_rule_present
@@ -63,7 +80,7 @@ names_address(side, address) if {
 	contains(lower(data.governance.lib.ctx.str(a)), address)
 }
 
-side_address := {"originator": data.governance.lib.ctx.sender_address, "beneficiary": data.governance.lib.ctx.recipient_address}
+side_address := {"originator": data.governance.lib.ctx.transfer.sender_address, "beneficiary": data.governance.lib.ctx.transfer.recipient_address}
 
 # Every problem that makes the payload invalid for jurisdiction `j` (empty when valid).
 problems(j) := ((structural | accounts) | no_persons) | missing_fields(j)
@@ -88,7 +105,7 @@ missing_fields(j) := {msg |
 	some kind in ["naturalPerson", "legalPerson"]
 	body := data.governance.lib.ctx.obj(object.get(person, kind, null))
 	count(body) > 0
-	some tier in reached(j)
+	some tier in reached[j]
 	groups := data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.obj(object.get(tier, side, {})), kind, []))
 	some group in groups
 	not any_field(body, group)
