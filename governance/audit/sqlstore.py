@@ -157,11 +157,13 @@ class SqlLog:
         conn.exec_driver_sql(_insert_sql("decisions", DECISION_COLUMNS, self.is_postgres), rows)
         conn.exec_driver_sql(_insert_sql("merkle_nodes", NODE_COLUMNS, self.is_postgres), created)
         if spends:
-            conn.execute(insert(S), spends)
+            conn.exec_driver_sql(_insert_sql("spend", SPEND_COLUMNS, self.is_postgres),
+                                 [tuple(s[c] for c in SPEND_COLUMNS) for s in spends])
         return created
 
     def _size(self, conn: Connection) -> int:
-        value = conn.execute(select(func.max(D.c.leaf_index))).scalar()
+        # Plain SQL: runs in every append, where building the expression cost more than it.
+        value = conn.exec_driver_sql("SELECT MAX(leaf_index) FROM decisions").scalar()
         return 0 if value is None else int(value) + 1
 
     def _edge_nodes(self, conn: Connection, size: int) -> dict[merkle.NodeId, bytes]:
@@ -479,6 +481,7 @@ _FIELD_NAMES = tuple(DecisionRecord.__dataclass_fields__)
 
 DECISION_COLUMNS = ("leaf_index", *COLUMN_NAMES, "record", "leaf_hash")
 NODE_COLUMNS = ("level", "idx", "hash")
+SPEND_COLUMNS = ("decision_id", "sub", "day", "year", "amount_usd", "cross_border", "released")
 
 
 @functools.cache

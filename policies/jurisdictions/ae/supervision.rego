@@ -14,16 +14,15 @@ default require_travel_rule := false
 
 require_travel_rule if travel.required(J)
 
-problems := travel.problems(J)
-
 deny contains reasons.make("TRAVEL_RULE_MISSING", J, travel.regulation(J)) if {
 	travel.required(J)
-	not travel.present
+	not data.governance.lib.travel.present
 }
 
 deny contains reasons.detail("TRAVEL_RULE_INVALID", J, travel.regulation(J), concat("; ", sort([p | some p in problems]))) if {
 	travel.required(J)
-	travel.present
+	data.governance.lib.travel.present
+	problems := travel.problems(J)
 	count(problems) > 0
 }
 

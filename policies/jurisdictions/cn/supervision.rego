@@ -5,7 +5,6 @@ package governance.jurisdictions.cn.supervision
 import rego.v1
 
 import data.governance.lib.amounts
-import data.governance.lib.ctx
 import data.governance.lib.limits
 import data.governance.lib.reasons
 import data.governance.lib.travel
@@ -16,16 +15,15 @@ default require_travel_rule := false
 
 require_travel_rule if travel.required(J)
 
-problems := travel.problems(J)
-
 deny contains reasons.make("TRAVEL_RULE_MISSING", J, travel.regulation(J)) if {
 	travel.required(J)
-	not travel.present
+	not data.governance.lib.travel.present
 }
 
 deny contains reasons.detail("TRAVEL_RULE_INVALID", J, travel.regulation(J), concat("; ", sort([p | some p in problems]))) if {
 	travel.required(J)
-	travel.present
+	data.governance.lib.travel.present
+	problems := travel.problems(J)
 	count(problems) > 0
 }
 
@@ -39,24 +37,22 @@ report contains r if {
 
 # Virtual-currency ban: a caller or sending account in mainland China may not deal in the asset
 # classes listed under "banned_assets" (approvals included: they enable a transfer).
-banned_assets := ctx.obj(object.get(ctx.jurisdiction(J), "banned_assets", {}))
-
-deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, ctx.str(object.get(banned_assets, "regulation", "")), concat("", [ctx.str(object.get(ctx.asset, "symbol", "")), " (", ctx.asset_class, ") may not be transferred by a party in mainland China"])) if {
-	ctx.is_write
-	ctx.asset_class in ctx.arr(object.get(banned_assets, "asset_classes", []))
-	J in {ctx.subject_jurisdiction, ctx.sender_jurisdiction}
+deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, data.governance.lib.ctx.str(object.get(banned, "regulation", "")), concat("", [data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.asset, "symbol", "")), " (", class, ") may not be transferred by a party in mainland China"])) if {
+	data.governance.lib.ctx.is_write
+	J in {data.governance.lib.ctx.transfer.subject_jurisdiction, data.governance.lib.ctx.transfer.sender_jurisdiction}
+	banned := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(J), "banned_assets", {}))
+	class := data.governance.lib.ctx.transfer.asset_class
+	class in data.governance.lib.ctx.arr(object.get(banned, "asset_classes", []))
 }
 
 # Annual FX quota of individuals, counted on cross-border outflows (aggregates already
 # committed this calendar year plus this transfer).
-fx_quota := ctx.obj(object.get(ctx.jurisdiction(J), "fx_quota", {}))
-
-fx_quota_usd := amounts.usd(object.get(fx_quota, "annual_individual", 0), ctx.str(object.get(fx_quota, "currency", "")))
-
-deny contains reasons.make("FX_QUOTA_EXCEEDED", J, ctx.str(object.get(fx_quota, "regulation", ""))) if {
-	ctx.value_transfer
-	ctx.subject_jurisdiction == J
-	ctx.subject_kind == "individual"
-	ctx.cross_border
-	amounts.total_exceeds(ctx.annual_cross_border_usd, fx_quota_usd)
+deny contains reasons.make("FX_QUOTA_EXCEEDED", J, data.governance.lib.ctx.str(object.get(quota, "regulation", ""))) if {
+	data.governance.lib.ctx.transfer.value_transfer
+	data.governance.lib.ctx.transfer.subject_jurisdiction == J
+	data.governance.lib.ctx.transfer.subject_kind == "individual"
+	data.governance.lib.ctx.transfer.cross_border
+	quota := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(J), "fx_quota", {}))
+	quota_usd := amounts.usd(object.get(quota, "annual_individual", 0), data.governance.lib.ctx.str(object.get(quota, "currency", "")))
+	amounts.total_exceeds(data.governance.lib.ctx.transfer.annual_cross_border_usd, quota_usd)
 }

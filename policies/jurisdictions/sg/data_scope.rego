@@ -5,7 +5,6 @@ package governance.jurisdictions.sg.data_scope
 import rego.v1
 
 import data.governance.lib.reasons
-import data.governance.lib.redaction
 import data.governance.lib.scope
 
 J := "SG"
@@ -13,18 +12,16 @@ J := "SG"
 # Personal data the caller may not receive is erased from the result ...
 redact contains path if {
 	scope.restricted(J)
-	redaction.redactable
-	some path in redaction.paths
+	data.governance.lib.redaction.redactable
+	some path in data.governance.lib.redaction.paths
 }
 
 # ... and a result that cannot be redacted member by member is refused.
 deny contains reasons.make("CROSS_BORDER_TRANSFER_RESTRICTED", J, scope.regulation(J)) if {
 	scope.restricted(J)
-	not redaction.redactable
+	not data.governance.lib.redaction.redactable
 }
 
-deny contains reasons.make("DATA_SCOPE_FORBIDDEN", J, fa_regulation) if {
+deny contains reasons.make("DATA_SCOPE_FORBIDDEN", J, object.get(scope.foreign_authorities(J), "regulation", "")) if {
 	scope.foreign_regulator(J)
 }
-
-fa_regulation := object.get(scope.foreign_authorities(J), "regulation", "")
