@@ -4,7 +4,7 @@
   line the engine reports;
 - every reason code the tree uses is in the closed list of policies/lib/reasons.rego, and every
   listed code is documented in docs/policies.md;
-- every jurisdiction package is listed in governance/main.rego;
+- every jurisdiction package is listed in governance/main.rego (`jurisdiction_package`);
 - every data file validates against docs/schemas/<name>.schema.json, every currency a
   threshold uses has a rate, and the SDN list parses;
 - portability rules the embedded engines need (docs/policies.md, "Writing portable Rego"):
@@ -239,7 +239,8 @@ def _aliases_in_functions(name: str, text: str) -> list[Problem]:
 
 
 def _wiring(modules: list[tuple[str, str]]) -> list[Problem]:
-    """Every jurisdiction package must be listed in main.rego's `parts`, or it never applies."""
+    """Every jurisdiction package must be listed in main.rego's `jurisdiction_package`, or it
+    never applies."""
     main = dict(modules).get(MAIN_FILE, "")
     problems = []
     for name, text in modules:
@@ -248,7 +249,9 @@ def _wiring(modules: list[tuple[str, str]]) -> list[Problem]:
             continue
         parts = match.group(1).split(".")
         if len(parts) == 4 and parts[:2] == ["governance", "jurisdictions"]:
-            wired = f'parts contains data.{match.group(1)} if "{parts[2]}" in package_names'
+            wired = (
+                f'jurisdiction_package("{parts[2]}", "{parts[3]}") := data.{match.group(1)}'
+            )
             if wired not in main:
                 problems.append(
                     Problem(name, 1, f"package {match.group(1)} is not listed in {MAIN_FILE}")

@@ -5,6 +5,6 @@ package governance.log
 
 import rego.v1
 
-mask contains "/travel_rule/originator" if data.governance.lib.ctx.travel_rule_present
+mask contains "/travel_rule/originator" if data.governance.lib.ctx.call.travel_rule_present
 
-mask contains "/travel_rule/beneficiary" if data.governance.lib.ctx.travel_rule_present
+mask contains "/travel_rule/beneficiary" if data.governance.lib.ctx.call.travel_rule_present

@@ -12,7 +12,7 @@ package governance.main
 
 import rego.v1
 
-applicable := data.governance.lib.ctx.with_groups(data.governance.lib.ctx.call_jurisdictions)
+applicable := data.governance.lib.ctx.with_groups(data.governance.lib.ctx.call.jurisdictions)
 
 # Package names are the lower-case codes ("eu", "cn", ...); codes without a package add nothing.
 package_names := {lower(j) | some j in applicable}
@@ -79,8 +79,8 @@ jurisdiction_package("us", "supervision") := data.governance.jurisdictions.us.su
 # The dimensions that can speak for this call: data scope rules govern reads, authorization
 # and supervision rules govern writes (every rule of theirs needs a write), and no package
 # speaks for other calls. Packages of the other dimensions are not evaluated at all.
-dimensions := ["data_scope"] if data.governance.lib.ctx.is_read
-else := ["authorization", "supervision"] if data.governance.lib.ctx.is_write
+dimensions := ["data_scope"] if data.governance.lib.ctx.call.read
+else := ["authorization", "supervision"] if data.governance.lib.ctx.call.write
 else := []
 
 # The document of every applicable jurisdiction package of those dimensions.

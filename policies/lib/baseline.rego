@@ -34,8 +34,6 @@ reason(code, message) := data.governance.lib.reasons.detail(code, jurisdiction, 
 
 known_kinds := {"read", "write", "admin"}
 
-writer_roles := {"trader", "admin"}
-
 # ---- methods -----------------------------------------------------------------------------
 deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " is not in the gateway's method table"])) if {
 	not data.governance.lib.ctx.doc.request.kind in known_kinds
@@ -48,12 +46,12 @@ deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.met
 
 # ---- writes: who may write ----------------------------------------------------------------
 deny contains reason("KYC_REQUIRED", "the caller's KYC is not verified") if {
-	data.governance.lib.ctx.is_write
+	data.governance.lib.ctx.call.write
 	not data.governance.lib.ctx.doc.subject.kyc == "verified"
 }
 
 deny contains reason("ROLE_FORBIDDEN", "writing needs the trader or admin role") if {
-	data.governance.lib.ctx.is_write
+	data.governance.lib.ctx.call.write
 	not data.governance.lib.ctx.has_role("trader")
 	not data.governance.lib.ctx.has_role("admin")
 }
@@ -67,12 +65,12 @@ sender_owned if {
 }
 
 deny contains reason("SENDER_NOT_OWNED", concat("", [data.governance.lib.ctx.transfer.sender_address, " is not a known address of ", data.governance.lib.ctx.subject_org])) if {
-	data.governance.lib.ctx.is_write
+	data.governance.lib.ctx.call.write
 	not sender_owned
 }
 
 deny contains reason("KYC_REQUIRED", concat("", ["the sending account ", data.governance.lib.ctx.transfer.sender_address, " is not KYC verified"])) if {
-	data.governance.lib.ctx.is_write
+	data.governance.lib.ctx.call.write
 	sender_owned
 	not data.governance.lib.ctx.doc.parties.sender.kyc == "verified"
 }
@@ -89,29 +87,32 @@ screened contains a if {
 }
 
 screened contains a if {
+	tx := data.governance.lib.ctx.doc.tx
 	some field in ["from", "to"]
-	x := data.governance.lib.ctx.doc.tx[field]
+	x := tx[field]
 	is_string(x)
 	a := lower(x)
 	a != ""
 }
 
 sanctioned contains a if {
-	data.governance.lib.ctx.is_write
+	data.governance.lib.ctx.call.write
 	some a in screened
 	sanctions[a]
 }
 
 # Entities the gateway flagged itself.
 sanctioned contains a if {
-	data.governance.lib.ctx.is_write
+	data.governance.lib.ctx.call.write
+	parties := data.governance.lib.ctx.doc.parties
 	some side in ["sender", "recipient"]
-	data.governance.lib.ctx.doc.parties[side].sanctioned == true
-	a := lower(data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.parties[side], "address", "")))
+	entity := parties[side]
+	entity.sanctioned == true
+	a := lower(data.governance.lib.ctx.str(object.get(entity, "address", "")))
 }
 
 deny contains reason("SANCTIONED_PARTY", concat("", [a, " is on the sanctions list"])) if {
-	data.governance.lib.ctx.is_write
+	data.governance.lib.ctx.call.write
 	some a in sanctioned
 }
 
@@ -119,20 +120,17 @@ deny contains reason("SANCTIONED_PARTY", concat("", [a, " is on the sanctions li
 # A signed transaction must carry this ledger's chain id (EIP-155). A raw transaction without
 # one (pre-EIP-155) is replayable on any chain and is refused. eth_sendTransaction is signed
 # by the node with its own chain id, so there only a chain id that is present must match.
-tx_chain_id := object.get(data.governance.lib.ctx.tx, "chain_id", null)
-
-ledger_chain_id := object.get(data.governance.lib.ctx.request, "chain_id", null)
-
 deny contains reason("CHAIN_ID_MISMATCH", "pre-EIP-155 transaction without a chain id (replayable)") if {
-	data.governance.lib.ctx.is_write
-	count(data.governance.lib.ctx.tx) > 0
-	tx_chain_id == null
+	data.governance.lib.ctx.call.write
+	data.governance.lib.ctx.transfer.has_tx
+	data.governance.lib.ctx.transfer.tx_chain_id == null
 	not data.governance.lib.ctx.doc.request.method == "eth_sendTransaction"
 }
 
-deny contains reason("CHAIN_ID_MISMATCH", sprintf("transaction chain id %v, ledger chain id %v", [tx_chain_id, ledger_chain_id])) if {
-	data.governance.lib.ctx.is_write
-	count(data.governance.lib.ctx.tx) > 0
-	tx_chain_id != null
-	tx_chain_id != ledger_chain_id
+deny contains reason("CHAIN_ID_MISMATCH", sprintf("transaction chain id %v, ledger chain id %v", [t.tx_chain_id, t.ledger_chain_id])) if {
+	data.governance.lib.ctx.call.write
+	t := data.governance.lib.ctx.transfer
+	t.has_tx
+	t.tx_chain_id != null
+	t.tx_chain_id != t.ledger_chain_id
 }

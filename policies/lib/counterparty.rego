@@ -9,22 +9,9 @@ package governance.lib.counterparty
 
 import rego.v1
 
-# The `counterparty` and `self_hosted` entries of every jurisdiction, read once per decision.
-configs := {j: c |
-	some j
-	c := data.governance.lib.ctx.jurisdictions[j].counterparty
-	is_object(c)
-}
+config(j) := data.governance.lib.ctx.entry(j, "counterparty")
 
-self_hosted_configs := {j: c |
-	some j
-	c := data.governance.lib.ctx.jurisdictions[j].self_hosted
-	is_object(c)
-}
-
-config(j) := object.get(configs, j, {})
-
-self_hosted_config(j) := object.get(self_hosted_configs, j, {})
+self_hosted_config(j) := data.governance.lib.ctx.entry(j, "self_hosted")
 
 regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
 
@@ -33,13 +20,15 @@ self_hosted_regulation(j) := data.governance.lib.ctx.str(object.get(self_hosted_
 scope_ok(j) if object.get(config(j), "scope", "any") == "any"
 
 scope_ok(j) if {
-	configs[j].scope == "cross_border"
+	cfg := config(j)
+	cfg.scope == "cross_border"
 	data.governance.lib.ctx.transfer.cross_border
 }
 
 # A value transfer to an address the directory does not know, where `j` requires a known one.
 unknown_recipient(j) if {
-	configs[j].require_known == true
+	cfg := config(j)
+	cfg.require_known == true
 	data.governance.lib.ctx.transfer.value_transfer
 	data.governance.lib.ctx.originates_in(j)
 	not data.governance.lib.ctx.doc.parties.recipient.known == true
@@ -47,16 +36,16 @@ unknown_recipient(j) if {
 }
 
 self_hosted_recipient(j) if data.governance.lib.ctx.doc.parties.recipient.self_hosted == true
-
-self_hosted_recipient(j) if {
-	self_hosted_configs[j].unknown_as_self_hosted == true
+else := true if {
+	cfg := self_hosted_config(j)
+	cfg.unknown_as_self_hosted == true
 	not data.governance.lib.ctx.doc.parties.recipient.known == true
 }
 
 # A transfer to a self-hosted address at or over `j`'s threshold without an ownership
 # attestation (travel_rule.beneficiary.selfHostedVerification) naming that address.
 self_hosted_unverified(j) if {
-	cfg := self_hosted_configs[j]
+	cfg := self_hosted_config(j)
 	count(cfg) > 0
 	data.governance.lib.ctx.transfer.value_transfer
 	data.governance.lib.ctx.originates_in(j)

@@ -7,11 +7,12 @@
 #
 # Cost (docs/policies.md, "Performance"): on regorus the first reference from another package
 # to each rule of this package costs a scan of every module, and a reference to
-# `data.reference` costs it on every use. So other packages read a few shared rules (`doc`,
-# `is_write`, `is_read`, ...), the write facts bundled in `transfer`, and the functions below,
-# which read this package's rules by their local names (no scan). A comparison or membership
-# test on a raw field (`data.governance.lib.ctx.doc.request.kind == "admin"`) needs no
-# accessor: a missing field makes it undefined, exactly as a non-matching default would.
+# `data.reference` costs it on every use. So other packages read the facts bundled in `call`
+# and `transfer` (end of this file), `doc`, and the functions below, which read this package's
+# rules by their local names (no scan). A comparison or membership test on a raw field
+# (`data.governance.lib.ctx.doc.request.kind == "admin"`) needs no accessor: a missing field
+# makes it undefined, exactly as a non-matching default would (negate the match,
+# `not x == "verified"`, where a missing field must count as a mismatch).
 package governance.lib.ctx
 
 import rego.v1
@@ -41,19 +42,39 @@ code(x) := c if {
 
 aliases := {upper(a): j |
 	some j
-	a := jurisdictions[j].aliases[_]
+	cfg := jurisdictions[j]
+	a := cfg.aliases[_]
 	is_string(a)
 }
 
 # ---- reference data ----------------------------------------------------------------------
-# Read once per decision: a rule is memoised, a `data.reference` path is not.
+# The reference documents, read once per decision: a rule is memoised, a `data.reference`
+# path is not.
+reference := r if {
+	r := data.reference
+	is_object(r)
+} else := {}
+
+ref(name) := obj(object.get(reference, name, {}))
+
 jurisdictions := ref("jurisdictions")
 
-ref(name) := obj(object.get(data.reference, name, {}))
+jurisdiction(j) := c if {
+	c := jurisdictions[j]
+	is_object(c)
+} else := {}
 
-jurisdiction(j) := obj(object.get(jurisdictions, j, {}))
+# The `name` entry (an object) of jurisdiction `j`'s reference data, {} when absent.
+entry(j, name) := c if {
+	cfg := jurisdictions[j]
+	c := cfg[name]
+	is_object(c)
+} else := {}
 
-eu_members := arr(object.get(jurisdiction("EU"), "members", []))
+eu_members := m if {
+	m := jurisdictions.EU.members
+	is_array(m)
+} else := []
 
 # A set of country codes plus "EU" when any of them is an EU member state.
 with_groups(codes) := codes | {"EU" | some c in codes; c in eu_members}
@@ -62,9 +83,10 @@ with_groups(codes) := codes | {"EU" | some c in codes; c in eu_members}
 covers(j, c) if {
 	c != ""
 	j == c
+} else := true if {
+	j == "EU"
+	c in eu_members
 }
-
-covers("EU", c) if c in eu_members
 
 # ---- input sections ----------------------------------------------------------------------
 # Each reads the raw document once with its own default; a field of a section that is not an
@@ -99,6 +121,8 @@ residency := r if {
 
 travel_rule := obj(object.get(doc, "travel_rule", {}))
 
+default travel_rule_present := false
+
 travel_rule_present if is_object(doc.travel_rule)
 
 travel_rule_errors := e if {
@@ -122,7 +146,11 @@ day := d if {
 	is_string(d)
 } else := ""
 
+default is_write := false
+
 is_write if doc.request.kind == "write"
+
+default is_read := false
 
 is_read if doc.request.kind == "read"
 
@@ -286,9 +314,21 @@ annual_cross_border_usd := a if {
 	is_number(a)
 } else := 0
 
-# ---- the facts of a write, in one rule -----------------------------------------------------
-# What the rules about a write read, computed once per decision. Read a fact as
-# data.governance.lib.ctx.transfer.<name> (a boolean fact is true or false).
+# ---- facts in two rules -------------------------------------------------------------------
+# What most rules read, bundled so that another package pays for one reference per bundle
+# (docs/policies.md, "Performance"). Read a fact as data.governance.lib.ctx.call.<name> or
+# data.governance.lib.ctx.transfer.<name>; a boolean fact is true or false.
+
+# Facts of every call.
+call := {
+	"write": is_write,
+	"read": is_read,
+	"jurisdictions": call_jurisdictions,
+	"subject_jurisdiction": subject_jurisdiction,
+	"travel_rule_present": travel_rule_present,
+}
+
+# Facts of a write (evaluate only after `call.write`).
 transfer := {
 	"sender_address": sender_address,
 	"recipient_address": recipient_address,
@@ -297,9 +337,13 @@ transfer := {
 	"unvalued": unvalued,
 	"value_transfer": value_transfer,
 	"cross_border": cross_border,
-	"subject_jurisdiction": subject_jurisdiction,
 	"sender_jurisdiction": sender_jurisdiction,
 	"subject_kind": subject_kind,
 	"daily_usd": daily_usd,
 	"annual_cross_border_usd": annual_cross_border_usd,
+	"write_jurisdictions": write_jurisdictions,
+	"travel_rule_errors": travel_rule_errors,
+	"has_tx": count(tx) > 0,
+	"tx_chain_id": object.get(tx, "chain_id", null),
+	"ledger_chain_id": object.get(request, "chain_id", null),
 }

@@ -9,25 +9,19 @@ package governance.lib.limits
 
 import rego.v1
 
-# The `daily_limit` and `reports` entries of every jurisdiction, read once per decision.
-daily_configs := {j: c |
-	some j
-	c := data.governance.lib.ctx.jurisdictions[j].daily_limit
-	is_object(c)
-}
+daily_config(j) := data.governance.lib.ctx.entry(j, "daily_limit")
 
-report_specs := {j: specs |
-	some j
-	specs := data.governance.lib.ctx.jurisdictions[j].reports
+# The `reports` of jurisdiction `j`, [] when absent.
+report_specs(j) := specs if {
+	cfg := data.governance.lib.ctx.jurisdiction(j)
+	specs := cfg.reports
 	is_array(specs)
-}
-
-daily_config(j) := object.get(daily_configs, j, {})
+} else := []
 
 daily_regulation(j) := data.governance.lib.ctx.str(object.get(daily_config(j), "regulation", ""))
 
 # The caller's limit; a caller of unknown kind gets the individual limit (the strictest).
-daily_limit_usd(j) := data.governance.lib.amounts.usd(limit, data.governance.lib.ctx.str(object.get(cfg, "currency", ""))) if {
+daily_limit_usd(j) := limit * data.governance.lib.amounts.rate(object.get(cfg, "currency", "")) if {
 	cfg := daily_config(j)
 	limits := data.governance.lib.ctx.obj(object.get(cfg, "limits", {}))
 	limit := object.get(limits, data.governance.lib.ctx.transfer.subject_kind, object.get(limits, "individual", null))
@@ -47,29 +41,24 @@ customer_kind(j) := data.governance.lib.ctx.transfer.subject_kind if data.govern
 else := data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.sender, "entity_kind", ""))
 
 scope_ok(spec) if object.get(spec, "scope", "any") == "any"
-
-scope_ok(spec) if {
+else := true if {
 	spec.scope == "cross_border"
 	data.governance.lib.ctx.transfer.cross_border
-}
-
-scope_ok(spec) if {
+} else := true if {
 	spec.scope == "domestic"
 	not data.governance.lib.ctx.transfer.cross_border
 }
 
 kind_ok(j, spec) if count(data.governance.lib.ctx.arr(object.get(spec, "entity_kinds", []))) == 0
-
-kind_ok(j, spec) if customer_kind(j) in data.governance.lib.ctx.arr(object.get(spec, "entity_kinds", []))
+else := true if customer_kind(j) in data.governance.lib.ctx.arr(object.get(spec, "entity_kinds", []))
 
 class_ok(spec) if count(data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))) == 0
-
-class_ok(spec) if data.governance.lib.ctx.transfer.asset_class in data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))
+else := true if data.governance.lib.ctx.transfer.asset_class in data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))
 
 # Reports owed by the originating side in `j` for this write.
 reports(j) := {r |
 	data.governance.lib.ctx.transfer.value_transfer
-	some x in object.get(report_specs, j, [])
+	some x in report_specs(j)
 	data.governance.lib.ctx.originates_in(j)
 	spec := data.governance.lib.ctx.obj(x)
 	scope_ok(spec)

@@ -20,14 +20,7 @@ package governance.lib.scope
 
 import rego.v1
 
-# The `data_transfer` entry of every jurisdiction, read once per decision.
-configs := {j: c |
-	some j
-	c := data.governance.lib.ctx.jurisdictions[j].data_transfer
-	is_object(c)
-}
-
-config(j) := object.get(configs, j, {})
+config(j) := data.governance.lib.ctx.entry(j, "data_transfer")
 
 regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
 
@@ -36,16 +29,18 @@ reader := data.governance.lib.ctx.subject_jurisdiction
 # The parties of the read with the jurisdictions covering each: its own code and "EU" for a
 # member state.
 covered contains [j, p] if {
-	data.governance.lib.ctx.is_read
+	data.governance.lib.ctx.call.read
 	some p in data.governance.lib.ctx.read_parties
 	c := data.governance.lib.ctx.code(object.get(p, "jurisdiction", ""))
 	some j in data.governance.lib.ctx.with_groups({c})
 	data.governance.lib.ctx.covers(j, c)
 }
 
-protects(j, p) if {
-	data.governance.lib.ctx.is_read
-	data.governance.lib.ctx.covers(j, data.governance.lib.ctx.code(object.get(p, "jurisdiction", "")))
+# The pairs [j, p] of `covered` where `j` protects the personal data of party `p`.
+protected contains pair if {
+	some pair in covered
+	j := pair[0]
+	p := pair[1]
 	object.get(p, "entity_kind", "") in data.governance.lib.ctx.arr(object.get(config(j), "protects", ["individual"]))
 }
 
@@ -56,49 +51,47 @@ own_party(p) if {
 	p.org == org
 }
 
-restricted_destination(j) if reader in data.governance.lib.ctx.arr(object.get(config(j), "restricted_destinations", []))
-
-adequate(j) if reader in data.governance.lib.ctx.arr(object.get(config(j), "adequate", []))
-
 # Read once per decision (a rule is memoised, a data.reference path is not).
 bases := data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.ref("transfer_bases"), data.governance.lib.ctx.subject_org, []))
 
-has_basis(j) if {
+# `cfg` is the data_transfer entry of `j`.
+has_basis_in(j, cfg) if {
 	some b in bases
 	basis := data.governance.lib.ctx.obj(b)
-	object.get(basis, "basis", "") in data.governance.lib.ctx.arr(object.get(config(j), "bases", []))
+	object.get(basis, "basis", "") in data.governance.lib.ctx.arr(object.get(cfg, "bases", []))
 	data.governance.lib.ctx.covers(j, data.governance.lib.ctx.code(object.get(basis, "from", "")))
 	data.governance.lib.ctx.code(object.get(basis, "to", "")) == reader
 	expires := data.governance.lib.ctx.str(object.get(basis, "expires", ""))
 	expires >= data.governance.lib.ctx.day
 }
 
-may_receive(j, p) if own_party(p)
-
-may_receive(j, p) if data.governance.lib.ctx.covers(j, reader)
-
-may_receive(j, p) if {
-	not restricted_destination(j)
-	object.get(config(j), "default", "restrict") == "allow"
+# Whatever the party: the caller is in `j`, or the destination is not restricted and the
+# default, the adequacy list or a transfer basis allows it.
+open_to_reader(j) if data.governance.lib.ctx.covers(j, reader)
+else := true if {
+	cfg := config(j)
+	not reader in data.governance.lib.ctx.arr(object.get(cfg, "restricted_destinations", []))
+	allowed_for_reader(j, cfg)
 }
 
-may_receive(j, p) if {
-	not restricted_destination(j)
-	adequate(j)
-}
+allowed_for_reader(j, cfg) if object.get(cfg, "default", "restrict") == "allow"
+else := true if reader in data.governance.lib.ctx.arr(object.get(cfg, "adequate", []))
+else := true if has_basis_in(j, cfg)
 
-may_receive(j, p) if {
-	not restricted_destination(j)
-	has_basis(j)
+# The jurisdictions of the read's protected parties that are open to the caller.
+open_jurisdictions contains j if {
+	some pair in protected
+	j := pair[0]
+	open_to_reader(j)
 }
 
 # The jurisdictions some of whose protected parties' data may not reach the caller as is.
 restricted_in contains j if {
-	some pair in covered
-	j := pair[0]
+	some pair in protected
 	p := pair[1]
-	protects(j, p)
-	not may_receive(j, p)
+	not own_party(p)
+	j := pair[0]
+	not j in open_jurisdictions
 }
 
 # Some protected party's data may not reach the caller as is.
@@ -110,12 +103,11 @@ foreign_authorities(j) := data.governance.lib.ctx.obj(object.get(config(j), "for
 # handing it to foreign authorities without approval is forbidden.
 foreign_regulator_in contains j if {
 	data.governance.lib.ctx.has_role("regulator")
-	some pair in covered
+	some pair in protected
 	j := pair[0]
-	p := pair[1]
 	object.get(foreign_authorities(j), "forbidden", false) == true
 	not data.governance.lib.ctx.covers(j, reader)
-	protects(j, p)
+	p := pair[1]
 	not own_party(p)
 }
 

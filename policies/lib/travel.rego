@@ -17,35 +17,23 @@ package governance.lib.travel
 
 import rego.v1
 
-# The `travel_rule` entry of every jurisdiction, read once per decision.
-configs := {j: c |
-	some j
-	c := data.governance.lib.ctx.jurisdictions[j].travel_rule
-	is_object(c)
-}
-
-config(j) := object.get(configs, j, {})
+config(j) := data.governance.lib.ctx.entry(j, "travel_rule")
 
 regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
-
-tiers(j) := [t | some x in data.governance.lib.ctx.arr(object.get(config(j), "tiers", [])); t := data.governance.lib.ctx.obj(x)]
-
-currency(j) := data.governance.lib.ctx.str(object.get(config(j), "currency", ""))
-
-tier_usd(j, tier) := data.governance.lib.amounts.usd(object.get(tier, "from", 0), currency(j))
-
-in_scope(j) if {
-	data.governance.lib.ctx.transfer.value_transfer
-	data.governance.lib.ctx.transfer.asset_class in data.governance.lib.ctx.arr(object.get(config(j), "asset_classes", []))
-}
 
 # The tiers of each jurisdiction of the write whose travel rule covers it, in data order,
 # that the amount reaches (jurisdictions without a reached tier are absent).
 reached := {j: ts |
 	data.governance.lib.ctx.transfer.value_transfer
-	some j in data.governance.lib.ctx.write_jurisdictions
-	in_scope(j)
-	ts := [t | some t in tiers(j); data.governance.lib.amounts.reaches(tier_usd(j, t))]
+	some j in data.governance.lib.ctx.transfer.write_jurisdictions
+	cfg := data.governance.lib.ctx.entry(j, "travel_rule")
+	data.governance.lib.ctx.transfer.asset_class in data.governance.lib.ctx.arr(object.get(cfg, "asset_classes", []))
+	rate := data.governance.lib.amounts.rate(data.governance.lib.ctx.str(object.get(cfg, "currency", "")))
+	ts := [t |
+		some x in data.governance.lib.ctx.arr(object.get(cfg, "tiers", []))
+		t := data.governance.lib.ctx.obj(x)
+		data.governance.lib.amounts.reaches(data.governance.lib.ctx.num(object.get(t, "from", 0)) * rate)
+	]
 	count(ts) > 0
 }
 
@@ -56,9 +44,9 @@ required_in := {j | some j; reached[j]}
 required(j) if j in required_in
 
 # A payload was sent (a header that failed to decode counts as sent, and invalid).
-present if data.governance.lib.ctx.travel_rule_present
+present if data.governance.lib.ctx.call.travel_rule_present
 
-present if count(data.governance.lib.ctx.travel_rule_errors) > 0
+present if count(data.governance.lib.ctx.transfer.travel_rule_errors) > 0
 
 persons_key := {"originator": "originatorPersons", "beneficiary": "beneficiaryPersons"}
 
@@ -88,14 +76,14 @@ problems(j) := ((structural | accounts) | no_persons) | missing_fields(j)
 structural := {concat("", ["payload: ", e]) | some x in data.governance.lib.ctx.travel_rule_errors; e := data.governance.lib.ctx.str(x)}
 
 accounts := {msg |
-	data.governance.lib.ctx.travel_rule_present
+	data.governance.lib.ctx.call.travel_rule_present
 	some side in ["originator", "beneficiary"]
 	not names_address(side, side_address[side])
 	msg := concat("", [side, ".accountNumber does not name ", side_address[side]])
 }
 
 missing_fields(j) := {msg |
-	data.governance.lib.ctx.travel_rule_present
+	data.governance.lib.ctx.call.travel_rule_present
 	some side in ["originator", "beneficiary"]
 	key := persons_key[side]
 	persons := data.governance.lib.ctx.arr(object.get(party(side), key, []))
@@ -113,7 +101,7 @@ missing_fields(j) := {msg |
 }
 
 no_persons := {msg |
-	data.governance.lib.ctx.travel_rule_present
+	data.governance.lib.ctx.call.travel_rule_present
 	some side in ["originator", "beneficiary"]
 	count(data.governance.lib.ctx.arr(object.get(party(side), persons_key[side], []))) == 0
 	msg := concat("", [side, ": no persons"])

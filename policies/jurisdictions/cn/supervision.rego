@@ -11,6 +11,8 @@ import data.governance.lib.travel
 
 J := "CN"
 
+# Each rule first asks the lib whether it applies (travel.required(J) looks up an answer
+# computed once per decision); a reason and its message are built only when a rule holds.
 default require_travel_rule := false
 
 require_travel_rule if travel.required(J)
@@ -38,8 +40,8 @@ report contains r if {
 # Virtual-currency ban: a caller or sending account in mainland China may not deal in the asset
 # classes listed under "banned_assets" (approvals included: they enable a transfer).
 deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, data.governance.lib.ctx.str(object.get(banned, "regulation", "")), concat("", [data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.asset, "symbol", "")), " (", class, ") may not be transferred by a party in mainland China"])) if {
-	data.governance.lib.ctx.is_write
-	J in {data.governance.lib.ctx.transfer.subject_jurisdiction, data.governance.lib.ctx.transfer.sender_jurisdiction}
+	data.governance.lib.ctx.call.write
+	J in {data.governance.lib.ctx.call.subject_jurisdiction, data.governance.lib.ctx.transfer.sender_jurisdiction}
 	banned := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(J), "banned_assets", {}))
 	class := data.governance.lib.ctx.transfer.asset_class
 	class in data.governance.lib.ctx.arr(object.get(banned, "asset_classes", []))
@@ -49,7 +51,7 @@ deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, data.governance.lib.c
 # committed this calendar year plus this transfer).
 deny contains reasons.make("FX_QUOTA_EXCEEDED", J, data.governance.lib.ctx.str(object.get(quota, "regulation", ""))) if {
 	data.governance.lib.ctx.transfer.value_transfer
-	data.governance.lib.ctx.transfer.subject_jurisdiction == J
+	data.governance.lib.ctx.call.subject_jurisdiction == J
 	data.governance.lib.ctx.transfer.subject_kind == "individual"
 	data.governance.lib.ctx.transfer.cross_border
 	quota := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(J), "fx_quota", {}))

@@ -10,6 +10,8 @@ import data.governance.lib.travel
 
 J := "UK"
 
+# Each rule first asks the lib whether it applies (travel.required(J) looks up an answer
+# computed once per decision); a reason and its message are built only when a rule holds.
 default require_travel_rule := false
 
 require_travel_rule if travel.required(J)
