@@ -34,8 +34,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--writes", type=int, default=6000, help="signed transactions prepared")
-    parser.add_argument("--policies", type=Path, default=ROOT / "policies",
-                        help="policy tree to measure (default: the shipped one)")
+    parser.add_argument(
+        "--policies",
+        type=Path,
+        default=ROOT / "policies",
+        help="policy tree to measure (default: the shipped one)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="governance-bench-"))
     procs: list[subprocess.Popen[bytes]] = []
@@ -65,8 +69,11 @@ def _bench_policies(work: Path, tree: Path) -> tuple[Path, list[str]]:
     keys = [Account.create().key.hex() for _ in range(16)]
     for key in keys:
         entities[Account.from_key(key).address.lower()] = {
-            "org": "acme-us", "jurisdiction": "US", "entity_kind": "institution",
-            "kyc": "verified", "self_hosted": False,
+            "org": "acme-us",
+            "jurisdiction": "US",
+            "entity_kind": "institution",
+            "kyc": "verified",
+            "self_hosted": False,
         }
     entities_file.write_text(json.dumps(entities, indent=1))
     return target, keys
@@ -81,13 +88,23 @@ def _serve_passthrough(procs: list[subprocess.Popen[bytes]], node: str) -> str:
     return url
 
 
-def _serve_gateway(procs: list[subprocess.Popen[bytes]], work: Path, policies: Path, node: str) -> str:
+def _serve_gateway(
+    procs: list[subprocess.Popen[bytes]], work: Path, policies: Path, node: str
+) -> str:
     port = free_port()
-    env = dict(os.environ, GOVERNANCE_JWT_SECRET=SECRET, GOVERNANCE_POLICY_PATH=str(policies),
-               GOVERNANCE_DATABASE_URL=f"sqlite:///{work / 'bench.db'}",
-               GOVERNANCE_LEDGER_URL=node, GOVERNANCE_SIGNING_KEY_FILE=str(work / "cp.key"))
-    proc = subprocess.Popen([PY, "-m", "governance.cli", "serve", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT, env=env)
+    env = dict(
+        os.environ,
+        GOVERNANCE_JWT_SECRET=SECRET,
+        GOVERNANCE_POLICY_PATH=str(policies),
+        GOVERNANCE_DATABASE_URL=f"sqlite:///{work / 'bench.db'}",
+        GOVERNANCE_LEDGER_URL=node,
+        GOVERNANCE_SIGNING_KEY_FILE=str(work / "cp.key"),
+    )
+    proc = subprocess.Popen(
+        [PY, "-m", "governance.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
     procs.append(proc)
     url = f"http://127.0.0.1:{port}"
     _wait(url + "/healthz", get=True)
@@ -101,29 +118,60 @@ def _wait(url: str, get: bool = False) -> None:
             if get:
                 httpx.get(url, timeout=1)
             else:
-                httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}, timeout=1)
+                httpx.post(
+                    url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}, timeout=1
+                )
             return
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not start")
 
 
-def _load(url: str, bodies: list[str], headers: list[dict[str, str]], args: argparse.Namespace,
-          max_requests: int | None = None) -> dict[str, Any]:
-    spec = {"url": url, "bodies": bodies, "headers": headers, "concurrency": args.concurrency,
-            "duration_s": args.seconds, "max_requests": max_requests}
-    out = subprocess.run([PY, "-m", "tests.perf.loadgen"], input=json.dumps(spec).encode(),
-                         capture_output=True, cwd=ROOT, check=True)
+def _load(
+    url: str,
+    bodies: list[str],
+    headers: list[dict[str, str]],
+    args: argparse.Namespace,
+    max_requests: int | None = None,
+) -> dict[str, Any]:
+    spec = {
+        "url": url,
+        "bodies": bodies,
+        "headers": headers,
+        "concurrency": args.concurrency,
+        "duration_s": args.seconds,
+        "max_requests": max_requests,
+    }
+    out = subprocess.run(
+        [PY, "-m", "tests.perf.loadgen"],
+        input=json.dumps(spec).encode(),
+        capture_output=True,
+        cwd=ROOT,
+        check=True,
+    )
     return dict(json.loads(out.stdout))
 
 
-def _measure(args: argparse.Namespace, node: str, bare: str, gateway: str,
-             keys: list[str]) -> list[tuple[str, dict[str, Any]]]:
-    balance = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_getBalance",
-                          "params": ["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", "latest"]})
-    tokens = [{"Authorization": "Bearer " + mint_token(
-        SECRET, sub=f"bench-{i}", org="acme-us", jurisdiction="US", roles=["trader"])}
-        for i in range(len(keys))]
+def _measure(
+    args: argparse.Namespace, node: str, bare: str, gateway: str, keys: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    balance = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_getBalance",
+            "params": ["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", "latest"],
+        }
+    )
+    tokens = [
+        {
+            "Authorization": "Bearer "
+            + mint_token(
+                SECRET, sub=f"bench-{i}", org="acme-us", jurisdiction="US", roles=["trader"]
+            )
+        }
+        for i in range(len(keys))
+    ]
     rows = [
         ("node direct, eth_getBalance", _load(node, [balance], [{}], args)),
         ("bare pass-through, eth_getBalance", _load(bare, [balance], [{}], args)),
@@ -132,14 +180,29 @@ def _measure(args: argparse.Namespace, node: str, bare: str, gateway: str,
     # The node's own write rate bounds the gateway's: measure it on other senders.
     direct_keys = [Account.create().key.hex() for _ in range(len(keys))]
     for key in direct_keys:
-        httpx.post(node, json={"jsonrpc": "2.0", "id": 1, "method": "anvil_setBalance",
-                               "params": [Account.from_key(key).address, hex(10**24)]})
+        httpx.post(
+            node,
+            json={
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "anvil_setBalance",
+                "params": [Account.from_key(key).address, hex(10**24)],
+            },
+        )
     direct = _signed_writes(direct_keys, args.writes)
-    rows.append(("node direct, eth_sendRawTransaction",
-                 _load(node, direct, [{}], args, max_requests=len(direct))))
+    rows.append(
+        (
+            "node direct, eth_sendRawTransaction",
+            _load(node, direct, [{}], args, max_requests=len(direct)),
+        )
+    )
     writes = _signed_writes(keys, args.writes)
-    rows.append(("gateway write, eth_sendRawTransaction",
-                 _load(gateway, writes, tokens, args, max_requests=len(writes))))
+    rows.append(
+        (
+            "gateway write, eth_sendRawTransaction",
+            _load(gateway, writes, tokens, args, max_requests=len(writes)),
+        )
+    )
     return rows
 
 
@@ -149,12 +212,27 @@ def _signed_writes(keys: list[str], count: int) -> list[str]:
     bodies = []
     for n in range(count):
         acct = accounts[n % len(accounts)]
-        tx = {"type": 2, "chainId": 31337, "nonce": n // len(accounts),
-              "to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "value": 1000, "gas": 21000,
-              "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9}
+        tx = {
+            "type": 2,
+            "chainId": 31337,
+            "nonce": n // len(accounts),
+            "to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "value": 1000,
+            "gas": 21000,
+            "maxFeePerGas": 2 * 10**9,
+            "maxPriorityFeePerGas": 10**9,
+        }
         raw = acct.sign_transaction(tx).raw_transaction.hex()
-        bodies.append(json.dumps({"jsonrpc": "2.0", "id": n, "method": "eth_sendRawTransaction",
-                                  "params": ["0x" + raw.removeprefix("0x")]}))
+        bodies.append(
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": n,
+                    "method": "eth_sendRawTransaction",
+                    "params": ["0x" + raw.removeprefix("0x")],
+                }
+            )
+        )
     return bodies
 
 
@@ -184,15 +262,18 @@ def _print(rows: list[tuple[str, dict[str, Any]]], engines: dict[str, float]) ->
     print(f"\n{'target':<40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
     for name, r in rows:
         ratio = r["rps"] / base["rps"] if base["rps"] else 0.0
-        print(f"{name:<40} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-              f"{r['errors']:>7} {ratio:>7.2f}x")
+        print(
+            f"{name:<40} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+            f"{r['errors']:>7} {ratio:>7.2f}x"
+        )
     read = dict(rows)["gateway read, eth_getBalance"]
     write = dict(rows)["gateway write, eth_sendRawTransaction"]
-    print(f"\nadded p50 over bare pass-through (read): {read['p50_ms'] - base['p50_ms']:.2f} ms "
-          "(target <= 1 ms)")
+    print(
+        f"\nadded p50 over bare pass-through (read): {read['p50_ms'] - base['p50_ms']:.2f} ms "
+        "(target <= 1 ms)"
+    )
     print(f"gateway read / bare pass-through: {read['rps'] / base['rps']:.2f}x (target >= 0.7x)")
-    print(f"signed writes with recovery + committed log: {write['rps']:.0f} tx/s "
-          "(target >= 1,000)")
+    print(f"signed writes with recovery + committed log: {write['rps']:.0f} tx/s (target >= 1,000)")
     for name, us in engines.items():
         print(f"engine {name}: p50 {us:.0f} us per decision (target <= 100 us)")
     print(f"regopy / regorus: {engines['regopy'] / engines['regorus']:.1f}x")

@@ -54,13 +54,18 @@ def main() -> None:
         assets_file.write_text(json.dumps(assets))
         bare = _serve_passthrough(procs, node.url)
         gateway = _serve_gateway(procs, work, policies, node.url)
-        bearer = mint_token(SECRET, sub="olly", org="thames-uk", jurisdiction="GB",
-                            roles=["trader"])
+        bearer = mint_token(
+            SECRET, sub="olly", org="thames-uk", jurisdiction="GB", roles=["trader"]
+        )
         calls = {
-            f"eth_getLogs ({args.logs} transfers)": ("eth_getLogs", [
-                {"address": token, "fromBlock": "0x0", "toBlock": "latest"}]),
-            f"eth_getBlockByNumber full ({args.block_txs} txs)": ("eth_getBlockByNumber",
-                                                                  [hex(block), True]),
+            f"eth_getLogs ({args.logs} transfers)": (
+                "eth_getLogs",
+                [{"address": token, "fromBlock": "0x0", "toBlock": "latest"}],
+            ),
+            f"eth_getBlockByNumber full ({args.block_txs} txs)": (
+                "eth_getBlockByNumber",
+                [hex(block), True],
+            ),
         }
         print(f"\n{'call':<42} {'bare ms':>9} {'gateway ms':>11} {'ratio':>7}  (target <= 2x)")
         for name, (method, params) in calls.items():
@@ -79,7 +84,8 @@ def main() -> None:
 def _deploy(w3: Web3) -> str:
     contract = w3.eth.contract(abi=TOKEN["abi"], bytecode=TOKEN["bytecode"])
     tx_hash = contract.constructor("Demo USD", "USDC", 6, 10**15).transact(
-        {"from": ACCT[0].address})
+        {"from": ACCT[0].address}
+    )
     return str(w3.eth.wait_for_transaction_receipt(tx_hash)["contractAddress"]).lower()
 
 
@@ -91,8 +97,15 @@ def _transfers(node: object, w3: Web3, token: str, count: int) -> None:
     nonce = w3.eth.get_transaction_count(ACCT[0].address)
     for i in range(count):
         tx = contract.functions.transfer(holders[i % len(holders)], 1).build_transaction(
-            {"from": ACCT[0].address, "nonce": nonce + i, "gas": 60_000, "chainId": 31337,
-             "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9})
+            {
+                "from": ACCT[0].address,
+                "nonce": nonce + i,
+                "gas": 60_000,
+                "chainId": 31337,
+                "maxFeePerGas": 2 * 10**9,
+                "maxPriorityFeePerGas": 10**9,
+            }
+        )
         w3.eth.send_raw_transaction(ACCT[0].sign_transaction(tx).raw_transaction)
         if i % 200 == 199:
             w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
@@ -106,8 +119,16 @@ def _full_block(node: object, w3: Web3, count: int) -> int:
     nonces = {k: w3.eth.get_transaction_count(ACCT[k].address) for k in senders}
     for i in range(count):
         k = senders[i % len(senders)]
-        tx = {"type": 2, "chainId": 31337, "nonce": nonces[k], "to": ACCT[(k + 1) % 10].address,
-              "value": 1, "gas": 21000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9}
+        tx = {
+            "type": 2,
+            "chainId": 31337,
+            "nonce": nonces[k],
+            "to": ACCT[(k + 1) % 10].address,
+            "value": 1,
+            "gas": 21000,
+            "maxFeePerGas": 2 * 10**9,
+            "maxPriorityFeePerGas": 10**9,
+        }
         nonces[k] += 1
         w3.eth.send_raw_transaction(ACCT[k].sign_transaction(tx).raw_transaction)
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
@@ -115,14 +136,34 @@ def _full_block(node: object, w3: Web3, count: int) -> int:
     return int(w3.eth.block_number)
 
 
-def _serve_gateway(procs: list[subprocess.Popen[bytes]], work: Path, policies: Path,
-                   node: str) -> str:
+def _serve_gateway(
+    procs: list[subprocess.Popen[bytes]], work: Path, policies: Path, node: str
+) -> str:
     port = free_port()
-    env = dict(os.environ, GOVERNANCE_JWT_SECRET=SECRET, GOVERNANCE_POLICY_PATH=str(policies),
-               GOVERNANCE_DATABASE_URL=f"sqlite:///{work / 'reads.db'}",
-               GOVERNANCE_LEDGER_URL=node, GOVERNANCE_SIGNING_KEY_FILE=str(work / "cp.key"))
-    procs.append(subprocess.Popen([sys.executable, "-m", "governance.cli", "serve", "--port",
-                                   str(port), "--log-level", "warning"], cwd=ROOT, env=env))
+    env = dict(
+        os.environ,
+        GOVERNANCE_JWT_SECRET=SECRET,
+        GOVERNANCE_POLICY_PATH=str(policies),
+        GOVERNANCE_DATABASE_URL=f"sqlite:///{work / 'reads.db'}",
+        GOVERNANCE_LEDGER_URL=node,
+        GOVERNANCE_SIGNING_KEY_FILE=str(work / "cp.key"),
+    )
+    procs.append(
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "governance.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+    )
     _wait(f"http://127.0.0.1:{port}/healthz", get=True)
     return f"http://127.0.0.1:{port}/rpc"
 

@@ -22,8 +22,14 @@ class LoadResult:
     p99_ms: float
 
 
-async def run_load(url: str, bodies: list[bytes], headers: list[dict[str, str]], concurrency: int,
-                   duration_s: float, max_requests: int | None) -> LoadResult:
+async def run_load(
+    url: str,
+    bodies: list[bytes],
+    headers: list[dict[str, str]],
+    concurrency: int,
+    duration_s: float,
+    max_requests: int | None,
+) -> LoadResult:
     """Posts bodies[i] with headers[i % len(headers)]: distinct callers per body let the
     gateway's per-subject serialisation of writes show up as it would in production."""
     latencies: list[float] = []
@@ -40,8 +46,9 @@ async def run_load(url: str, bodies: list[bytes], headers: list[dict[str, str]],
             i = next_index
             next_index += 1
             started = time.perf_counter()
-            async with session.post(url, data=bodies[i % len(bodies)],
-                                    headers=hdrs[i % len(hdrs)]) as resp:
+            async with session.post(
+                url, data=bodies[i % len(bodies)], headers=hdrs[i % len(hdrs)]
+            ) as resp:
                 payload = await resp.read()
             latencies.append(time.perf_counter() - started)
             if resp.status != 200 or b'"error"' in payload:
@@ -59,7 +66,10 @@ async def run_load(url: str, bodies: list[bytes], headers: list[dict[str, str]],
     latencies.sort()
     n = len(latencies)
     return LoadResult(
-        requests=n, errors=errors, seconds=elapsed, rps=n / elapsed if elapsed else 0.0,
+        requests=n,
+        errors=errors,
+        seconds=elapsed,
+        rps=n / elapsed if elapsed else 0.0,
         p50_ms=latencies[n // 2] * 1000 if n else 0.0,
         p99_ms=latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0,
     )
@@ -68,9 +78,16 @@ async def run_load(url: str, bodies: list[bytes], headers: list[dict[str, str]],
 def main() -> None:
     spec = json.load(sys.stdin)
     bodies = [b.encode() for b in spec["bodies"]]
-    result = asyncio.run(run_load(spec["url"], bodies, spec.get("headers", [{}]),
-                                  spec["concurrency"], spec["duration_s"],
-                                  spec.get("max_requests")))
+    result = asyncio.run(
+        run_load(
+            spec["url"],
+            bodies,
+            spec.get("headers", [{}]),
+            spec["concurrency"],
+            spec["duration_s"],
+            spec.get("max_requests"),
+        )
+    )
     print(json.dumps(asdict(result)))
 
 

@@ -27,13 +27,25 @@ def make_app(node_url: str) -> Any:
                 break
         response = await node.call(orjson.loads(b"".join(chunks)))
         body = orjson.dumps(response)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     return app
 
 
 if __name__ == "__main__":
-    uvicorn.run(make_app(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), loop="uvloop",
-                http="httptools", log_level="warning", access_log=False)
+    uvicorn.run(
+        make_app(sys.argv[1]),
+        host="127.0.0.1",
+        port=int(sys.argv[2]),
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
