@@ -171,6 +171,9 @@ def _code_lines(text: str) -> Iterator[tuple[int, str]]:
 # ---- portability ----------------------------------------------------------------------------
 
 
+_VOLATILE = re.compile(r"received_at|time\.now_ns|\brequest\.id\b|\[\s*\"id\"\s*\]")
+
+
 def _portability(modules: list[tuple[str, str]]) -> list[Problem]:
     problems: list[Problem] = []
     for name, text in modules:
@@ -189,6 +192,15 @@ def _portability(modules: list[tuple[str, str]]) -> list[Problem]:
                         name,
                         line_no,
                         f"`with` outside {HARNESS_FILE}: regopy cannot load it; write a test case",
+                    )
+                )
+            if not name.endswith("_test.rego") and _VOLATILE.search(line):
+                problems.append(
+                    Problem(
+                        name,
+                        line_no,
+                        "decisions must not depend on the request id, its arrival time or the "
+                        "clock (read decisions are cached per policy revision); use request.day",
                     )
                 )
             if (

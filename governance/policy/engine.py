@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
@@ -102,6 +102,23 @@ def make_evaluator(name: str, source: PolicySource, *, with_tests: bool = False)
     raise ValueError(f"unknown policy engine {name!r}; expected one of {', '.join(ENGINES)}")
 
 
+READ_CACHE_SIZE = 8192
+_VOLATILE = ("id", "received_at")  # differ on every request; no rule may read them
+
+
+def read_cache_key(policy_input: dict[str, Any]) -> bytes | None:
+    """Reads are decided by a pure function of the input and the snapshot's policies and
+    data, so identical reads (the same caller, method, params, parties and day) share one
+    evaluation per snapshot. Writes are never cached: their aggregates and nonces differ and
+    their decisions reserve quota. `governance policy check` refuses policies that read the
+    volatile fields left out of the key."""
+    request = policy_input.get("request")
+    if not isinstance(request, dict) or request.get("kind") != "read":
+        return None
+    stable = {k: v for k, v in request.items() if k not in _VOLATILE}
+    return orjson.dumps({**policy_input, "request": stable}, option=orjson.OPT_SORT_KEYS)
+
+
 @dataclass(frozen=True)
 class PolicySnapshot:
     """One loaded revision: reference data for enrichment and the evaluator that decides.
@@ -110,8 +127,21 @@ class PolicySnapshot:
     revision: str
     reference: Reference
     evaluator: RegoEvaluator | None  # None for the remote engine
+    read_cache: dict[bytes, Decision] = field(default_factory=dict, compare=False, repr=False)
 
     def decide_sync(self, policy_input: dict[str, Any]) -> Decision:
+        key = read_cache_key(policy_input)
+        cached = self.read_cache.get(key) if key is not None else None
+        if cached is not None:
+            return cached
+        decision = self._evaluate(policy_input)
+        if key is not None:
+            if len(self.read_cache) >= READ_CACHE_SIZE:
+                self.read_cache.clear()  # bounded; a cold start costs what no cache costs
+            self.read_cache[key] = decision
+        return decision
+
+    def _evaluate(self, policy_input: dict[str, Any]) -> Decision:
         if self.evaluator is None:
             raise EngineUnavailable("no embedded evaluator in this snapshot")
         try:
