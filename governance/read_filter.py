@@ -51,11 +51,14 @@ class ReadFilter:
         items = result_items(method, result)
         if not items:
             return FilterOutcome(result, summary=_summary(redacted, 0, 0, []))
-        decisions = await self._decide_items(snapshot, policy_input, items)
+        entities = _EntityCache(snapshot)
+        profiles = [_profile(entities, item) for item in items]
+        decisions = await self._decide_items(snapshot, policy_input, items, profiles, entities)
         paths: list[str] = []
         denied: list[ResultItem] = []
-        for item in items:
-            item_decision = decisions[_profile(snapshot, item)]
+        by_prefix: dict[str, Decision] = {}
+        for item, profile in zip(items, profiles, strict=True):
+            item_decision = by_prefix[item.prefix] = decisions[profile]
             if not item_decision.allow:
                 denied.append(item)
             else:
@@ -64,7 +67,7 @@ class ReadFilter:
             first = next(i for i in denied if i.prefix == "")
             return FilterOutcome(
                 None,
-                denial=decisions[_profile(snapshot, first)],
+                denial=by_prefix[first.prefix],
                 summary=_summary(redacted, len(items), len(decisions), denied),
             )
         result, blanked = redact(result, paths + _blank_denied(denied))
@@ -74,22 +77,46 @@ class ReadFilter:
         return FilterOutcome(result, summary=summary)
 
     async def _decide_items(
-        self, snapshot: PolicySnapshot, policy_input: dict[str, Any], items: list[ResultItem]
+        self,
+        snapshot: PolicySnapshot,
+        policy_input: dict[str, Any],
+        items: list[ResultItem],
+        profiles: list[tuple[Any, ...]],
+        entities: _EntityCache,
     ) -> dict[tuple[Any, ...], Decision]:
         out: dict[tuple[Any, ...], Decision] = {}
-        for item in items:
-            key = _profile(snapshot, item)
+        for item, key in zip(items, profiles, strict=True):
             if key in out:
                 continue
-            parties = [snapshot.reference.entity(a) for a in item.addresses]
+            parties = [entities.get(a) for a in item.addresses]
             out[key] = await self.engine.decide(snapshot, _item_input(policy_input, item, parties))
         return out
 
 
-def _profile(snapshot: PolicySnapshot, item: ResultItem) -> tuple[Any, ...]:
+class _EntityCache:
+    """A large result names the same few addresses over and over: look each up once."""
+
+    def __init__(self, snapshot: PolicySnapshot) -> None:
+        self.reference = snapshot.reference
+        self.found: dict[str, Entity] = {}
+        self.profiles: dict[str, tuple[str, ...]] = {}
+
+    def get(self, address: str) -> Entity:
+        entity = self.found.get(address)
+        if entity is None:
+            entity = self.found[address] = self.reference.entity(address)
+        return entity
+
+    def profile(self, address: str) -> tuple[str, ...]:
+        found = self.profiles.get(address)
+        if found is None:
+            found = self.profiles[address] = _entity_profile(self.get(address))
+        return found
+
+
+def _profile(entities: _EntityCache, item: ResultItem) -> tuple[Any, ...]:
     """Items whose parties look alike to policy are decided once."""
-    parties = sorted(_entity_profile(snapshot.reference.entity(a)) for a in item.addresses)
-    return (item.kind, tuple(parties))
+    return (item.kind, tuple(sorted(entities.profile(a) for a in item.addresses)))
 
 
 def _entity_profile(e: Entity) -> tuple[str, ...]:
