@@ -6,6 +6,7 @@ log. Each item has a JSON pointer prefix inside the result ("" for the whole res
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +163,12 @@ def withhold(result: list[Any], prefixes: Iterable[str]) -> list[Any]:
 
 
 def _segments(pointer: str) -> list[str]:
-    return (
-        [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]] if pointer else []
-    )
+    return list(_parsed(pointer))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(pointer: str) -> tuple[str, ...]:
+    # Patterns and item prefixes repeat across the items of one large answer.
+    if not pointer:
+        return ()
+    return tuple(s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:])
