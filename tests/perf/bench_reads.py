@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,10 +21,9 @@ from eth_account import Account
 from web3 import Web3
 
 from governance.api.auth import mint_token
-from tests.conftest import KEYS, ROOT, free_port, start_anvil
-from tests.perf.bench import _serve_passthrough, _wait
+from tests.conftest import KEYS, ROOT, start_anvil
+from tests.perf.bench import SECRET, _serve_gateway, _serve_passthrough
 
-SECRET = "bench-secret-0123456789abcdef0123"
 TOKEN = json.loads((ROOT / "tests" / "fixtures" / "DemoToken.json").read_text())
 ACCT = [Account.from_key(k) for k in KEYS]
 
@@ -134,38 +131,6 @@ def _full_block(node: object, w3: Web3, count: int) -> int:
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     return int(w3.eth.block_number)
-
-
-def _serve_gateway(
-    procs: list[subprocess.Popen[bytes]], work: Path, policies: Path, node: str
-) -> str:
-    port = free_port()
-    env = dict(
-        os.environ,
-        GOVERNANCE_JWT_SECRET=SECRET,
-        GOVERNANCE_POLICY_PATH=str(policies),
-        GOVERNANCE_DATABASE_URL=f"sqlite:///{work / 'reads.db'}",
-        GOVERNANCE_LEDGER_URL=node,
-        GOVERNANCE_SIGNING_KEY_FILE=str(work / "cp.key"),
-    )
-    procs.append(
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "governance.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-    )
-    _wait(f"http://127.0.0.1:{port}/healthz", get=True)
-    return f"http://127.0.0.1:{port}/rpc"
 
 
 def _time(url: str, body: dict[str, object], headers: dict[str, str], repeat: int) -> float:
