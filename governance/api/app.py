@@ -118,7 +118,3 @@ def create_app(settings: Settings, services: Services | None = None) -> Dispatch
     api.include_router(audit_router)
     api.include_router(ws_router)
     return Dispatcher(api, RpcEndpoint(svc.gateway, svc.auth, settings))
-
-
-def services_of(app: Any) -> Services:
-    return app.state.services  # type: ignore[no-any-return]

@@ -11,7 +11,7 @@ import orjson
 
 from governance.api.auth import Authenticator
 from governance.config import Settings
-from governance.errors import AuthError, GovernanceError, InvalidRequest
+from governance.errors import GovernanceError, InvalidRequest
 from governance.gateway import Answer, Call, Gateway
 from governance.ledger.rpc import error_response, parse_body
 from governance.policy.travel_rule import parse_travel_rule_header
@@ -47,7 +47,7 @@ class RpcEndpoint:
         try:
             subject = await self.auth.authenticate(headers.get("authorization"))
             elements, is_batch = parse_body(body, self.settings.server.max_batch)
-        except (AuthError, GovernanceError) as exc:
+        except GovernanceError as exc:  # unauthenticated, unparsable or invalid
             await _send(send, exc.http_status, error_response(None, exc))
             return
         travel_rule, tr_errors = parse_travel_rule_header(headers.get("x-travel-rule"))

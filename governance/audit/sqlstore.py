@@ -276,15 +276,6 @@ class SqlLog:
                 found.update(self._fetch(conn, keys[at : at + _MAX_KEYS]))
         return found
 
-    def node_getter(self) -> merkle.NodeGetter:
-        def get(level: int, idx: int) -> bytes:
-            found = self.nodes([(level, idx)])
-            if not found:
-                raise LookupError(f"merkle node ({level}, {idx}) missing")
-            return found[(level, idx)]
-
-        return get
-
     # ---- reads ---------------------------------------------------------------------------
 
     def record(self, decision_id: str) -> tuple[int, dict[str, Any]] | None:

@@ -18,7 +18,6 @@ from governance.ledger.transactions import (
     decode_erc20_call,
     decode_raw_transaction,
     params_transaction,
-    selector,
 )
 
 
@@ -90,10 +89,6 @@ def _decode_write(request: RpcRequest) -> WriteFacts:
         token=decode_erc20_call(utx.to, utx.from_, utx.data),
         tx_hash=None,
     )
-
-
-def write_selector(facts: WriteFacts) -> str | None:
-    return selector(facts.data)
 
 
 class EvmNode:

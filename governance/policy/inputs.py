@@ -7,8 +7,9 @@ from typing import Any
 
 from governance.config import LedgerConfig
 from governance.domain.models import Asset, Subject
-from governance.ledger.evm import CallFacts, WriteFacts, write_selector
+from governance.ledger.evm import CallFacts, WriteFacts
 from governance.ledger.rpc import RpcRequest
+from governance.ledger.transactions import selector
 from governance.policy.reference import Reference, format_units, to_units
 
 ZERO_AGGREGATES = {
@@ -81,7 +82,7 @@ def _write_input(
         "asset": asset.to_input(),
         "amount_usd": usd or 0.0,
         "rate_known": usd is not None,
-        "selector": write_selector(w),
+        "selector": selector(w.data),
         "token_transfer": w.token is not None and w.token.call != "approve",
         "token_call": None if w.token is None else w.token.call,
         "cross_border": recipient.jurisdiction != env.subject.jurisdiction,
