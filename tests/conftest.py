@@ -22,6 +22,7 @@ import uvicorn
 from governance.api.app import Services, create_app
 from governance.api.auth import mint_token
 from governance.config import AuditConfig, AuthConfig, LedgerConfig, PolicyConfig, Settings
+from governance.policy.travel_rule import travel_rule_header
 
 ROOT = Path(__file__).resolve().parent.parent
 ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
@@ -208,3 +209,33 @@ def rpc(
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+# ---- IVMS101 travel-rule payloads (X-Travel-Rule) ------------------------------------------
+
+def natural(name: str, country: str) -> dict[str, Any]:
+    return {"naturalPerson": {
+        "name": {"nameIdentifier": [{"primaryIdentifier": name, "nameIdentifierType": "LEGL"}]},
+        "geographicAddress": [{"addressType": "HOME", "townName": "Town", "country": country}],
+        "nationalIdentification": {"nationalIdentifier": "X1234567",
+                                   "nationalIdentifierType": "CCPT",
+                                   "countryOfIssue": country},
+    }}
+
+
+def legal(name: str, country: str) -> dict[str, Any]:
+    return {"legalPerson": {
+        "name": {"nameIdentifier": [{"legalPersonName": name,
+                                     "legalPersonNameIdentifierType": "LEGL"}]},
+        "geographicAddress": [{"addressType": "BIZZ", "townName": "City", "country": country}],
+    }}
+
+
+def travel_rule(originator: dict[str, Any], sender: str, beneficiary: dict[str, Any],
+                recipient: str, **beneficiary_extra: Any) -> dict[str, str]:
+    payload = {
+        "originator": {"originatorPersons": [originator], "accountNumber": [sender]},
+        "beneficiary": {"beneficiaryPersons": [beneficiary], "accountNumber": [recipient],
+                        **beneficiary_extra},
+    }
+    return {"X-Travel-Rule": travel_rule_header(payload)}

@@ -16,8 +16,17 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from governance.policy.travel_rule import travel_rule_header
-from tests.conftest import KEYS, ROOT, Anvil, GatewayServer, rpc, token
+from tests.conftest import (
+    KEYS,
+    ROOT,
+    Anvil,
+    GatewayServer,
+    legal,
+    natural,
+    rpc,
+    token,
+    travel_rule,
+)
 
 ACCT = [Account.from_key(k) for k in KEYS]
 ETH_USD = Decimal(2500)
@@ -53,34 +62,6 @@ def raw_tx(key: int, to: str, value: int, nonce: int, data: bytes = b"") -> str:
 
 def nonce_of(node: Anvil, key: int) -> int:
     return int(node.rpc("eth_getTransactionCount", [ACCT[key].address, "pending"]), 16)
-
-
-def natural(name: str, country: str) -> dict[str, Any]:
-    return {"naturalPerson": {
-        "name": {"nameIdentifier": [{"primaryIdentifier": name, "nameIdentifierType": "LEGL"}]},
-        "geographicAddress": [{"addressType": "HOME", "townName": "Town", "country": country}],
-        "nationalIdentification": {"nationalIdentifier": "X1234567",
-                                   "nationalIdentifierType": "CCPT",
-                                   "countryOfIssue": country},
-    }}
-
-
-def legal(name: str, country: str) -> dict[str, Any]:
-    return {"legalPerson": {
-        "name": {"nameIdentifier": [{"legalPersonName": name,
-                                     "legalPersonNameIdentifierType": "LEGL"}]},
-        "geographicAddress": [{"addressType": "BIZZ", "townName": "City", "country": country}],
-    }}
-
-
-def travel_rule(originator: dict[str, Any], sender: str, beneficiary: dict[str, Any],
-                recipient: str, **beneficiary_extra: Any) -> dict[str, str]:
-    payload = {
-        "originator": {"originatorPersons": [originator], "accountNumber": [sender]},
-        "beneficiary": {"beneficiaryPersons": [beneficiary], "accountNumber": [recipient],
-                        **beneficiary_extra},
-    }
-    return {"X-Travel-Rule": travel_rule_header(payload)}
 
 
 def outcome(resp: httpx.Response) -> tuple[str, list[str]]:

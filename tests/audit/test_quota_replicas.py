@@ -11,16 +11,25 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from eth_account import Account
 from web3 import Web3
 
 from governance.config import AuditConfig
-from governance.policy.travel_rule import travel_rule_header
 from tests.audit.conftest import PgCluster
-from tests.conftest import KEYS, ROOT, Anvil, GatewayServer, make_settings, rpc, token
+from tests.conftest import (
+    KEYS,
+    ROOT,
+    Anvil,
+    GatewayServer,
+    legal,
+    make_settings,
+    natural,
+    rpc,
+    token,
+    travel_rule,
+)
 
 pytestmark = pytest.mark.postgres
 ACCT = [Account.from_key(k) for k in KEYS]
@@ -36,20 +45,6 @@ def pinned_policies(tmp_path: Path) -> Path:
     return target
 
 
-def person(kind: str, name: str, country: str) -> dict[str, Any]:
-    if kind == "natural":
-        return {"naturalPerson": {
-            "name": {"nameIdentifier": [{"primaryIdentifier": name,
-                                         "nameIdentifierType": "LEGL"}]},
-            "geographicAddress": [{"addressType": "HOME", "townName": "T", "country": country}],
-            "nationalIdentification": {"nationalIdentifier": "X1", "nationalIdentifierType": "CCPT",
-                                       "countryOfIssue": country}}}
-    return {"legalPerson": {
-        "name": {"nameIdentifier": [{"legalPersonName": name,
-                                     "legalPersonNameIdentifierType": "LEGL"}]},
-        "geographicAddress": [{"addressType": "BIZZ", "townName": "C", "country": country}]}}
-
-
 def test_two_replicas_share_one_quota(
     pg_cluster: PgCluster, pinned_policies: Path, anvil: Anvil, tmp_path: Path
 ) -> None:
@@ -63,13 +58,7 @@ def test_two_replicas_share_one_quota(
         sender, recipient = ACCT[2].address, ACCT[4].address  # CN individual -> DE institution
         bearer = token(sub="li-wei-replicas", org="panda-cn", jurisdiction="CN",
                        entity_kind="individual")
-        payload = {
-            "originator": {"originatorPersons": [person("natural", "Li Wei", "CN")],
-                           "accountNumber": [sender]},
-            "beneficiary": {"beneficiaryPersons": [person("legal", "Hanse", "DE")],
-                            "accountNumber": [recipient]},
-        }
-        headers = {"X-Travel-Rule": travel_rule_header(payload)}
+        headers = travel_rule(natural("Li Wei", "CN"), sender, legal("Hanse", "DE"), recipient)
         start = int(anvil.rpc("eth_getTransactionCount", [sender, "pending"]), 16) + 1000
         value = int(Decimal(10_000) / Decimal(2500) * 10**18)
         raws = []
