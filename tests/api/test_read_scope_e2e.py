@@ -10,7 +10,6 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,10 +17,19 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from tests.conftest import KEYS, ROOT, Anvil, GatewayServer, make_settings, start_anvil, token
+from tests.conftest import (
+    KEYS,
+    ROOT,
+    Anvil,
+    GatewayServer,
+    artifact,
+    make_settings,
+    start_anvil,
+    token,
+)
 
 ACCT = [Account.from_key(k) for k in KEYS]
-TOKEN = json.loads((ROOT / "tests" / "fixtures" / "DemoToken.json").read_text())
+TOKEN = artifact("DemoToken")
 ZERO = "0x" + "00" * 20
 ZERO_WORD = "0x" + "00" * 32
 

@@ -21,10 +21,10 @@ from eth_account import Account
 from web3 import Web3
 
 from governance.api.auth import mint_token
-from tests.conftest import KEYS, ROOT, start_anvil
+from tests.conftest import KEYS, ROOT, artifact, start_anvil
 from tests.perf.bench import SECRET, _serve_gateway, _serve_passthrough
 
-TOKEN = json.loads((ROOT / "tests" / "fixtures" / "DemoToken.json").read_text())
+TOKEN = artifact("DemoToken")
 ACCT = [Account.from_key(k) for k in KEYS]
 
 
