@@ -16,15 +16,17 @@ from governance.domain.models import Decision, Entity
 from governance.domain.ports import PolicyEngine
 from governance.ledger.results import (
     ResultItem,
+    blank_item,
     concrete_paths,
     redact,
     result_items,
+    scrub,
     withhold,
 )
 from governance.policy.engine import PolicySnapshot
 
-# Everything that can identify a party in a transaction, for a denied transaction in a block.
-_TX_PERSONAL = ("/from", "/to", "/input", "/value")
+# A denied item of these kinds alone at the top of the answer refuses the call.
+_REFUSED_WHOLE = ("transaction", "receipt", "log", "result")
 
 
 @dataclass
@@ -48,32 +50,33 @@ class ReadFilter:
     ) -> FilterOutcome:
         """Applies the call's own redactions, then each item's decision."""
         result, redacted = redact(result, concrete_paths(decision.redact, ""))
-        items = result_items(method, result)
+        items = result_items(method, result, snapshot.reference.address_index)
         if not items:
             return FilterOutcome(result, summary=_summary(redacted, 0, 0, []))
         entities = _EntityCache(snapshot)
         profiles = [_profile(entities, item) for item in items]
         decisions = await self._decide_items(snapshot, policy_input, items, profiles, entities)
-        paths: list[str] = []
         denied: list[ResultItem] = []
-        by_prefix: dict[str, Decision] = {}
         for item, profile in zip(items, profiles, strict=True):
-            item_decision = by_prefix[item.prefix] = decisions[profile]
+            item_decision = decisions[profile]
             if not item_decision.allow:
+                if item.prefix == "" and item.kind in _REFUSED_WHOLE:
+                    summary = _summary(redacted, len(items), len(decisions), [item])
+                    return FilterOutcome(None, denial=item_decision, summary=summary)
                 denied.append(item)
-            else:
-                paths.extend(concrete_paths(item_decision.redact, item.prefix))
-        if any(i.prefix == "" for i in denied):  # the whole answer is one denied item
-            first = next(i for i in denied if i.prefix == "")
-            return FilterOutcome(
-                None,
-                denial=by_prefix[first.prefix],
-                summary=_summary(redacted, len(items), len(decisions), denied),
-            )
-        result, blanked = redact(result, paths + _blank_denied(denied))
-        if isinstance(result, list):
-            result = withhold(result, [i.prefix for i in denied if i.kind == "log"])
-        summary = _summary(sorted(set(redacted + blanked)), len(items), len(decisions), denied)
+            elif item_decision.redact:
+                # The policy's paths, then every found address wherever else it still sits.
+                own = [] if item.kind == "header" else item_decision.redact
+                result, blanked = redact(result, concrete_paths(own, item.prefix))
+                redacted.extend(blanked)
+                redacted.extend(scrub(result, item))
+        withheld = [i for i in denied if i.kind == "log" and isinstance(result, list)]
+        for item in denied:
+            if item not in withheld:
+                redacted.extend(blank_item(result, item))
+        if withheld:
+            result = withhold(result, [i.prefix for i in withheld])
+        summary = _summary(sorted(set(redacted)), len(items), len(decisions), denied)
         return FilterOutcome(result, summary=summary)
 
     async def _decide_items(
@@ -142,12 +145,6 @@ def _item_input(
         residency=sorted({p.jurisdiction for p in parties if p.jurisdiction}),
     )
     return {**policy_input, "read": read}
-
-
-def _blank_denied(denied: list[ResultItem]) -> list[str]:
-    return [
-        d.prefix + p for d in denied if d.kind == "transaction" and d.prefix for p in _TX_PERSONAL
-    ]
 
 
 def _summary(

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from governance.ledger.scan import AddressIndex, scan
+
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_WORD = "0x" + "00" * 32
@@ -19,30 +21,76 @@ ZERO_WORD = "0x" + "00" * 32
 @dataclass(frozen=True)
 class ResultItem:
     prefix: str  # JSON pointer of the item inside the result
-    kind: str  # transaction | receipt | log
-    addresses: tuple[str, ...]  # lower-case addresses of the data subjects
+    kind: str  # transaction | receipt | log | header | result
+    addresses: tuple[str, ...]  # lower-case addresses found in the item (ledger/scan.py)
 
 
-def result_items(method: str, result: Any) -> list[ResultItem]:
-    """The items of a result, for the methods whose answer reveals parties."""
-    if method in (
-        "eth_getTransactionByHash",
-        "eth_getTransactionByBlockHashAndIndex",
-        "eth_getTransactionByBlockNumberAndIndex",
-    ):
-        return [_tx_item("", result)] if isinstance(result, dict) else []
+_SINGLE_TX = (
+    "eth_getTransactionByHash",
+    "eth_getTransactionByBlockHashAndIndex",
+    "eth_getTransactionByBlockNumberAndIndex",
+)
+_LOG_LISTS = ("eth_getLogs", "eth_getFilterLogs", "eth_getFilterChanges")
+_HEADERS = (
+    "eth_getUncleByBlockNumberAndIndex",
+    "eth_getUncleByBlockHashAndIndex",
+)
+
+
+def result_items(method: str, result: Any, index: AddressIndex) -> list[ResultItem]:
+    """The items of a result with the addresses each carries. Known shapes are split into
+    their items; any other result is one opaque item if it carries an address at all."""
+    if result is None:
+        return []
+    if method in _SINGLE_TX:
+        return [_item("", "transaction", result, index)] if isinstance(result, dict) else []
     if method == "eth_getTransactionReceipt":
-        return [_receipt_item("", result)] if isinstance(result, dict) else []
+        return [_item("", "receipt", result, index)] if isinstance(result, dict) else []
     if method == "eth_getBlockReceipts":
-        return [_receipt_item(f"/{i}", r) for i, r in _objects(result)]
+        return [_item(f"/{i}", "receipt", r, index) for i, r in _objects(result)]
     if method in ("eth_getBlockByNumber", "eth_getBlockByHash"):
-        txs = result.get("transactions") if isinstance(result, dict) else None
-        return [_tx_item(f"/transactions/{i}", t) for i, t in _objects(txs)]
-    if method in ("eth_getLogs", "eth_getFilterLogs", "eth_getFilterChanges"):
-        return [_log_item(f"/{i}", log) for i, log in _objects(result)]
-    if method == "eth_subscription":  # a pushed log of a `logs` subscription
-        return [_log_item("", result)] if isinstance(result, dict) and "topics" in result else []
-    return []
+        return _block_items("", result, index)
+    if method in _HEADERS:
+        return _block_items("", result, index)
+    if method in _LOG_LISTS:
+        return [_item(f"/{i}", "log", log, index) for i, log in _objects(result)]
+    if method == "eth_subscription":
+        return _pushed_items(result, index)
+    return _opaque("", result, index)
+
+
+def _block_items(prefix: str, block: Any, index: AddressIndex) -> list[ResultItem]:
+    if not isinstance(block, dict):
+        return _opaque(prefix, block, index)
+    header = {k: v for k, v in block.items() if k != "transactions"}
+    items = _opaque(prefix, header, index, kind="header")
+    txs = block.get("transactions")
+    items.extend(
+        _item(f"{prefix}/transactions/{i}", "transaction", t, index) for i, t in _objects(txs)
+    )
+    return items
+
+
+def _pushed_items(result: Any, index: AddressIndex) -> list[ResultItem]:
+    """A subscription push: a log, a pending transaction (full object) or a block header."""
+    if not isinstance(result, dict):
+        return _opaque("", result, index)
+    if "topics" in result:
+        return [_item("", "log", result, index)]
+    if "parentHash" in result:
+        return _opaque("", result, index, kind="header")
+    if "input" in result or "from" in result:
+        return [_item("", "transaction", result, index)]
+    return _opaque("", result, index)
+
+
+def _item(prefix: str, kind: str, value: Any, index: AddressIndex) -> ResultItem:
+    return ResultItem(prefix, kind, scan(value, index))
+
+
+def _opaque(prefix: str, value: Any, index: AddressIndex, kind: str = "result") -> list[ResultItem]:
+    found = scan(value, index)
+    return [ResultItem(prefix, kind, found)] if found else []
 
 
 def _objects(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -50,43 +98,6 @@ def _objects(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
         for i, item in enumerate(value):
             if isinstance(item, dict):
                 yield i, item
-
-
-def _tx_item(prefix: str, tx: dict[str, Any]) -> ResultItem:
-    return ResultItem(prefix, "transaction", _addresses([tx.get("from"), tx.get("to")]))
-
-
-def _receipt_item(prefix: str, receipt: dict[str, Any]) -> ResultItem:
-    found = [receipt.get("from"), receipt.get("to")]
-    for _, log in _objects(receipt.get("logs")):
-        found.extend(transfer_parties(log))
-    return ResultItem(prefix, "receipt", _addresses(found))
-
-
-def _log_item(prefix: str, log: dict[str, Any]) -> ResultItem:
-    return ResultItem(prefix, "log", _addresses(transfer_parties(log)))
-
-
-def transfer_parties(log: dict[str, Any]) -> list[str]:
-    """Holders named by an ERC-20/721 Transfer event (topics 1 and 2)."""
-    topics = log.get("topics")
-    if not isinstance(topics, list) or len(topics) < 3 or topics[0] != TRANSFER_TOPIC:
-        return []
-    return [_topic_address(t) for t in topics[1:3] if _topic_address(t)]
-
-
-def _topic_address(topic: Any) -> str:
-    if isinstance(topic, str) and len(topic) == 66 and topic[2:26] == "0" * 24:
-        return "0x" + topic[26:].lower()
-    return ""
-
-
-def _addresses(values: Iterable[Any]) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        if isinstance(v, str) and len(v) == 42 and v.startswith("0x") and v.lower() not in out:
-            out.append(v.lower())
-    return tuple(out)
 
 
 # ---- redaction ---------------------------------------------------------------------------
@@ -172,3 +183,94 @@ def _parsed(pointer: str) -> tuple[str, ...]:
     if not pointer:
         return ()
     return tuple(s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:])
+
+
+# ---- items that must show none of their parties --------------------------------------------
+
+# Members that name or describe the parties of a transaction, receipt or log.
+_PERSONAL = ("from", "to", "input", "data", "value", "topics")
+
+
+def blank_item(result: Any, item: ResultItem) -> list[str]:
+    """Blanks a denied item in place, shape kept: its personal members become neutral values
+    and every address found in it is zeroed wherever else it still sits. Returns the paths."""
+    node = node_at(result, item.prefix)
+    if not isinstance(node, dict):
+        return []
+    done: list[str] = []
+    for field in _PERSONAL:
+        if field in node and item.kind != "header":
+            node[field] = neutral(field, node[field])
+            done.append(f"{item.prefix}/{field}")
+    for i, log in enumerate(node.get("logs") or []):
+        if isinstance(log, dict):
+            for field in ("topics", "data"):
+                if field in log:
+                    log[field] = neutral(field, log[field])
+                    done.append(f"{item.prefix}/logs/{i}/{field}")
+    done.extend(scrub(result, item))
+    return done
+
+
+def scrub(result: Any, item: ResultItem) -> list[str]:
+    """Zeroes each of the item's addresses wherever it still sits inside the item (any field,
+    any offset), keeping every string's length. Returns the paths it changed."""
+    if not item.addresses:
+        return []
+    targets = tuple(a[2:] for a in item.addresses)
+    node = node_at(result, item.prefix)
+    skip = ("transactions",) if item.kind == "header" else ()
+    done: list[str] = []
+    _scrub(node, targets, item.prefix, skip, done)
+    return done
+
+
+_ZEROS = "0" * 40
+
+
+def _scrub(
+    node: Any, targets: tuple[str, ...], at: str, skip: tuple[str, ...], done: list[str]
+) -> None:
+    if isinstance(node, dict):
+        for key in list(node):
+            if key in skip:
+                continue
+            value = node[key]
+            if isinstance(value, str):
+                node[key] = _scrubbed(value, targets, f"{at}/{key}", done)
+            else:
+                _scrub(value, targets, f"{at}/{key}", (), done)
+            if len(key) == 42 and key.lower()[2:] in targets:  # an address used as a key
+                node["0x" + _ZEROS] = node.pop(key)
+                done.append(f"{at}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, str):
+                node[i] = _scrubbed(value, targets, f"{at}/{i}", done)
+            else:
+                _scrub(value, targets, f"{at}/{i}", (), done)
+
+
+def _scrubbed(value: str, targets: tuple[str, ...], at: str, done: list[str]) -> str:
+    if len(value) < 42:
+        return value
+    lowered = value.lower()
+    hits = [t for t in targets if t in lowered]
+    if not hits:
+        return value
+    for t in hits:
+        lowered = lowered.replace(t, _ZEROS)
+    done.append(at)
+    return lowered
+
+
+def node_at(result: Any, pointer: str) -> Any:
+    node = result
+    for seg in _segments(pointer):
+        if isinstance(node, dict):
+            node = node.get(seg)
+        elif isinstance(node, list) and seg.isdigit() and int(seg) < len(node):
+            node = node[int(seg)]
+        else:
+            return None
+    return node

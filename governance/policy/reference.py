@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from governance.domain.models import Asset, Entity
+from governance.ledger.scan import AddressIndex
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ class Reference:
             },
             sanctions=_obj(ref.get("sanctions")),
         )
+
+    @cached_property
+    def address_index(self) -> AddressIndex:
+        """The directory's addresses, for finding them inside hex blobs (built once)."""
+        return AddressIndex(self.entities)
 
     def entity(self, address: str | None) -> Entity:
         addr = (address or "").lower()

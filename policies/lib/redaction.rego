@@ -4,7 +4,7 @@
 #
 # - methods listed with paths: the result keeps its shape, the listed members are erased;
 # - methods listed with no paths: the result carries no personal data;
-# - methods not listed (eth_getBalance, eth_call, eth_getStorageAt, eth_getProof, ...): the
+# - an opaque result item (below) and methods not listed (eth_getBalance, eth_call, eth_getStorageAt, eth_getProof, ...): the
 #   result is opaque and cannot be redacted member by member, so a read that needs redaction
 #   is refused instead (CROSS_BORDER_TRANSFER_RESTRICTED).
 package governance.lib.redaction
@@ -26,7 +26,7 @@ paths_by_method := {
 	"eth_getLogs": _logs,
 	"eth_getFilterLogs": _logs,
 	"eth_getFilterChanges": _logs,
-	"eth_subscribe": ["/topics", "/data"],
+	"eth_subscribe": ["/topics", "/data", "/from", "/to", "/input", "/value"],
 	"eth_getCode": [],
 	"eth_estimateGas": [],
 	"eth_createAccessList": [],
@@ -35,6 +35,11 @@ paths_by_method := {
 	"eth_unsubscribe": [],
 }
 
-redactable if paths_by_method[data.governance.lib.ctx.doc.request.method]
+# An opaque item of a result (`input.read.item == "result"`: return data, an access list, a
+# trace) has no member-by-member redaction, whatever the method.
+redactable if {
+	paths_by_method[data.governance.lib.ctx.doc.request.method]
+	not data.governance.lib.ctx.doc.read.item == "result"
+}
 
 paths := {p | some p in paths_by_method[data.governance.lib.ctx.doc.request.method]}

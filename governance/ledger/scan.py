@@ -1,0 +1,104 @@
+"""Every address a JSON-RPC value carries, wherever it sits (docs/read-scope.md, "Found
+addresses").
+
+Two kinds of finding:
+- an *address field*: a string (or object key) that is exactly `0x` + 40 hex digits, at any
+  depth; it counts whether or not the directory knows it (as `from`/`to` always did);
+- an *embedded address*: an address of the entity directory found inside a longer hex blob
+  (topics, `data`, `input`, return data, trace output), at any offset, word-aligned or packed.
+  Only directory addresses count here: a 20-byte window of calldata or a small number padded
+  to 32 bytes is not a person, and only the directory can say whose data an address is.
+
+Fields that hold hashes or signature values are skipped: they cannot carry an address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
+
+# Members that only ever hold hashes, bloom filters or signature parts.
+SKIPPED_FIELDS: Final = frozenset(
+    {
+        "hash",
+        "blockHash",
+        "transactionHash",
+        "parentHash",
+        "sha3Uncles",
+        "stateRoot",
+        "transactionsRoot",
+        "receiptsRoot",
+        "withdrawalsRoot",
+        "parentBeaconBlockRoot",
+        "requestsHash",
+        "logsBloom",
+        "mixHash",
+        "r",
+        "s",
+        "v",
+        "yParity",
+        "blobVersionedHashes",
+    }
+)
+
+# Above this many directory addresses, searching each one in a blob costs more than looking
+# up every 20-byte window of the blob.
+_PER_ADDRESS_LIMIT: Final = 48
+
+
+class AddressIndex:
+    """The directory addresses worth finding inside blobs (lower-case hex, no `0x`)."""
+
+    def __init__(self, addresses: Iterable[str]) -> None:
+        self.hex = frozenset(a.lower().removeprefix("0x") for a in addresses if len(a) == 42)
+        self._ordered = tuple(sorted(self.hex))
+
+    def embedded(self, blob: str) -> list[str]:
+        """Directory addresses inside a hex blob (`0x...`), at any offset."""
+        text = blob.lower()
+        if len(self._ordered) <= _PER_ADDRESS_LIMIT:
+            return ["0x" + a for a in self._ordered if a in text]
+        windows = {text[i : i + 40] for i in range(2, len(text) - 39)}
+        return ["0x" + a for a in sorted(windows & self.hex)]
+
+
+def is_address(value: str) -> bool:
+    return (
+        len(value) == 42
+        and value[0] == "0"
+        and value[1] in "xX"
+        and _HEX_DIGITS.issuperset(value[2:])
+    )
+
+
+def scan(value: Any, index: AddressIndex) -> tuple[str, ...]:
+    """Lower-case addresses found in `value`, in order of discovery, without duplicates."""
+    found: dict[str, None] = {}
+    _walk(value, index, found)
+    return tuple(found)
+
+
+def _walk(value: Any, index: AddressIndex, found: dict[str, None]) -> None:
+    if isinstance(value, str):
+        _string(value, index, found)
+    elif isinstance(value, dict):
+        for key, member in value.items():
+            if key in SKIPPED_FIELDS:
+                continue
+            if len(key) == 42 and is_address(key):  # state overrides, prestate traces
+                found[key.lower()] = None
+            _walk(member, index, found)
+    elif isinstance(value, list):
+        for member in value:
+            _walk(member, index, found)
+
+
+def _string(value: str, index: AddressIndex, found: dict[str, None]) -> None:
+    size = len(value)
+    if size == 42:
+        if is_address(value):
+            found[value.lower()] = None
+    elif size > 42 and value[:2] in ("0x", "0X"):
+        for address in index.embedded(value):
+            found[address] = None

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from governance.ledger.scan import AddressIndex, scan
+
+KNOWN = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
+OTHER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
+INDEX = AddressIndex([KNOWN, OTHER])
+
+
+def test_address_fields_count_known_or_not() -> None:
+    unknown = "0x" + "ab" * 20
+    assert scan({"a": [{"b": unknown.upper().replace("0X", "0x")}]}, INDEX) == (unknown,)
+    assert scan({unknown: {"balance": "0x1"}}, INDEX) == (unknown,)  # keys too
+
+
+def test_directory_addresses_inside_blobs_at_any_offset() -> None:
+    word = "0x" + "00" * 12 + KNOWN[2:]
+    packed = "0xa9059cbb" + "01" + KNOWN[2:] + OTHER[2:].upper() + "07"  # not word-aligned
+    assert scan({"topics": ["0x" + "dd" * 32, word]}, INDEX) == (KNOWN,)
+    assert set(scan({"input": packed}, INDEX)) == {KNOWN, OTHER}
+    assert scan({"data": "0x" + "00" * 12 + "ab" * 20}, INDEX) == ()  # unknown: not a party
+
+
+def test_hash_members_are_skipped() -> None:
+    assert scan({"hash": "0x" + "00" * 12 + KNOWN[2:], "r": KNOWN}, INDEX) == ()
+
+
+def test_large_directories_use_windows() -> None:
+    many = AddressIndex([KNOWN] + [f"0x{i:040x}" for i in range(1, 200)])
+    assert scan("0xff" + KNOWN[2:] + "00", many) == (KNOWN,)
