@@ -45,11 +45,16 @@ def test_items_of_each_result_kind() -> None:
 
 def test_denied_item_is_blanked_with_its_shape() -> None:
     receipts = [
-        {"from": C, "to": B, "contractAddress": None, "status": "0x1",
-         "logs": [{"address": B, "topics": [TRANSFER_TOPIC, topic(C)], "data": "0x05"}]},
+        {
+            "from": C,
+            "to": B,
+            "contractAddress": None,
+            "status": "0x1",
+            "logs": [{"address": B, "topics": [TRANSFER_TOPIC, topic(C)], "data": "0x05"}],
+        },
         {"from": A, "to": B, "status": "0x1", "logs": []},
     ]
-    [first, second] = result_items("eth_getBlockReceipts", receipts, INDEX)
+    [first, _] = result_items("eth_getBlockReceipts", receipts, INDEX)
     paths = blank_item(receipts, first)
     assert receipts[0]["from"] == ZERO_ADDRESS and receipts[0]["status"] == "0x1"
     assert receipts[0]["logs"][0]["topics"] == [TRANSFER_TOPIC, ZERO_WORD]
@@ -68,18 +73,27 @@ def test_scrub_zeroes_an_address_wherever_it_sits() -> None:
 
 def test_concrete_paths_narrow_patterns_to_one_item() -> None:
     patterns = ["/transactions/*/from", "/transactions/*/to", "/other"]
-    assert concrete_paths(patterns, "/transactions/3") == ["/transactions/3/from",
-                                                           "/transactions/3/to"]
+    assert concrete_paths(patterns, "/transactions/3") == [
+        "/transactions/3/from",
+        "/transactions/3/to",
+    ]
     assert concrete_paths(["/*/topics"], "/7") == ["/7/topics"]
     assert concrete_paths(["/from"], "") == ["/from"]
     assert concrete_paths(["/logs/*/data"], "") == ["/logs/*/data"]
 
 
 def test_redaction_keeps_json_shapes() -> None:
-    result = {"from": A, "to": None, "input": "0xabcdef", "value": "0x10", "hash": "0x" + "cd" * 32,
-              "logs": [{"topics": [TRANSFER_TOPIC, topic(A), topic(B)], "data": "0x05"}]}
-    out, done = redact(result, ["/from", "/to", "/input", "/value", "/logs/*/topics",
-                                "/logs/*/data", "/absent"])
+    result = {
+        "from": A,
+        "to": None,
+        "input": "0xabcdef",
+        "value": "0x10",
+        "hash": "0x" + "cd" * 32,
+        "logs": [{"topics": [TRANSFER_TOPIC, topic(A), topic(B)], "data": "0x05"}],
+    }
+    out, done = redact(
+        result, ["/from", "/to", "/input", "/value", "/logs/*/topics", "/logs/*/data", "/absent"]
+    )
     assert out["from"] == ZERO_ADDRESS and out["to"] is None
     assert out["input"] == "0x" and out["value"] == "0x0" and out["hash"] == "0x" + "cd" * 32
     assert out["logs"][0]["topics"] == [TRANSFER_TOPIC, ZERO_WORD, ZERO_WORD]
