@@ -36,6 +36,7 @@ _READS: Final = (
     "eth_call",
     "eth_estimateGas",
     "eth_createAccessList",
+    "eth_simulateV1",
     "eth_gasPrice",
     "eth_maxPriorityFeePerGas",
     "eth_blobBaseFee",
@@ -93,9 +94,46 @@ _ADMIN: Final = (
 )
 
 
+# Raw node state and node tracing: reads that show every holder's balances at once, so a
+# policy names the roles that may make them (`input.read.raw_state`). Listed here rather than
+# under the admin namespaces they belong to (debug_), so that a reader with such a role is not
+# refused as an administrator.
+RAW_STATE: Final = (
+    "eth_getStorageAt",
+    "eth_getProof",
+    "debug_traceCall",
+    "debug_traceCallMany",
+    "debug_traceTransaction",
+    "debug_traceBlockByNumber",
+    "debug_traceBlockByHash",
+    "trace_call",
+    "trace_callMany",
+    "trace_transaction",
+    "trace_block",
+    "trace_filter",
+    "trace_get",
+    "trace_replayTransaction",
+    "trace_replayBlockTransactions",
+)
+
+# Calls that run calldata against the state: every directory address anywhere in their params
+# is a party of the read (docs/read-scope.md).
+CALLS: Final = (
+    "eth_call",
+    "eth_estimateGas",
+    "eth_createAccessList",
+    "eth_simulateV1",
+    "debug_traceCall",
+    "debug_traceCallMany",
+    "trace_call",
+    "trace_callMany",
+)
+
+
 def _table() -> Mapping[str, Kind]:
     groups: tuple[tuple[tuple[str, ...], Kind], ...] = (
         (_READS, "read"),
+        (RAW_STATE, "read"),
         (_WRITES, "write"),
         (_ADMIN, "admin"),
     )
@@ -107,8 +145,9 @@ METHOD_KINDS: Final[Mapping[str, Kind]] = _table()
 
 def classify(method: str) -> Kind:
     """The kind ("read", "write", "admin" or "unknown") of a JSON-RPC method name."""
-    # Namespace first, so no table entry can ever downgrade a node-control method.
-    if method.startswith(ADMIN_NAMESPACES):
+    # Namespace first, so no table entry can ever downgrade a node-control method; the raw
+    # state reads are the one reviewed exception (refused by policy to every other role).
+    if method.startswith(ADMIN_NAMESPACES) and method not in RAW_STATE:
         return "admin"
     return METHOD_KINDS.get(method, "unknown")
 
@@ -132,6 +171,18 @@ def addresses_in_params(method: str, params: object) -> list[str]:
     if extractor is None:
         return []
     return list(dict.fromkeys(extractor(params)))
+
+
+def raw_state_contract(method: str, params: object) -> str | None:
+    """The account whose raw state a raw-state read shows, when the params name it."""
+    if method not in RAW_STATE or not isinstance(params, list) or not params:
+        return None
+    first = params[0]
+    if isinstance(first, dict):
+        first = first.get("to")
+    if isinstance(first, str) and _ADDRESS.fullmatch(first):
+        return first.lower()
+    return None
 
 
 def _first_param(params: list[Any]) -> Iterator[str]:
@@ -207,6 +258,8 @@ _EXTRACTORS: Final[Mapping[str, Callable[[list[Any]], Iterator[str]]]] = Mapping
         "eth_call": _call_params,
         "eth_estimateGas": _call_params,
         "eth_createAccessList": _call_params,
+        "debug_traceCall": _call_params,
+        "trace_call": _call_params,
         "eth_getLogs": _filter_params,
         "eth_newFilter": _filter_params,
         "eth_subscribe": _subscribe_params,

@@ -8,7 +8,9 @@ from typing import Any
 from governance.config import LedgerConfig
 from governance.domain.models import Asset, Subject
 from governance.ledger.evm import CallFacts, WriteFacts
+from governance.ledger.methods import CALLS, RAW_STATE, raw_state_contract
 from governance.ledger.rpc import RpcRequest
+from governance.ledger.scan import scan
 from governance.ledger.transactions import selector
 from governance.policy.reference import Reference, format_units, to_units
 
@@ -103,7 +105,20 @@ def _movement(
 
 
 def _read_input(env: Envelope, reference: Reference) -> dict[str, Any]:
-    parties = [reference.entity(a) for a in env.facts.read_addresses]
-    residency = sorted({p.jurisdiction for p in parties if p.jurisdiction})
+    method = env.request.method
     params = env.request.params if env.request.params is not None else []
-    return {"params": params, "parties": [p.to_input() for p in parties], "residency": residency}
+    addresses = env.facts.read_addresses
+    if method in CALLS:  # any directory address anywhere in the calldata is a party
+        addresses = tuple(dict.fromkeys(addresses + scan(params, reference.address_index)))
+    parties = [reference.entity(a) for a in addresses]
+    residency = sorted({p.jurisdiction for p in parties if p.jurisdiction})
+    read: dict[str, Any] = {
+        "params": params,
+        "parties": [p.to_input() for p in parties],
+        "residency": residency,
+    }
+    if method in RAW_STATE:
+        contract = raw_state_contract(method, params)
+        read["raw_state"] = True
+        read["contract"] = None if contract is None else reference.entity(contract).to_input()
+    return read

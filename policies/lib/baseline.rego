@@ -134,3 +134,36 @@ deny contains reason("CHAIN_ID_MISMATCH", sprintf("transaction chain id %v, ledg
 	t.tx_chain_id != null
 	t.tx_chain_id != t.ledger_chain_id
 }
+
+# ---- reads of raw node state ----------------------------------------------------------------
+# Storage slots, proofs and traces show every holder's balances at once and cannot be redacted
+# party by party, so only roles that may see everything about the contract make them
+# (`input.read.raw_state`, gateway method table): each role below with the scope it needs.
+# `input.read.contract` is the contract as the entity directory knows it (null when the call
+# does not name it, e.g. a trace by transaction hash: then only `any` roles pass).
+raw_state_roles := {"admin": "any", "auditor": "org", "regulator": "jurisdiction"}
+
+raw_state_reader if {
+	some role, scope in raw_state_roles
+	data.governance.lib.ctx.has_role(role)
+	raw_state_scope(scope)
+}
+
+raw_state_scope("any") := true
+
+raw_state_scope("org") if {
+	org := data.governance.lib.ctx.subject_org
+	org != ""
+	data.governance.lib.ctx.doc.read.contract.org == org
+}
+
+raw_state_scope("jurisdiction") if {
+	j := data.governance.lib.ctx.subject_jurisdiction
+	j != ""
+	data.governance.lib.ctx.covers(j, data.governance.lib.ctx.code(data.governance.lib.ctx.doc.read.contract.jurisdiction))
+}
+
+deny contains reason("ROLE_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " reads raw node state: admin, an auditor of the contract's organisation or a regulator of its jurisdiction only"])) if {
+	data.governance.lib.ctx.doc.read.raw_state == true
+	not raw_state_reader
+}

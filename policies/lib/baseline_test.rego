@@ -18,7 +18,19 @@ ok_transfer := fx.transfer(acme, fx.acct0, acme_ops, "tokenized_deposit", 100)
 
 admin_call(subject) := fx.put(fx.reading(subject, "admin_peers", []), "request", fx.request("admin", "admin_peers"))
 
+# A raw-state read of a contract of acme-us (US) by `subject`.
+raw(subject, method) := fx.put2(fx.reading(subject, method, [fx.acct0]), "read", "raw_state", true)
+
+raw_of(subject, method) := fx.put2(raw(subject, method), "read", "contract", fx.entity(fx.acct0))
+
 cases := {
+	"test_raw_state_refused_to_trader": {"input": raw_of(acme, "eth_getStorageAt"), "codes": ["ROLE_FORBIDDEN"]},
+	"test_raw_state_refused_to_auditor_of_another_org": {"input": raw_of(fx.put(hanse, "roles", ["auditor"]), "eth_getProof"), "codes": ["ROLE_FORBIDDEN"]},
+	"test_raw_state_refused_to_foreign_regulator": {"input": raw_of(fx.put(hanse, "roles", ["regulator"]), "debug_traceCall"), "codes": ["ROLE_FORBIDDEN"]},
+	"test_raw_state_allowed_to_admin": {"input": raw_of(fx.put(hanse, "roles", ["admin"]), "trace_transaction"), "allow": true},
+	"test_raw_state_allowed_to_auditor_of_the_contract_org": {"input": raw_of(fx.put(acme, "roles", ["auditor"]), "eth_getStorageAt"), "allow": true},
+	"test_raw_state_allowed_to_regulator_of_the_contract_jurisdiction": {"input": raw_of(fx.put(fx.subject("fincen", "US", "institution"), "roles", ["regulator"]), "eth_getProof"), "allow": true},
+	"test_raw_state_without_contract_only_admin": {"input": raw(fx.put(acme, "roles", ["auditor"]), "debug_traceTransaction"), "codes": ["ROLE_FORBIDDEN"]},
 	"test_domestic_transfer_allowed": {"input": ok_transfer, "allow": true, "codes": [], "jurisdictions": ["US"]},
 	"test_read_allowed": {"input": fx.reading(acme, "eth_getLogs", [fx.acct0]), "allow": true},
 	"test_unknown_method_forbidden": {
@@ -149,3 +161,17 @@ test_baseline_reasons_cite_the_caller_jurisdiction if harness.passes(cases.test_
 test_eu_member_caller_gets_eu_citation if harness.passes(cases.test_eu_member_caller_gets_eu_citation)
 
 test_caller_without_jurisdiction_is_all if harness.passes(cases.test_caller_without_jurisdiction_is_all)
+
+test_raw_state_refused_to_trader if harness.passes(cases.test_raw_state_refused_to_trader)
+
+test_raw_state_refused_to_auditor_of_another_org if harness.passes(cases.test_raw_state_refused_to_auditor_of_another_org)
+
+test_raw_state_refused_to_foreign_regulator if harness.passes(cases.test_raw_state_refused_to_foreign_regulator)
+
+test_raw_state_allowed_to_admin if harness.passes(cases.test_raw_state_allowed_to_admin)
+
+test_raw_state_allowed_to_auditor_of_the_contract_org if harness.passes(cases.test_raw_state_allowed_to_auditor_of_the_contract_org)
+
+test_raw_state_allowed_to_regulator_of_the_contract_jurisdiction if harness.passes(cases.test_raw_state_allowed_to_regulator_of_the_contract_jurisdiction)
+
+test_raw_state_without_contract_only_admin if harness.passes(cases.test_raw_state_without_contract_only_admin)

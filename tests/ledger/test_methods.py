@@ -10,7 +10,13 @@ from eth_hash.auto import keccak
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
 
-from governance.ledger.methods import METHOD_KINDS, addresses_in_params, classify
+from governance.ledger.methods import (
+    METHOD_KINDS,
+    RAW_STATE,
+    addresses_in_params,
+    classify,
+    raw_state_contract,
+)
 
 READS = [
     "eth_chainId",
@@ -90,9 +96,23 @@ def test_signing_is_admin(method: str) -> None:
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
-@pytest.mark.parametrize("suffix", ["", "setBalance", "traceTransaction", "anything_at_all"])
+@pytest.mark.parametrize("suffix", ["", "setBalance", "traceBadBlock", "anything_at_all"])
 def test_admin_namespaces(namespace: str, suffix: str) -> None:
     assert classify(namespace + suffix) == "admin"
+
+
+@pytest.mark.parametrize("method", RAW_STATE)
+def test_raw_state_reads_are_reads_for_the_policy_to_restrict(method: str) -> None:
+    assert classify(method) == "read"
+
+
+def test_raw_state_contract() -> None:
+    contract = "0x" + "ab" * 20
+    assert raw_state_contract("eth_getStorageAt", [contract.upper()[2:], "0x0"]) is None
+    assert raw_state_contract("eth_getProof", ["0x" + "AB" * 20, [], "latest"]) == contract
+    assert raw_state_contract("debug_traceCall", [{"to": contract}, "latest"]) == contract
+    assert raw_state_contract("debug_traceTransaction", ["0x" + "11" * 32]) is None
+    assert raw_state_contract("eth_call", [{"to": contract}]) is None
 
 
 @pytest.mark.parametrize(
@@ -110,8 +130,9 @@ def test_table_holds_only_the_three_kinds_and_is_read_only() -> None:
 
 
 def test_no_admin_namespace_method_in_table_as_non_admin() -> None:
+    # The raw-state reads (debug_trace*) are the reviewed exception; policy restricts them.
     for method, kind in METHOD_KINDS.items():
-        if method.startswith(tuple(NAMESPACES)):
+        if method.startswith(tuple(NAMESPACES)) and method not in RAW_STATE:
             assert kind == "admin", method
 
 
