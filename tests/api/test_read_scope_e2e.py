@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 from eth_account import Account
 from web3 import Web3
@@ -24,6 +25,7 @@ from tests.conftest import (
     GatewayServer,
     artifact,
     make_settings,
+    rpc,
     start_anvil,
     token,
 )
@@ -32,6 +34,7 @@ ACCT = [Account.from_key(k) for k in KEYS]
 TOKEN = artifact("DemoToken")
 ZERO = "0x" + "00" * 20
 ZERO_WORD = "0x" + "00" * 32
+APPROVED = 777_777  # the allowance the individual grants: a figure found nowhere else
 
 
 @dataclass
@@ -42,6 +45,8 @@ class World:
     tx_individual: str  # CN individual -> DE institution (personal data of a CN resident)
     tx_institutions: str  # CN institution -> SG institution (no personal data)
     block_individual: int
+    token_to_individual: str  # ERC-20 transfer: the individual only inside `input`
+    approval_block: int  # Approval by the individual (owner in topic 1)
     w3: Web3  # direct to the node, for setup
 
 
@@ -71,12 +76,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     address = w3.eth.get_transaction_receipt(
         w3.eth.get_block(1, full_transactions=True)["transactions"][0]["hash"])["contractAddress"]
     contract = w3.eth.contract(address=address, abi=TOKEN["abi"])
-    token_transfer(w3, contract, 0, ACCT[2].address, 10**9)  # acme-us -> CN individual
+    to_individual = token_transfer(w3, contract, 0, ACCT[2].address, 10**9)  # -> CN individual
     token_transfer(w3, contract, 0, ACCT[3].address, 10**9)  # acme-us -> CN institution
     token_transfer(w3, contract, 2, ACCT[4].address, 10**8)  # CN individual -> DE
     token_transfer(w3, contract, 3, ACCT[5].address, 10**8)  # CN institution -> SG
     tx_ind = send(w3, 2, {"to": ACCT[4].address, "value": 10**18})
     tx_inst = send(w3, 3, {"to": ACCT[5].address, "value": 10**18})
+    approve = contract.encode_abi("approve", [ACCT[5].address, APPROVED])
+    approval = send(w3, 2, {"to": contract.address, "data": approve})
 
     policies = tmp_path_factory.mktemp("scope") / "policies"
     shutil.copytree(ROOT / "policies", policies)
@@ -86,7 +93,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     db = tmp_path_factory.mktemp("scope-db") / "log.db"
     gateway = GatewayServer(make_settings(node.url, policies, db)).__enter__()
     block = w3.eth.get_transaction(tx_ind)["blockNumber"]
-    yield World(node, gateway, address.lower(), tx_ind, tx_inst, block, w3)
+    approval_block = w3.eth.get_transaction(approval)["blockNumber"]
+    yield World(node, gateway, address.lower(), tx_ind, tx_inst, block, to_individual,
+                approval_block, w3)
     gateway.__exit__()
     node.stop()
 
@@ -96,6 +105,7 @@ READERS = {
     "counterparty": dict(sub="wang", org="panda-cn", jurisdiction="CN"),
     "cn_regulator": dict(sub="pboc", org="pboc", jurisdiction="CN", roles=("regulator",)),
     "us_regulator": dict(sub="fincen", org="fincen", jurisdiction="US", roles=("regulator",)),
+    "admin": dict(sub="root", org="gateway-ops", jurisdiction="US", roles=("admin",)),
 }
 
 
@@ -137,7 +147,7 @@ def test_get_logs_over_a_mixed_range(world: World) -> None:
         {"address": Web3.to_checksum_address(world.token), "fromBlock": 0, "toBlock": "latest"})
     individual = ACCT[2].address.lower()
     touching = [lg for lg in direct if individual in _holders(lg)]
-    assert len(touching) == 2 and len(direct) == 5
+    assert len(touching) == 3 and len(direct) == 6  # two transfers and an approval
 
     uk = _logs(world, "uk")  # redacted in place, same count
     assert len(uk) == len(direct)
@@ -173,7 +183,7 @@ def test_read_records_say_what_was_withheld(world: World) -> None:
             break
         asyncio.run(asyncio.sleep(0.05))
     record = json.loads(rows[-1][0])
-    assert record["filtering"]["withheld"] == 2
+    assert record["filtering"]["withheld"] == 3  # two transfers and the approval
     assert ACCT[2].address.lower() not in json.dumps(record["filtering"])
 
 
@@ -224,3 +234,83 @@ def test_websocket_refuses_missing_token(world: World) -> None:
                 return exc.status
 
     assert asyncio.run(connect()) in (1008, 403)
+
+
+# ---- every leak, as raw bytes ----------------------------------------------------------------
+
+INDIVIDUAL = ACCT[2].address.lower()[2:]
+
+
+def _call(world: World, who: str, method: str, params: list[Any]) -> httpx.Response:
+    bearer = token(**READERS[who])  # type: ignore[arg-type]
+    return rpc(world.gateway.rpc_url(), method, params, bearer=bearer)
+
+
+def _raw(world: World, who: str, method: str, params: list[Any]) -> bytes:
+    return _call(world, who, method, params).content.lower()
+
+
+def _traces(body: bytes, amount: int | None) -> list[str]:
+    """The individual's address (with or without 0x, padded or not: the 40 digits are in all
+    of them) and an amount only the individual's data carries, found in a raw body."""
+    found = [INDIVIDUAL] if INDIVIDUAL.encode() in body else []
+    if amount is not None:
+        for form in (f"{amount:064x}", f"0x{amount:x}\""):
+            if form.encode() in body:
+                found.append(form)
+    return found
+
+
+def _balance_of_plus_one_byte(world: World) -> list[Any]:
+    data = "0x70a08231" + "00" * 12 + INDIVIDUAL + "ff"  # Solidity ignores the extra byte
+    return [{"to": world.token, "data": data}, "latest"]
+
+
+# (case, method, params, amount carried only by the individual's data, readers who must see
+# no trace, readers who see it in full)
+LEAKS: list[tuple[str, str, Any, int | None, tuple[str, ...], tuple[str, ...]]] = [
+    ("erc20 transfer in input", "eth_getTransactionByHash",
+     lambda w: [w.token_to_individual], None, ("uk",), ("counterparty", "cn_regulator")),
+    ("erc20 transfer receipt", "eth_getTransactionReceipt",
+     lambda w: [w.token_to_individual], None, ("uk",), ("counterparty", "cn_regulator")),
+    ("full block with erc20 input", "eth_getBlockByNumber",
+     lambda w: [hex(w.w3.eth.get_transaction(w.token_to_individual)["blockNumber"]), True],
+     None, ("uk",), ("counterparty", "cn_regulator")),
+    ("approval event", "eth_getLogs",
+     lambda w: [{"fromBlock": hex(w.approval_block), "toBlock": hex(w.approval_block)}],
+     APPROVED, ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
+    ("balanceOf with an extra byte", "eth_call", _balance_of_plus_one_byte, None,
+     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
+    ("block receipts, item denied", "eth_getBlockReceipts",
+     lambda w: [hex(w.block_individual)], None, ("us_regulator",),
+     ("counterparty", "cn_regulator")),
+    ("storage slot", "eth_getStorageAt", lambda w: [w.token, "0x0", "latest"], None,
+     ("uk", "counterparty", "cn_regulator"), ("admin",)),
+]
+
+
+@pytest.mark.parametrize("case", LEAKS, ids=[c[0] for c in LEAKS])
+def test_no_trace_without_a_basis(world: World, case: Any) -> None:
+    _, method, params, amount, hidden, shown = case
+    args = params(world)
+    direct = httpx.post(world.node.url, json={"jsonrpc": "2.0", "id": 1, "method": method,
+                                              "params": args}, timeout=10).json()
+    assert "result" in direct, direct
+    for who in hidden:
+        assert _traces(_raw(world, who, method, args), amount) == [], who
+    for who in shown:
+        body = _raw(world, who, method, args)
+        assert b'"result"' in body, (who, body[:300])
+        if method != "eth_getStorageAt":  # a slot holds no address; the admin sees it as is
+            assert INDIVIDUAL.encode() in body or method == "eth_call", who
+        if method == "eth_call":
+            assert json.loads(body)["result"] == direct["result"].lower()
+
+
+def test_storage_and_traces_refused_with_role_forbidden(world: World) -> None:
+    body = _call(world, "uk", "eth_getProof", [world.token, [], "latest"]).json()
+    assert body["error"]["data"]["reasons"][0]["code"] == "ROLE_FORBIDDEN"
+    trace = _call(world, "counterparty", "debug_traceTransaction", [world.token_to_individual])
+    assert trace.json()["error"]["data"]["reasons"][0]["code"] == "ROLE_FORBIDDEN"
+    admin = _call(world, "admin", "debug_traceTransaction", [world.token_to_individual])
+    assert "result" in admin.json(), admin.text[:300]
