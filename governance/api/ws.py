@@ -1,19 +1,30 @@
 """`GET /ws` and `/ws/{ledger}`: JSON-RPC over WebSocket with `eth_subscribe`, under the same
-rules as `/rpc`. The token comes with the upgrade request (`Authorization: Bearer`, or an
-`access_token` query parameter for clients that cannot set headers). Every pushed message
-passes the subscriber's read filtering; denied log entries are not pushed."""
+rules as `/rpc`.
+
+The token comes with the upgrade request, in `Authorization: Bearer` or, for browsers that
+cannot set headers, as the subprotocol pair `bearer, <token>` (`Sec-WebSocket-Protocol`; the
+server answers `bearer`). Never in the query string, which access logs record.
+
+Every push passes the read filter with the policy snapshot of the moment. A watcher closes the
+socket when the token expires (code 4401) and re-decides every subscription when the policy
+snapshot or the day changes (a transfer basis may have expired); a subscription that is now
+denied is ended with an error notification."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import itertools
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from governance.api.auth import bearer_token, token_expiry
 from governance.domain.models import Subject
 from governance.errors import AuthError, GovernanceError, LedgerUnavailable
 from governance.gateway import Admission, Answer, Call
@@ -25,6 +36,9 @@ if TYPE_CHECKING:
 
 ws_router = APIRouter()
 POLICY_VIOLATION = 1008  # WebSocket close code for a refused token
+TOKEN_EXPIRED = 4401  # application close code: the token expired while the socket was open
+SUBPROTOCOL = "bearer"
+WATCH_S = 0.25  # how often an open socket checks its token, the policy snapshot and the day
 
 
 @ws_router.websocket("/ws")
@@ -32,34 +46,54 @@ POLICY_VIOLATION = 1008  # WebSocket close code for a refused token
 async def ws_endpoint(websocket: WebSocket, ledger: str | None = None) -> None:
     svc: Services = websocket.app.state.services
     config = svc.settings.ledger(ledger)
-    header = websocket.headers.get("authorization")
-    if header is None and "access_token" in websocket.query_params:
-        header = f"Bearer {websocket.query_params['access_token']}"
+    header, subprotocol = _credentials(websocket)
     try:
         subject = await svc.auth.authenticate(header)
+        expires = token_expiry(bearer_token(header))
     except AuthError as exc:
         await websocket.close(code=POLICY_VIOLATION, reason=exc.message[:120])
         return
     if config is None:
         await websocket.close(code=POLICY_VIOLATION, reason=f"unknown ledger {ledger!r}")
         return
-    await websocket.accept()
-    session = WsSession(svc, websocket, subject, config.name)
+    await websocket.accept(subprotocol=subprotocol)
+    session = WsSession(svc, websocket, subject, config.name, expires)
     await session.run()
+
+
+def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """(Authorization header value, subprotocol to answer) from the upgrade request."""
+    header = websocket.headers.get("authorization")
+    if header is not None:
+        return header, None
+    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
+    if len(offered) >= 2 and offered[0].lower() == SUBPROTOCOL and offered[1]:
+        return f"Bearer {offered[1]}", SUBPROTOCOL
+    return None, None
+
+
+@dataclass
+class Subscription:
+    call: Call  # the eth_subscribe call, re-decided when the policy or the day changes
+    admission: Admission
+    day: str
 
 
 class WsSession:
     """One client connection and its upstream connection to the node."""
 
-    def __init__(self, svc: Services, websocket: WebSocket, subject: Subject, ledger: str) -> None:
+    def __init__(
+        self, svc: Services, websocket: WebSocket, subject: Subject, ledger: str, expires: float
+    ) -> None:
         self.svc = svc
         self.client = websocket
         self.subject = subject
+        self.expires = expires
         self.ledger = svc.settings.ledger(ledger)
         self.travel_rule = parse_travel_rule_header(websocket.headers.get("x-travel-rule"))
         self.ids = itertools.count(1)
-        self.pending: dict[int, tuple[Any, Admission]] = {}
-        self.subscriptions: dict[str, Admission] = {}
+        self.pending: dict[int, tuple[Any, Call, Admission]] = {}
+        self.subscriptions: dict[str, Subscription] = {}
         self.withheld = 0
 
     async def run(self) -> None:
@@ -67,11 +101,12 @@ class WsSession:
         url = self.ledger.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
         try:
             async with aiohttp.ClientSession() as http, http.ws_connect(url) as upstream:
-                pumps = [
+                tasks = [
                     asyncio.create_task(self._from_client(upstream)),
                     asyncio.create_task(self._from_node(upstream)),
+                    asyncio.create_task(self._watch(upstream)),
                 ]
-                _, waiting = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+                _, waiting = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in waiting:
                     task.cancel()
         except (aiohttp.ClientError, OSError) as exc:
@@ -89,7 +124,7 @@ class WsSession:
         while True:
             try:
                 text = await self.client.receive_text()
-            except WebSocketDisconnect:
+            except (WebSocketDisconnect, RuntimeError):
                 return
             try:
                 elements, _ = parse_body(text.encode(), settings.max_batch)
@@ -102,9 +137,12 @@ class WsSession:
                 else:
                     await self._request(upstream, element)
 
-    async def _request(self, upstream: aiohttp.ClientWebSocketResponse, req: RpcRequest) -> None:
+    def _call(self, req: RpcRequest) -> Call:
         assert self.ledger is not None
-        call = Call(self.subject, req, self.ledger, self.travel_rule[0], tuple(self.travel_rule[1]))
+        return Call(self.subject, req, self.ledger, self.travel_rule[0], tuple(self.travel_rule[1]))
+
+    async def _request(self, upstream: aiohttp.ClientWebSocketResponse, req: RpcRequest) -> None:
+        call = self._call(req)
         if req.method not in ("eth_subscribe", "eth_unsubscribe"):
             await self._send((await self.svc.gateway.handle(call)).response)
             return
@@ -113,7 +151,7 @@ class WsSession:
             await self._send(admitted.response)
             return
         internal = next(self.ids)
-        self.pending[internal] = (req.id, admitted)
+        self.pending[internal] = (req.id, call, admitted)
         await upstream.send_str(orjson.dumps({**req.raw, "id": internal}).decode())
 
     async def _from_node(self, upstream: aiohttp.ClientWebSocketResponse) -> None:
@@ -124,19 +162,18 @@ class WsSession:
             if isinstance(doc, dict) and doc.get("method") == "eth_subscription":
                 await self._push(doc)
             elif isinstance(doc, dict) and doc.get("id") in self.pending:
-                client_id, admitted = self.pending.pop(doc["id"])
-                if admitted.env.request.method == "eth_subscribe" and isinstance(
-                    doc.get("result"), str
-                ):
-                    self.subscriptions[doc["result"]] = admitted
-                await self._send({**doc, "id": client_id})
+                client_id, call, admitted = self.pending.pop(doc["id"])
+                if call.request.method == "eth_subscribe" and isinstance(doc.get("result"), str):
+                    self.subscriptions[doc["result"]] = Subscription(call, admitted, _today())
+                if client_id is not None:
+                    await self._send({**doc, "id": client_id})
 
     async def _push(self, doc: dict[str, Any]) -> None:
         params = doc.get("params") or {}
-        admitted = self.subscriptions.get(str(params.get("subscription")))
-        if admitted is None:
+        sub = self.subscriptions.get(str(params.get("subscription")))
+        if sub is None:
             return
-        _env, snapshot, policy_input, decision = admitted.parts()
+        _env, snapshot, policy_input, decision = sub.admission.parts()
         filtered = await self.svc.gateway.read_filter.apply(
             snapshot, policy_input, decision, "eth_subscription", params.get("result")
         )
@@ -145,5 +182,45 @@ class WsSession:
             return
         await self._send({**doc, "params": {**params, "result": filtered.result}})
 
+    async def _watch(self, upstream: aiohttp.ClientWebSocketResponse) -> None:
+        """Token expiry, policy reloads and the change of day, for as long as the socket lives."""
+        while True:
+            await asyncio.sleep(WATCH_S)
+            if time.time() >= self.expires:
+                await self.client.close(code=TOKEN_EXPIRED, reason="token expired")
+                return
+            current, today = self.svc.gateway.engine.snapshot(), _today()
+            for sub_id, sub in list(self.subscriptions.items()):
+                if sub.admission.snapshot is not current or sub.day != today:
+                    await self._redecide(upstream, sub_id, sub, today)
+
+    async def _redecide(
+        self, upstream: aiohttp.ClientWebSocketResponse, sub_id: str, sub: Subscription, day: str
+    ) -> None:
+        admitted = await self.svc.gateway.admit(sub.call, record_reads=True)
+        if isinstance(admitted, Admission):
+            self.subscriptions[sub_id] = Subscription(sub.call, admitted, day)
+            return
+        del self.subscriptions[sub_id]  # no push of it reaches the client from here on
+        error = admitted.response.get("error")
+        await self._send(
+            {
+                "jsonrpc": "2.0",
+                "method": "eth_subscription",
+                "params": {"subscription": sub_id, "error": error},
+            }
+        )
+        internal = next(self.ids)
+        self.pending[internal] = (None, sub.call, sub.admission)  # the node's ack is dropped
+        await upstream.send_str(
+            orjson.dumps(
+                {"jsonrpc": "2.0", "id": internal, "method": "eth_unsubscribe", "params": [sub_id]}
+            ).decode()
+        )
+
     async def _send(self, payload: Any) -> None:
         await self.client.send_text(orjson.dumps(payload).decode())
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
