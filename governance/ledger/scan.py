@@ -59,7 +59,7 @@ class AddressIndex:
         text = blob.lower()
         if len(self._ordered) <= _PER_ADDRESS_LIMIT:
             return ["0x" + a for a in self._ordered if a in text]
-        windows = {text[i : i + 40] for i in range(2, len(text) - 39)}
+        windows = {text[i : i + 40] for i in range(len(text) - 39)}
         return ["0x" + a for a in sorted(windows & self.hex)]
 
 
@@ -75,30 +75,41 @@ def is_address(value: str) -> bool:
 def scan(value: Any, index: AddressIndex) -> tuple[str, ...]:
     """Lower-case addresses found in `value`, in order of discovery, without duplicates."""
     found: dict[str, None] = {}
-    _walk(value, index, found)
+    blobs: list[str] = []
+    _walk(value, found, blobs)
+    if blobs:  # one search over all blobs of the value: far cheaper than one per blob
+        for address in index.embedded(" ".join(blobs)):
+            found[address] = None
     return tuple(found)
 
 
-def _walk(value: Any, index: AddressIndex, found: dict[str, None]) -> None:
-    if isinstance(value, str):
-        _string(value, index, found)
-    elif isinstance(value, dict):
+def _walk(value: Any, found: dict[str, None], blobs: list[str]) -> None:
+    # Strings are handled in the loops (no call per member): this runs on every read answer.
+    if isinstance(value, dict):
         for key, member in value.items():
             if key in SKIPPED_FIELDS:
                 continue
+            if type(member) is str:
+                size = len(member)
+                if size == 42:
+                    if is_address(member):
+                        found[member.lower()] = None
+                elif size > 42:
+                    blobs.append(member)
+            elif member is not None:
+                _walk(member, found, blobs)
             if len(key) == 42 and is_address(key):  # state overrides, prestate traces
                 found[key.lower()] = None
-            _walk(member, index, found)
     elif isinstance(value, list):
         for member in value:
-            _walk(member, index, found)
-
-
-def _string(value: str, index: AddressIndex, found: dict[str, None]) -> None:
-    size = len(value)
-    if size == 42:
-        if is_address(value):
-            found[value.lower()] = None
-    elif size > 42 and value[:2] in ("0x", "0X"):
-        for address in index.embedded(value):
-            found[address] = None
+            if type(member) is str:
+                size = len(member)
+                if size == 42:
+                    if is_address(member):
+                        found[member.lower()] = None
+                elif size > 42:
+                    blobs.append(member)
+            elif member is not None:
+                _walk(member, found, blobs)
+    elif isinstance(value, str):
+        _walk([value], found, blobs)
