@@ -2,6 +2,11 @@
 
 A policy denial is not an error (it is a Decision value); everything here means the gateway
 could not decide, record or forward, and therefore refuses (fail closed).
+
+`/rpc` answers JSON-RPC error objects (`to_rpc_error`). The REST routes (audit, admin, status)
+answer one body, `{"error": {"code": <REST code>, "message": <text>}}` (`rest_error_body`);
+`ApiError` carries a REST refusal to the exception handlers that `governance.api.boundary`
+registers once on the application.
 """
 
 from __future__ import annotations
@@ -78,6 +83,44 @@ class LogUnavailable(GovernanceError):
     """The decision log could not be written: nothing unrecorded is forwarded."""
 
     code = LOG_UNAVAILABLE
+
+
+# REST error codes by HTTP status (stable; clients match on them).
+REST_CODES: dict[int, str] = {
+    400: "invalid_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    500: "internal_error",
+    502: "ledger_unavailable",
+    503: "unavailable",
+}
+
+
+def rest_error_body(status: int, message: str) -> dict[str, Any]:
+    """The one error body of the REST routes."""
+    return {"error": {"code": REST_CODES.get(status, "error"), "message": message}}
+
+
+class ApiError(Exception):
+    """A REST route refuses: HTTP status, client-facing message, optional extra headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+class BodyTooLarge(ApiError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body exceeds {limit} bytes")
+        self.limit = limit
 
 
 class ConfigError(Exception):

@@ -15,15 +15,13 @@ from governance.config import LedgerConfig, Settings
 from governance.domain.models import Decision, Subject
 from governance.domain.ports import PolicyEngine
 from governance.domain.records import DecisionRecord, new_ulid
-from governance.errors import GovernanceError
+from governance.errors import DENIED, GovernanceError
 from governance.ledger.evm import EvmNode, inspect_call
 from governance.ledger.rpc import RpcRequest, error_response
 from governance.metrics import Metrics
 from governance.policy.engine import PolicySnapshot
 from governance.policy.inputs import Envelope, build_input
 from governance.read_filter import FilterOutcome, ReadFilter
-
-DENIED = -32003
 
 
 @dataclass(frozen=True)

@@ -17,21 +17,21 @@ from __future__ import annotations
 import base64
 import binascii
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from governance.errors import AuthError
+from governance.api.security import require_roles, services
+from governance.domain.models import Subject
+from governance.errors import ApiError
 from governance.policy.bundle import is_url, load_policy_source_any, read_bundle
 from governance.policy.replay import ReplayFilter, replay
 from governance.policy.source import PolicySource
 
-if TYPE_CHECKING:
-    from governance.api.app import Services
-
-REPLAY_ROLES = frozenset({"admin", "compliance_officer"})
+REPLAY_ROLES = ("admin", "compliance_officer")
 
 admin_router = APIRouter()
 
@@ -46,29 +46,37 @@ class ReplayRequest(BaseModel):
     limit: int = Field(default=100_000, ge=1, le=10_000_000)
 
 
-def _services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
-
-
-def _problem(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-@admin_router.post("/admin/replay")
-async def admin_replay(body: ReplayRequest, request: Request) -> JSONResponse:
-    svc = _services(request)
+async def replay_request(request: Request) -> ReplayRequest:
+    """The body, read only after the role check (dependencies run in order) and within the
+    server's body limit."""
+    raw = await request.body()
     try:
-        subject = await svc.auth.authenticate(request.headers.get("authorization"))
-    except AuthError as exc:
-        return _problem(401, exc.message)
-    if not REPLAY_ROLES & set(subject.roles):
-        return _problem(403, "replay needs the admin or compliance_officer role")
+        return ReplayRequest.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+
+
+@admin_router.post(
+    "/admin/replay",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ReplayRequest.model_json_schema()}},
+        }
+    },
+)
+async def admin_replay(
+    request: Request,
+    subject: Annotated[Subject, Depends(require_roles(*REPLAY_ROLES))],
+) -> JSONResponse:
+    body = await replay_request(request)
+    svc = services(request)
     try:
         filters = ReplayFilter(body.since, body.until, body.jurisdiction, body.limit)
         # Loading, compiling and evaluating run in the log's query threads, off the loop.
         report = await svc.log.run(_replay, svc.log.store, body, filters)
     except ValueError as exc:  # bad filters, unreadable or uncompilable draft
-        return _problem(422, str(exc))
+        raise ApiError(422, str(exc)) from exc
     return JSONResponse(report)
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from governance.api.admin_routes import admin_router
 from governance.api.audit_routes import audit_router
 from governance.api.auth import Authenticator, AuthSettings
+from governance.api.boundary import install_rest_errors, limited_receive
 from governance.api.routes import ops_router
 from governance.api.rpc import Receive, RpcEndpoint, Scope, Send
 from governance.api.ws import ws_router
@@ -88,12 +89,15 @@ class Services:
 class Dispatcher:
     """Routes `/rpc` and `/rpc/{ledger}` to the raw endpoint, everything else to FastAPI."""
 
-    def __init__(self, api: FastAPI, rpc: RpcEndpoint) -> None:
+    def __init__(self, api: FastAPI, rpc: RpcEndpoint, max_body_bytes: int) -> None:
         self.api = api
         self.rpc = rpc
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
+        if scope["type"] == "http":  # one body limit for every route, enforced while reading
+            receive = limited_receive(scope, receive, self.max_body_bytes)
         if scope["type"] == "http" and (path == "/rpc" or path.startswith("/rpc/")):
             await self.rpc(scope, receive, send)
             return
@@ -113,8 +117,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Dispatch
 
     api = FastAPI(title="governance", lifespan=lifespan)
     api.state.services = svc
+    install_rest_errors(api)
     api.include_router(ops_router)
     api.include_router(admin_router)
     api.include_router(audit_router)
     api.include_router(ws_router)
-    return Dispatcher(api, RpcEndpoint(svc.gateway, svc.auth, settings))
+    rpc = RpcEndpoint(svc.gateway, svc.auth, settings)
+    return Dispatcher(api, rpc, settings.server.max_body_bytes)

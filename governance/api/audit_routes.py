@@ -3,6 +3,7 @@
 Every route needs `Authorization: Bearer <JWT>` (401 otherwise) and one of the roles auditor,
 compliance_officer (own org's records), regulator (records in which their jurisdiction applied)
 or admin (all); anyone else gets 403. A record outside the caller's scope is 404, as if absent.
+Errors use the one REST body (governance.errors).
 
 Travel-rule personal data (`input.travel_rule`) is shown to admins and to regulators of a
 jurisdiction that applied; other readers see "masked" and the item's `view_masked` lists it.
@@ -19,15 +20,17 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from governance.api.security import require_roles, services
 from governance.audit import views
 from governance.audit.checkpointer import Signer, load_signer
 from governance.audit.sqlstore import SqlLog, StoredCheckpoint, StoredDecision, filter_clause
 from governance.audit.views import DecisionFilter, FilterError, Scope
-from governance.errors import AuthError
+from governance.domain.models import Subject
+from governance.errors import ApiError
 
 if TYPE_CHECKING:
     from governance.api.app import Services
@@ -40,19 +43,15 @@ audit_router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 def _services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    return services(request)
 
 
-async def reader_scope(request: Request) -> Scope:
-    """401 for a bad token, 403 without an audit role; otherwise the caller's scope."""
-    try:
-        subject = await _services(request).auth.authenticate(request.headers.get("authorization"))
-    except AuthError as exc:
-        raise HTTPException(401, exc.message, headers={"WWW-Authenticate": "Bearer"}) from exc
+async def reader_scope(
+    subject: Annotated[Subject, Depends(require_roles(*views.AUDIT_ROLES))],
+) -> Scope:
+    """The caller's scope; require_roles answered 401 or 403 already."""
     scope = Scope.for_roles(subject.roles, subject.org, subject.jurisdiction)
-    if scope is None:
-        roles = ", ".join(views.AUDIT_ROLES)
-        raise HTTPException(403, f"the audit API needs one of the roles {roles}")
+    assert scope is not None  # every audit role grants a scope
     return scope
 
 
@@ -75,7 +74,7 @@ def decision_filter(
     try:
         return views.parse_filter(raw)
     except FilterError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise ApiError(400, str(exc)) from exc
 
 
 Filter = Annotated[DecisionFilter, Depends(decision_filter)]
@@ -86,7 +85,7 @@ async def _store_call(request: Request, fn: Callable[..., T], *args: Any) -> T:
     try:
         result: T = await _services(request).log.run(fn, *args)
     except SQLAlchemyError as exc:
-        raise HTTPException(503, f"decision log unavailable: {type(exc).__name__}") from exc
+        raise ApiError(503, f"decision log unavailable: {type(exc).__name__}") from exc
     return result
 
 
@@ -108,7 +107,7 @@ async def list_decisions(
     try:
         after = -1 if cursor is None else views.decode_cursor(cursor)
     except FilterError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise ApiError(400, str(exc)) from exc
     store = _store(request)
     rows: list[StoredDecision] = await _store_call(
         request, store.decisions, filter_clause(flt, scope), after, limit + 1
@@ -152,7 +151,7 @@ async def decision_proof(request: Request, scope: ReaderScope, decision_id: str)
 def _newer_than_checkpoint(request: Request, index: int, latest: StoredCheckpoint | None) -> None:
     seconds = _services(request).settings.audit.checkpoint_seconds
     signed = f"the latest checkpoint has size {latest.size}" if latest else "none is signed yet"
-    raise HTTPException(
+    raise ApiError(
         409,
         f"record is leaf {index} and not yet covered by a signed checkpoint ({signed}); "
         f"checkpoints are signed every {seconds:g} s, retry then",
@@ -163,7 +162,7 @@ def _newer_than_checkpoint(request: Request, index: int, latest: StoredCheckpoin
 async def _scoped(request: Request, scope: Scope, decision_id: str) -> StoredDecision:
     row: StoredDecision | None = await _store_call(request, _store(request).decision, decision_id)
     if row is None or not scope.admits(row.record()):
-        raise HTTPException(404, f"no decision {decision_id!r} in your scope")
+        raise ApiError(404, f"no decision {decision_id!r} in your scope")
     return row
 
 
@@ -178,7 +177,7 @@ def _item(row: StoredDecision, scope: Scope) -> dict[str, Any]:
 async def latest_checkpoint(request: Request, _scope: ReaderScope) -> dict[str, Any]:
     latest: StoredCheckpoint | None = await _store_call(request, _store(request).latest_checkpoint)
     if latest is None:
-        raise HTTPException(404, "no checkpoint has been signed yet")
+        raise ApiError(404, "no checkpoint has been signed yet")
     signer = _signer(request)
     return {
         "note": latest.note,
@@ -205,7 +204,7 @@ def _signer(request: Request) -> Signer:
                 svc.settings.resolve(audit.signing_key_file), audit.origin, create=False
             )
         except (OSError, ValueError) as exc:
-            raise HTTPException(503, f"checkpoint signing key unavailable: {exc}") from exc
+            raise ApiError(503, f"checkpoint signing key unavailable: {exc}") from exc
         request.app.state.audit_signer = cached
     return cached
 
@@ -221,13 +220,11 @@ async def consistency(
     if second is None:
         latest: StoredCheckpoint | None = await _store_call(request, store.latest_checkpoint)
         if latest is None:
-            raise HTTPException(409, "no checkpoint has been signed yet; pass second")
+            raise ApiError(409, "no checkpoint has been signed yet; pass second")
         second = latest.size
     size: int = await _store_call(request, store.size)
     if not first <= second <= size:
-        raise HTTPException(
-            400, f"need first <= second <= {size} (the log size), got {first}, {second}"
-        )
+        raise ApiError(400, f"need first <= second <= {size} (the log size), got {first}, {second}")
     proof: list[bytes] = await _store_call(request, store.consistency_proof, first, second)
     roots: list[bytes] = [await _store_call(request, store.root, n) for n in (first, second)]
     return {
@@ -252,7 +249,7 @@ async def export(
     try:
         views.renderer(fmt)
     except FilterError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise ApiError(400, str(exc)) from exc
     store = _store(request)
     size: int = await _store_call(request, store.size)  # one snapshot: later appends excluded
     # A sync generator: Starlette pulls it on a worker thread, one page per read.

@@ -83,7 +83,7 @@ def _compile(modules: dict[str, str], data_json: str) -> Any:
 def _opa_error(text: str) -> dict[str, Any]:
     text = text.split("\n\nStack backtrace:", 1)[0].strip()
     message = next(
-        (ln[len("error:"):].strip() for ln in text.splitlines() if ln.startswith("error:")), text
+        (ln[len("error:") :].strip() for ln in text.splitlines() if ln.startswith("error:")), text
     )
     error: dict[str, Any] = {
         "code": "rego_parse_error" if "expect" in message else "rego_compile_error",
@@ -92,7 +92,9 @@ def _opa_error(text: str) -> dict[str, Any]:
     found = _LOCATION.search(text)
     if found:
         error["location"] = {
-            "file": found["file"], "row": int(found["row"]), "col": int(found["col"])
+            "file": found["file"],
+            "row": int(found["row"]),
+            "col": int(found["col"]),
         }
     return error
 
@@ -170,7 +172,7 @@ def _data_routes(app: FastAPI, state: PdpState) -> None:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return _error(400, "invalid_parameter", f"body is not JSON: {exc}")
         if not isinstance(doc, dict):
-            return _error(400, "invalid_parameter", "body must be an object like {\"input\": ...}")
+            return _error(400, "invalid_parameter", 'body must be an object like {"input": ...}')
         return await evaluate(path, doc.get("input"))
 
     @app.get("/v1/data/{path:path}")
@@ -213,7 +215,9 @@ def _replace(state: PdpState, policy_id: str, text: str | None) -> JSONResponse:
         state.engine = state.current().replaced(policy_id, text)
     except CompileError as exc:
         return _error(
-            400, "invalid_parameter", "error(s) occurred while compiling module(s)",
+            400,
+            "invalid_parameter",
+            "error(s) occurred while compiling module(s)",
             errors=list(exc.errors),
         )
     return JSONResponse({})

@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 
 from governance.api.auth import Authenticator
+from governance.api.boundary import BodyTooLarge
+from governance.api.security import authenticate
 from governance.config import Settings
 from governance.errors import GovernanceError, InvalidRequest
 from governance.gateway import Answer, Call, Gateway
@@ -37,16 +39,15 @@ class RpcEndpoint:
             err = InvalidRequest(f"unknown ledger {_ledger_name(scope['path'])!r}")
             await _send(send, 404, error_response(None, err))
             return
-        body = await _read_body(receive, self.settings.server.max_body_bytes)
-        if body is None:
-            limit = self.settings.server.max_body_bytes
-            err = InvalidRequest(f"request body exceeds {limit} bytes")
-            await _send(send, 413, error_response(None, err))
-            return
         headers = _headers(scope)
         try:
-            subject = await self.auth.authenticate(headers.get("authorization"))
+            # Who calls is known before a byte of the body is read.
+            subject = await authenticate(self.auth, headers)
+            body = await _read_body(receive)
             elements, is_batch = parse_body(body, self.settings.server.max_batch)
+        except BodyTooLarge as exc:  # raised by the server-wide limit on `receive`
+            await _send(send, 413, error_response(None, InvalidRequest(str(exc.detail))))
+            return
         except GovernanceError as exc:  # unauthenticated, unparsable or invalid
             await _send(send, exc.http_status, error_response(None, exc))
             return
@@ -97,17 +98,11 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """Reads at most `limit` bytes; None when the body is larger (nothing more is buffered)."""
+async def _read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
-    size = 0
     while True:
         message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+        chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
 

@@ -3,7 +3,8 @@ rules as `/rpc`.
 
 The token comes with the upgrade request, in `Authorization: Bearer` or, for browsers that
 cannot set headers, as the subprotocol pair `bearer, <token>` (`Sec-WebSocket-Protocol`; the
-server answers `bearer`). Never in the query string, which access logs record.
+server answers `bearer`). Never in the query string, which access logs record. The one
+authenticator dependency (governance.api.security) checks it.
 
 Every push passes the read filter with the policy snapshot of the moment. A watcher closes the
 socket when the token expires (code 4401) and re-decides every subscription when the policy
@@ -18,15 +19,16 @@ import itertools
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import aiohttp
 import orjson
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 
 from governance.api.auth import bearer_token, token_expiry
+from governance.api.security import POLICY_VIOLATION, authenticated, services, ws_credentials
 from governance.domain.models import Subject
-from governance.errors import AuthError, GovernanceError, LedgerUnavailable
+from governance.errors import GovernanceError, LedgerUnavailable
 from governance.gateway import Admission, Answer, Call
 from governance.ledger.rpc import RpcRequest, error_response, parse_body
 from governance.policy.travel_rule import parse_travel_rule_header
@@ -35,41 +37,27 @@ if TYPE_CHECKING:
     from governance.api.app import Services
 
 ws_router = APIRouter()
-POLICY_VIOLATION = 1008  # WebSocket close code for a refused token
 TOKEN_EXPIRED = 4401  # application close code: the token expired while the socket was open
-SUBPROTOCOL = "bearer"
 WATCH_S = 0.25  # how often an open socket checks its token, the policy snapshot and the day
 
 
 @ws_router.websocket("/ws")
 @ws_router.websocket("/ws/{ledger}")
-async def ws_endpoint(websocket: WebSocket, ledger: str | None = None) -> None:
-    svc: Services = websocket.app.state.services
+async def ws_endpoint(
+    websocket: WebSocket,
+    subject: Annotated[Subject, Depends(authenticated)],
+    ledger: str | None = None,
+) -> None:
+    svc = services(websocket)
     config = svc.settings.ledger(ledger)
-    header, subprotocol = _credentials(websocket)
-    try:
-        subject = await svc.auth.authenticate(header)
-        expires = token_expiry(bearer_token(header))
-    except AuthError as exc:
-        await websocket.close(code=POLICY_VIOLATION, reason=exc.message[:120])
-        return
+    header, subprotocol = ws_credentials(websocket.headers)
+    expires = token_expiry(bearer_token(header))  # the dependency verified this token
     if config is None:
         await websocket.close(code=POLICY_VIOLATION, reason=f"unknown ledger {ledger!r}")
         return
     await websocket.accept(subprotocol=subprotocol)
     session = WsSession(svc, websocket, subject, config.name, expires)
     await session.run()
-
-
-def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
-    """(Authorization header value, subprotocol to answer) from the upgrade request."""
-    header = websocket.headers.get("authorization")
-    if header is not None:
-        return header, None
-    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
-    if len(offered) >= 2 and offered[0].lower() == SUBPROTOCOL and offered[1]:
-        return f"Bearer {offered[1]}", SUBPROTOCOL
-    return None, None
 
 
 @dataclass

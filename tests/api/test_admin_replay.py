@@ -133,7 +133,7 @@ def test_bad_requests_are_422(
         body = body | {"bundle_path": str(draft_dir)}
     resp = post(gw, body, officer())
     assert resp.status_code == 422, resp.text
-    assert message in resp.json()["error"]
+    assert message in resp.json()["error"]["message"]
 
 
 @pytest.mark.slow
@@ -147,4 +147,4 @@ def test_uncompilable_draft_is_422(gw: GatewayServer, draft_dir: Path, tmp_path:
     )
     resp = post(gw, {"bundle_path": str(broken)}, officer())
     assert resp.status_code == 422
-    assert "does not compile" in resp.json()["error"]
+    assert "does not compile" in resp.json()["error"]["message"]
