@@ -23,11 +23,14 @@ from tests.conftest import (
     ROOT,
     Anvil,
     GatewayServer,
+    DEPLOYER,
     artifact,
+    deploy,
     make_settings,
     rpc,
     start_anvil,
     token,
+    transact_direct,
 )
 
 ACCT = [Account.from_key(k) for k in KEYS]
@@ -35,6 +38,8 @@ TOKEN = artifact("DemoToken")
 ZERO = "0x" + "00" * 20
 ZERO_WORD = "0x" + "00" * 32
 APPROVED = 777_777  # the allowance the individual grants: a figure found nowhere else
+NFT_ID = 7
+MULTI_UNITS = 4242  # ERC-1155 units the individual holds: found nowhere else
 
 
 @dataclass
@@ -47,6 +52,8 @@ class World:
     block_individual: int
     token_to_individual: str  # ERC-20 transfer: the individual only inside `input`
     approval_block: int  # Approval by the individual (owner in topic 1)
+    nft: str  # ERC-721: id NFT_ID minted to the individual
+    multi: str  # ERC-1155: MULTI_UNITS of id 5 minted to the individual
     w3: Web3  # direct to the node, for setup
 
 
@@ -70,9 +77,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     node = start_anvil()
     w3 = Web3(Web3.HTTPProvider(node.url))
     factory = w3.eth.contract(abi=TOKEN["abi"], bytecode=TOKEN["bytecode"])
-    deploy = factory.constructor("Demo USD", "USDC", 6, 10**15).build_transaction(
+    creation = factory.constructor("Demo USD", "USDC", 6, 10**15).build_transaction(
         {"from": ACCT[0].address, "nonce": 0, "gas": 3_000_000, "chainId": 31337})
-    send(w3, 0, {"data": deploy["data"]})
+    send(w3, 0, {"data": creation["data"]})
     address = w3.eth.get_transaction_receipt(
         w3.eth.get_block(1, full_transactions=True)["transactions"][0]["hash"])["contractAddress"]
     contract = w3.eth.contract(address=address, abi=TOKEN["abi"])
@@ -94,8 +101,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     gateway = GatewayServer(make_settings(node.url, policies, db)).__enter__()
     block = w3.eth.get_transaction(tx_ind)["blockNumber"]
     approval_block = w3.eth.get_transaction(approval)["blockNumber"]
+    nft = deploy(w3, "DemoNFT", "Demo Deed", "DEED", key=DEPLOYER)
+    transact_direct(w3, DEPLOYER, nft.functions.mint(ACCT[2].address, NFT_ID))
+    multi = deploy(w3, "DemoMultiToken", key=DEPLOYER)
+    transact_direct(w3, DEPLOYER, multi.functions.mint(ACCT[2].address, 5, MULTI_UNITS))
     yield World(node, gateway, address.lower(), tx_ind, tx_inst, block, to_individual,
-                approval_block, w3)
+                approval_block, nft.address.lower(), multi.address.lower(), w3)
     gateway.__exit__()
     node.stop()
 
@@ -261,6 +272,20 @@ def _traces(body: bytes, amount: int | None) -> list[str]:
     return found
 
 
+def _logs_of(contract: str) -> list[Any]:
+    return [{"address": contract, "fromBlock": "0x0", "toBlock": "latest"}]
+
+
+def _owner_of(world: World) -> list[Any]:
+    return [{"to": world.nft, "data": "0x6352211e" + f"{NFT_ID:064x}"}, "latest"]
+
+
+def _multi_balance(world: World) -> list[Any]:
+    selector = Web3.keccak(text="balanceOf(uint256,address)")[:4].hex().removeprefix("0x")
+    data = "0x" + selector + f"{5:064x}" + "00" * 12 + INDIVIDUAL  # the mapping's getter
+    return [{"to": world.multi, "data": data}, "latest"]
+
+
 def _balance_of_plus_one_byte(world: World) -> list[Any]:
     data = "0x70a08231" + "00" * 12 + INDIVIDUAL + "ff"  # Solidity ignores the extra byte
     return [{"to": world.token, "data": data}, "latest"]
@@ -284,6 +309,14 @@ LEAKS: list[tuple[str, str, Any, int | None, tuple[str, ...], tuple[str, ...]]] 
     ("block receipts, item denied", "eth_getBlockReceipts",
      lambda w: [hex(w.block_individual)], None, ("us_regulator",),
      ("counterparty", "cn_regulator")),
+    ("erc721 mint to the individual", "eth_getLogs", lambda w: _logs_of(w.nft), None,
+     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
+    ("erc721 ownerOf return data", "eth_call", _owner_of, None, ("uk", "us_regulator"),
+     ("counterparty", "cn_regulator")),
+    ("erc1155 TransferSingle", "eth_getLogs", lambda w: _logs_of(w.multi), MULTI_UNITS,
+     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
+    ("erc1155 balanceOf", "eth_call", _multi_balance, MULTI_UNITS, ("uk", "us_regulator"),
+     ("counterparty", "cn_regulator")),
     ("storage slot", "eth_getStorageAt", lambda w: [w.token, "0x0", "latest"], None,
      ("uk", "counterparty", "cn_regulator"), ("admin",)),
 ]
@@ -297,12 +330,15 @@ def test_no_trace_without_a_basis(world: World, case: Any) -> None:
                                               "params": args}, timeout=10).json()
     assert "result" in direct, direct
     for who in hidden:
-        assert _traces(_raw(world, who, method, args), amount) == [], who
+        body = _raw(world, who, method, args)
+        assert _traces(body, amount) == [], who
+        if method == "eth_call":  # the return data itself: a balance or an owner
+            assert direct["result"][2:].lower().encode() not in body, who
     for who in shown:
         body = _raw(world, who, method, args)
         assert b'"result"' in body, (who, body[:300])
-        if method != "eth_getStorageAt":  # a slot holds no address; the admin sees it as is
-            assert INDIVIDUAL.encode() in body or method == "eth_call", who
+        if method == "eth_getLogs" or method.startswith("eth_getTransaction"):
+            assert INDIVIDUAL.encode() in body, who
         if method == "eth_call":
             assert json.loads(body)["result"] == direct["result"].lower()
 
