@@ -19,11 +19,11 @@ from eth_account import Account
 from web3 import Web3
 
 from tests.conftest import (
+    DEPLOYER,
     KEYS,
     ROOT,
     Anvil,
     GatewayServer,
-    DEPLOYER,
     artifact,
     deploy,
     make_settings,
