@@ -18,6 +18,21 @@ from governance.errors import ConfigError
 ENGINE_NAMES = ("regorus", "regopy", "remote")
 DEFAULT_NATIVE = Asset(symbol="ETH", asset_class="tokenized_deposit", decimals=18)
 
+# Chain ids of public chains: their native coin is a virtual currency (e.g. under the CN ban),
+# whatever a ledger's configuration calls it.
+PUBLIC_CHAINS = {
+    1: "Ethereum",
+    10: "OP Mainnet",
+    56: "BNB Smart Chain",
+    100: "Gnosis",
+    137: "Polygon PoS",
+    8453: "Base",
+    17000: "Holesky",
+    42161: "Arbitrum One",
+    43114: "Avalanche C-Chain",
+    11155111: "Sepolia",
+}
+
 
 @dataclass(frozen=True)
 class LedgerConfig:
@@ -114,6 +129,18 @@ def load_settings(
     settings = _read_key_files(_apply_env(settings, env))
     _validate(settings)
     return settings
+
+
+def native_asset_warnings(settings: Settings) -> list[str]:
+    """One line per ledger on a public chain whose native asset is not `virtual_currency`:
+    such a configuration would let the coin escape rules on virtual currencies."""
+    return [
+        f"ledger {x.name}: chain {x.chain_id} is {PUBLIC_CHAINS[x.chain_id]}, a public chain, "
+        f"but its native asset {x.native_asset.symbol} is configured as "
+        f"{x.native_asset.asset_class!r}, not 'virtual_currency'"
+        for x in settings.ledgers
+        if x.chain_id in PUBLIC_CHAINS and x.native_asset.asset_class != "virtual_currency"
+    ]
 
 
 def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:

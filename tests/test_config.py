@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.config import load_settings
+from governance.config import load_settings, native_asset_warnings
 from governance.errors import ConfigError
 
 GOOD = """
@@ -76,17 +76,24 @@ def test_defaults_with_environment_only() -> None:
         ('[auth]\njwt_secret = "0123456789abcdef"\n[policy]\nengine = "opa9"', {}, "policy.engine"),
         ('[auth]\njwt_secret = "0123456789abcdef"\n[server]\nport = "eighty"', {}, "server.port"),
         ('[auth]\njwt_secret = "0123456789abcdef"\n[server]\nprot = 1', {}, "server.prot"),
-        ('[auth]\njwt_secret = "0123456789abcdef"\n[audit]\ndatabase_url = "mysql://x"', {},
-         "audit.database_url"),
+        (
+            '[auth]\njwt_secret = "0123456789abcdef"\n[audit]\ndatabase_url = "mysql://x"',
+            {},
+            "audit.database_url",
+        ),
         ('[auth]\njwt_secret = "0123456789abcdef"\n[[ledgers]]\nname = "a"', {}, "ledgers[0].url"),
-        ('[auth]\njwt_secret = "0123456789abcdef"', {"GOVERNANCE_CHAIN_ID": "x"},
-         "GOVERNANCE_CHAIN_ID"),
+        (
+            '[auth]\njwt_secret = "0123456789abcdef"',
+            {"GOVERNANCE_CHAIN_ID": "x"},
+            "GOVERNANCE_CHAIN_ID",
+        ),
         ("[auth\n", {}, "governance.toml"),
         ('[auth]\njwt_secret = "0123456789abcdef"\n[nope]\n', {}, "[nope]"),
     ],
 )
-def test_bad_configuration_names_the_key(tmp_path: Path, text: str, env: dict[str, str],
-                                         names: str) -> None:
+def test_bad_configuration_names_the_key(
+    tmp_path: Path, text: str, env: dict[str, str], names: str
+) -> None:
     with pytest.raises(ConfigError, match=names.replace("[", r"\[").replace("]", r"\]")):
         load_settings(write(tmp_path, text), environ=env)
 
@@ -105,3 +112,29 @@ def test_secret_and_public_key_files(tmp_path: Path) -> None:
     assert s.auth.public_key_pem == "-----BEGIN PUBLIC KEY-----\n"
     with pytest.raises(ConfigError, match="auth.public_key_file"):
         load_settings(write(tmp_path, '[auth]\npublic_key_file = "absent.pem"'), environ={})
+
+
+PUBLIC = """
+[auth]
+jwt_secret = "file-secret-0123456789"
+[[ledgers]]
+name = "mainnet"
+url = "http://127.0.0.1:9545"
+chain_id = 1
+[[ledgers]]
+name = "base"
+url = "http://127.0.0.1:9546"
+chain_id = 8453
+native_asset = { symbol = "ETH", class = "virtual_currency", decimals = 18 }
+[[ledgers]]
+name = "private"
+url = "http://127.0.0.1:9547"
+chain_id = 31337
+"""
+
+
+def test_public_chain_native_asset_not_virtual_currency_warns(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, PUBLIC), environ={})
+    warnings = native_asset_warnings(s)
+    assert len(warnings) == 1
+    assert "ledger mainnet" in warnings[0] and "'tokenized_deposit'" in warnings[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,13 +21,15 @@ from governance.api.ws import ws_router
 from governance.audit.checkpointer import Checkpointer
 from governance.audit.log import DecisionLog
 from governance.audit.sqlstore import SqlLog
-from governance.config import Settings
+from governance.config import Settings, native_asset_warnings
 from governance.domain.ports import PolicyEngine
 from governance.gateway import Gateway
 from governance.ledger.evm import EvmNode
 from governance.metrics import Metrics
 from governance.policy.factory import make_policy_engine, make_reloader
 from governance.policy.reloader import PolicyReloader
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -105,6 +108,8 @@ class Dispatcher:
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Dispatcher:
+    for warning in native_asset_warnings(settings):
+        log.warning("%s", warning)
     svc = services or Services.build(settings)
 
     @asynccontextmanager

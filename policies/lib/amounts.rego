@@ -25,6 +25,10 @@ spec_usd(spec) := data.governance.lib.ctx.num(object.get(spec, "threshold", 0)) 
 reaches(threshold_usd) if data.governance.lib.ctx.transfer.unvalued
 else := true if data.governance.lib.ctx.transfer.amount_usd >= threshold_usd
 
+# The travel rule compares the largest sum paid to one beneficiary.
+travel_reaches(threshold_usd) if data.governance.lib.ctx.transfer.unvalued
+else := true if data.governance.lib.ctx.transfer.travel_amount_usd >= threshold_usd
+
 exceeds(threshold_usd) if data.governance.lib.ctx.transfer.unvalued
 else := true if data.governance.lib.ctx.transfer.amount_usd > threshold_usd
 

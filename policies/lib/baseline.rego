@@ -101,6 +101,33 @@ sanctioned contains a if {
 	sanctions[a]
 }
 
+# Both sides of every effect, at any depth, and both sides of every approval.
+screened contains a if {
+	data.governance.lib.ctx.call.write
+	some e in data.governance.lib.ctx.effects
+	some side in ["from", "to"]
+	a := data.governance.lib.ctx.effect_address(e, side)
+	a != ""
+}
+
+screened contains a if {
+	data.governance.lib.ctx.call.write
+	some e in data.governance.lib.ctx.approvals
+	some side in ["owner", "spender"]
+	a := data.governance.lib.ctx.effect_address(e, side)
+	a != ""
+}
+
+# Parties of effects and approvals the gateway flagged itself.
+sanctioned contains a if {
+	data.governance.lib.ctx.call.write
+	some e in array.concat(data.governance.lib.ctx.effects, data.governance.lib.ctx.approvals)
+	some side in ["from", "to", "owner", "spender"]
+	entity := data.governance.lib.ctx.effect_party(e, side)
+	entity.sanctioned == true
+	a := lower(data.governance.lib.ctx.str(object.get(entity, "address", "")))
+}
+
 # Entities the gateway flagged itself.
 sanctioned contains a if {
 	data.governance.lib.ctx.call.write
@@ -166,4 +193,78 @@ raw_state_scope("jurisdiction") if {
 deny contains reason("ROLE_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " reads raw node state: admin, an auditor of the contract's organisation or a regulator of its jurisdiction only"])) if {
 	data.governance.lib.ctx.doc.read.raw_state == true
 	not raw_state_reader
+}
+
+# ---- writes: effects (fail closed on what cannot be seen or valued) -----------------------
+# A write is decided on its simulated effects (DESIGN.md section 4): a simulation that could
+# not run, failed or reverted leaves nothing to decide on.
+simulation := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.doc, "simulation", {}))
+
+simulation_statuses := {"ok", "off", "reverted", "unavailable"}
+
+simulation_reason := concat("", [": ", r]) if {
+	r := simulation.reason
+	is_string(r)
+	r != ""
+} else := ""
+
+deny contains reason("SIMULATION_UNAVAILABLE", concat("", ["the write could not be simulated", simulation_reason])) if {
+	data.governance.lib.ctx.call.write
+	data.governance.lib.ctx.transfer.has_tx
+	is_object(data.governance.lib.ctx.doc.simulation)
+	not simulation.status in (simulation_statuses - {"unavailable"})
+}
+
+deny contains reason("SIMULATION_REVERTED", concat("", ["the simulated write reverted", simulation_reason])) if {
+	data.governance.lib.ctx.call.write
+	simulation.status == "reverted"
+}
+
+deny contains reason("UNKNOWN_ASSET", concat("", [
+	data.governance.lib.ctx.str(object.get(asset, "symbol", "")), " (",
+	data.governance.lib.ctx.str(object.get(asset, "contract", "native")), ") has no assets.json entry or no rate",
+])) if {
+	data.governance.lib.ctx.call.write
+	some e in data.governance.lib.ctx.unvalued_effects
+	asset := data.governance.lib.ctx.obj(object.get(e, "asset", {}))
+}
+
+# The contract registry: policies/data/contracts.json (address -> {name, kind, org,
+# jurisdiction}) and the gateway's `input.contracts` entries marked registered.
+registry := data.governance.lib.ctx.ref("contracts")
+
+registered(a) if registry[a]
+
+registered(a) if {
+	some c in data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.doc, "contracts", []))
+	lower(data.governance.lib.ctx.str(object.get(c, "address", ""))) == a
+	c.registered == true
+}
+
+# With simulation switched off nothing shows what a contract does with value: a call with
+# calldata or value is allowed only to a registered contract (a plain transfer, without
+# calldata, to an address of the entity directory stays allowed).
+deny contains reason("UNREGISTERED_CONTRACT", concat("", ["simulation is off and ", to, " is not a registered contract"])) if {
+	data.governance.lib.ctx.call.write
+	simulation.status == "off"
+	to := lower(data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.tx, "to", "")))
+	moves_value_to_unregistered(to)
+}
+
+calldata if {
+	s := data.governance.lib.ctx.doc.tx.selector
+	is_string(s)
+	s != ""
+}
+
+moves_value_to_unregistered(to) if {
+	calldata
+	not registered(to)
+}
+
+moves_value_to_unregistered(to) if {
+	not calldata
+	data.governance.lib.ctx.value_moves
+	not registered(to)
+	not data.governance.lib.ctx.doc.parties.recipient.known == true
 }

@@ -3,8 +3,9 @@
 #   "counterparty": {"require_known": true, "scope": "any" | "cross_border", "regulation": "..."}
 #   "self_hosted":  {"threshold": 1000, "currency": "EUR", "op": "gt",
 #                    "unknown_as_self_hosted": true, "regulation": "..."}
+#   "contract_registry": {"require_registered": true, "regulation": "..."}
 #
-# Both bind the originating side (caller or sender in the jurisdiction).
+# All bind the originating side (caller or sender in the jurisdiction).
 package governance.lib.counterparty
 
 import rego.v1
@@ -52,4 +53,21 @@ self_hosted_unverified(j) if {
 	self_hosted_recipient(j)
 	data.governance.lib.amounts.meets(cfg)
 	not data.governance.lib.travel.ownership_attested("beneficiary", data.governance.lib.ctx.transfer.recipient_address)
+}
+
+registry_config(j) := data.governance.lib.ctx.entry(j, "contract_registry")
+
+registry_regulation(j) := data.governance.lib.ctx.str(object.get(registry_config(j), "regulation", ""))
+
+# The contracts a write touches (`input.contracts`) that are not in the contract registry,
+# where `j` requires registered ones.
+unregistered_contracts(j) := {a |
+	data.governance.lib.ctx.call.write
+	cfg := registry_config(j)
+	cfg.require_registered == true
+	data.governance.lib.ctx.originates_in(j)
+	some x in data.governance.lib.ctx.arr(object.get(data.governance.lib.ctx.doc, "contracts", []))
+	c := data.governance.lib.ctx.obj(x)
+	not c.registered == true
+	a := lower(data.governance.lib.ctx.str(object.get(c, "address", "")))
 }

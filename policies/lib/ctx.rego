@@ -206,19 +206,22 @@ known(entity) if entity.known == true
 self_hosted(entity) if entity.self_hosted == true
 
 # The jurisdictions of the call (decision.jurisdictions before groups): the caller's, each
-# party's and, for reads, the residency of the data.
-call_jurisdictions := {j |
-	some j in {subject_jurisdiction, sender_jurisdiction, recipient_jurisdiction}
-	j != ""
-} | {j |
+# party's (the sender and recipient, and both sides of every effect of a write) and, for
+# reads, the residency of the data.
+call_jurisdictions := (party_jurisdictions | effect_jurisdictions) | {j |
 	some r in residency
 	j := code(r)
 	j != ""
 }
 
-# Jurisdictions with a nexus to a write: the caller's, the sender's and the recipient's (plus
-# "EU" for member states). For a read only the caller's.
-write_jurisdictions := with_groups({j | some j in {subject_jurisdiction, sender_jurisdiction, recipient_jurisdiction}; j != ""})
+party_jurisdictions := {j |
+	some j in {subject_jurisdiction, sender_jurisdiction, recipient_jurisdiction}
+	j != ""
+}
+
+# Jurisdictions with a nexus to a write: the caller's, the sender's, the recipient's and those
+# of both sides of every effect (plus "EU" for member states).
+write_jurisdictions := with_groups(party_jurisdictions | effect_jurisdictions)
 
 origin_jurisdictions := with_groups({j | some j in {subject_jurisdiction, sender_jurisdiction}; j != ""})
 
@@ -245,10 +248,16 @@ asset_class := c if {
 	c != ""
 } else := "unknown"
 
-amount_usd := a if {
+tx_amount_usd := a if {
 	a := doc.tx.amount_usd
 	is_number(a)
 } else := 0
+
+# The amount limits, quotas and reports compare: the total leaving the caller's org.
+amount_usd := max([tx_amount_usd, effects_outflow_usd])
+
+# The amount the travel rule compares: the largest sum paid to one beneficiary.
+travel_amount_usd := max([tx_amount_usd, largest_outflow_usd])
 
 token_call := c if {
 	c := doc.tx.token_call
@@ -260,7 +269,10 @@ token_transfer if doc.tx.token_transfer == true
 # Unknown recipients count as cross-border (docs/policy-input.md); so does a missing flag.
 default cross_border := true
 
-cross_border := false if doc.tx.cross_border == false
+cross_border := false if {
+	doc.tx.cross_border == false
+	not effects_cross_border
+}
 
 # The asset moves: `value` is a non-empty decimal string other than "0" (missing counts as "0").
 value_moves if {
@@ -274,7 +286,8 @@ value_moves if {
 value_bearing if asset_class != "trade_document"
 
 # A value-bearing asset moved without a known USD rate: every amount test treats it as above
-# its threshold (fail closed) until rates.json has a rate for it.
+# its threshold (fail closed) until rates.json has a rate for it. So is an effect that cannot
+# be valued (the baseline also refuses it as UNKNOWN_ASSET).
 default unvalued := false
 
 unvalued if {
@@ -282,6 +295,11 @@ unvalued if {
 	doc.tx.rate_known == false
 	value_moves
 	value_bearing
+}
+
+unvalued if {
+	is_write
+	count(unvalued_effects) > 0
 }
 
 # A write that moves value (an ERC-20 approve moves nothing).
@@ -301,6 +319,100 @@ value_transfer if {
 value_transfer if {
 	not doc.tx.token_call == "approve"
 	unvalued
+}
+
+value_transfer if {
+	is_write
+	effects_outflow_usd > 0
+}
+
+# ---- effects (docs/policy-input.md "effects") ------------------------------------------------
+# Every value movement the simulation found. The amounts the rules compare are the larger of
+# what `tx` shows and what leaves the caller's org according to the effects (fail closed).
+effects := [e |
+	is_write
+	some x in arr(object.get(doc, "effects", []))
+	e := obj(x)
+]
+
+approvals := [a |
+	is_write
+	some x in arr(object.get(doc, "approvals", []))
+	a := obj(x)
+]
+
+effect_party(e, side) := obj(object.get(e, side, {}))
+
+effect_address(e, side) := lower(str(object.get(effect_party(e, side), "address", "")))
+
+effect_class(e) := c if {
+	c := e.asset.class
+	is_string(c)
+	c != ""
+} else := "unknown"
+
+effect_jurisdictions := {j |
+	some e in effects
+	some side in ["from", "to"]
+	j := code(object.get(effect_party(e, side), "jurisdiction", null))
+	j != ""
+}
+
+# Effects that cannot be valued: an asset the gateway does not know, or no USD amount for a
+# value-bearing class (trade documents carry no monetary value of their own).
+unvalued_effects := [e |
+	some e in effects
+	not_valued(e)
+]
+
+not_valued(e) if e.asset.known == false
+else := true if {
+	not is_number(object.get(e, "amount_usd", null))
+	effect_class(e) != "trade_document"
+}
+
+# Whether an effect's party belongs to the caller's org.
+in_subject_org(entity) if {
+	subject_org != ""
+	entity.org == subject_org
+}
+
+# An asset's key: its contract, "native" for the ledger's own asset.
+asset_key(e) := lower(c) if {
+	c := e.asset.contract
+	is_string(c)
+} else := "native"
+
+# Value leaving the caller's org, per beneficiary (address -> USD). Per asset, every address
+# outside the org receives its net inflow: a contract that forwards what it receives (a
+# multisend, a router) nets to zero and is not a beneficiary; the parties it pays are.
+outflow := {a: usd |
+	some a in {effect_address(e, "to") | some e in effects; not in_subject_org(effect_party(e, "to"))}
+	a != ""
+	usd := sum([net |
+		some k in {asset_key(e) | some e in effects}
+		net := _net(a, k)
+		net > 0
+	])
+	usd > 0
+}
+
+_net(a, k) := sum([num(e.amount_usd) | some e in effects; asset_key(e) == k; effect_address(e, "to") == a]) - sum([num(e.amount_usd) | some e in effects; asset_key(e) == k; effect_address(e, "from") == a])
+
+# The beneficiaries' entities (the last effect naming each).
+beneficiaries := {a: effect_party(e, "to") | some e in effects; a := effect_address(e, "to"); outflow[a]}
+
+effects_outflow_usd := sum([usd | some usd in outflow])
+
+largest_outflow_usd := max(array.concat([0], [usd | some usd in outflow]))
+
+# Asset classes moved by the write: the tx's and every effect's.
+asset_classes := {asset_class} | {effect_class(e) | some e in effects}
+
+# Some beneficiary of the effects is abroad (or unknown) from the caller's point of view.
+effects_cross_border if {
+	some a, entity in beneficiaries
+	not code(object.get(entity, "jurisdiction", null)) == subject_jurisdiction
 }
 
 # ---- aggregates --------------------------------------------------------------------------
@@ -333,7 +445,9 @@ transfer := {
 	"sender_address": sender_address,
 	"recipient_address": recipient_address,
 	"asset_class": asset_class,
+	"asset_classes": asset_classes,
 	"amount_usd": amount_usd,
+	"travel_amount_usd": travel_amount_usd,
 	"unvalued": unvalued,
 	"value_transfer": value_transfer,
 	"cross_border": cross_border,

@@ -175,6 +175,50 @@ else := doc[k]
 # doc with doc[outer][inner] replaced by `value`.
 put2(doc, outer, inner, value) := put(doc, outer, put(object.get(doc, outer, {}), inner, value))
 
+# ---- effects (docs/policy-input.md "effects") ------------------------------------------------
+multisend := "0x5fc8d32690cc91d4c39d9d3abcbd16989f875707"
+
+router := "0x0165878a594ca255338adfa4d48449f69242eb8f"
+
+unregistered_contract := "0x00000000000000000000000000000000000c0de1"
+
+simulation_ok := {"mode": "simulate_v1", "status": "ok", "reason": null}
+
+# A value movement of `usd` dollars of an asset of `class` from `from` to `to` at `depth`.
+effect(class, from, to, usd, depth) := {
+	"kind": _effect_kind(class),
+	"asset": object.union(asset_of_class[class], {"known": class != "unknown"}),
+	"from": entity(from),
+	"to": entity(to),
+	"value": "1",
+	"token_id": null,
+	"amount_usd": usd,
+	"depth": depth,
+}
+
+_effect_kind(class) := "native" if class == "tokenized_deposit"
+else := "erc20"
+
+# A contract call by `subj` from `from` to contract `to` (no value of its own) that the
+# simulation found to make `effects`.
+call(subj, from, to, effects) := put(put(put(transfer(subj, from, to, "tokenized_deposit", 0), "tx", {
+	"from": from,
+	"to": to,
+	"nonce": 0,
+	"chain_id": 31337,
+	"value": "0",
+	"asset": asset_of_class.tokenized_deposit,
+	"amount_usd": 0,
+	"rate_known": true,
+	"selector": "0x8d80ff0a",
+	"token_transfer": false,
+	"token_call": null,
+	"cross_border": false,
+}), "effects", effects), "simulation", simulation_ok)
+
+# doc with its simulation status replaced.
+simulated(doc, status, reason) := put(doc, "simulation", {"mode": "simulate_v1", "status": status, "reason": reason})
+
 # USD amount of `amount` units of `currency` at the shipped rates.
 usd(amount, currency) := amount * data.reference.rates[currency]
 

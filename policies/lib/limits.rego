@@ -53,7 +53,10 @@ kind_ok(j, spec) if count(data.governance.lib.ctx.arr(object.get(spec, "entity_k
 else := true if customer_kind(j) in data.governance.lib.ctx.arr(object.get(spec, "entity_kinds", []))
 
 class_ok(spec) if count(data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))) == 0
-else := true if data.governance.lib.ctx.transfer.asset_class in data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))
+else := true if {
+	some class in data.governance.lib.ctx.transfer.asset_classes
+	class in data.governance.lib.ctx.arr(object.get(spec, "asset_classes", []))
+}
 
 # Reports owed by the originating side in `j` for this write.
 reports(j) := {r |

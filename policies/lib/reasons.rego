@@ -63,6 +63,22 @@ codes := {
 		"regulation": "EIP-155 replay protection (gateway baseline)",
 		"message": "the transaction is not bound to this ledger's chain id",
 	},
+	"SIMULATION_UNAVAILABLE": {
+		"regulation": "Gateway fail-closed rule (DESIGN.md section 4, effects): a write is decided on its simulated effects",
+		"message": "the write could not be simulated, so its effects cannot be checked",
+	},
+	"SIMULATION_REVERTED": {
+		"regulation": "Gateway fail-closed rule (DESIGN.md section 4, effects)",
+		"message": "the simulated write reverted",
+	},
+	"UNKNOWN_ASSET": {
+		"regulation": "Gateway fail-closed rule (DESIGN.md section 4, effects); FATF Recommendation 15 (risk of new technologies)",
+		"message": "the write moves an asset the gateway cannot identify or value",
+	},
+	"UNREGISTERED_CONTRACT": {
+		"regulation": "Gateway contract registry (policies/data/contracts.json; internal control)",
+		"message": "the write calls or touches a contract that is not in the contract registry",
+	},
 	"SELF_HOSTED_UNVERIFIED": {
 		"regulation": "Regulation (EU) 2023/1113, art. 14(5)",
 		"message": "ownership of the self-hosted address has not been verified",

@@ -27,12 +27,14 @@ reached := {j: ts |
 	data.governance.lib.ctx.transfer.value_transfer
 	some j in data.governance.lib.ctx.transfer.write_jurisdictions
 	cfg := data.governance.lib.ctx.entry(j, "travel_rule")
-	data.governance.lib.ctx.transfer.asset_class in data.governance.lib.ctx.arr(object.get(cfg, "asset_classes", []))
+	covered := data.governance.lib.ctx.arr(object.get(cfg, "asset_classes", []))
+	some class in data.governance.lib.ctx.transfer.asset_classes
+	class in covered
 	rate := data.governance.lib.amounts.rate(data.governance.lib.ctx.str(object.get(cfg, "currency", "")))
 	ts := [t |
 		some x in data.governance.lib.ctx.arr(object.get(cfg, "tiers", []))
 		t := data.governance.lib.ctx.obj(x)
-		data.governance.lib.amounts.reaches(data.governance.lib.ctx.num(object.get(t, "from", 0)) * rate)
+		data.governance.lib.amounts.travel_reaches(data.governance.lib.ctx.num(object.get(t, "from", 0)) * rate)
 	]
 	count(ts) > 0
 }

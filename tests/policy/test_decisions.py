@@ -208,6 +208,47 @@ def write(
     }
 
 
+MULTISEND = "0x5fc8d32690cc91d4c39d9d3abcbd16989f875707"
+ROUTER = "0x0165878a594ca255338adfa4d48449f69242eb8f"
+UNREGISTERED = "0x00000000000000000000000000000000000c0de1"
+
+
+def effect(
+    asset: dict[str, Any], sender: str, recipient: str, usd: float | None, depth: int = 1
+) -> dict[str, Any]:
+    return {
+        "kind": "native" if asset["contract"] is None else "erc20",
+        "asset": {**asset, "known": asset["class"] != "unknown"},
+        "from": entity(sender),
+        "to": entity(recipient),
+        "value": "1",
+        "token_id": None,
+        "amount_usd": usd,
+        "depth": depth,
+    }
+
+
+def call(
+    subj: dict[str, Any],
+    sender: str,
+    contract: str,
+    effects: list[dict[str, Any]],
+    *,
+    status: str = "ok",
+    reason: str | None = None,
+    contracts: list[dict[str, Any]] | None = None,
+    header: str | None = None,
+) -> dict[str, Any]:
+    """A contract call moving no value of its own, with the effects its simulation found."""
+    doc = write(subj, sender, contract, ETH, 0.0, header=header)
+    doc["tx"].update(value="0", selector="0x8d80ff0a", cross_border=False)
+    doc["simulation"] = {"mode": "simulate_v1", "status": status, "reason": reason}
+    doc["effects"] = effects
+    doc["approvals"] = []
+    doc["contracts"] = contracts or []
+    return doc
+
+
 def read(
     subj: dict[str, Any], method: str, addresses: list[str], kind: str = "read"
 ) -> dict[str, Any]:
@@ -342,6 +383,42 @@ def cases() -> list[Case]:
         c("foreign_regulator_reads_eu_individual", r(regulator, "eth_getLogs", [anna]),
           {"DATA_SCOPE_FORBIDDEN@EU"}, {"redact": logs}),
         c("read_sanctioned_address", r(ACME, "eth_getLogs", [SANCTIONED]), set()),
+        c("effects_multisend_to_sanctioned",
+          call(ACME, a0, MULTISEND, [effect(ETH, a0, MULTISEND, 30.0, 0),
+                                     effect(ETH, MULTISEND, SANCTIONED, 30.0)]),
+          {"SANCTIONED_PARTY@US"}),
+        c("effects_transfer_from_to_sanctioned",
+          call(ACME, a0, ROUTER, [effect(USDC, a0, SANCTIONED, 100.0, 2)]),
+          {"SANCTIONED_PARTY@US"}),
+        c("effects_multisend_to_two_known_parties",
+          call(ACME, a0, MULTISEND, [effect(ETH, a0, MULTISEND, 200.0, 0),
+                                     effect(ETH, MULTISEND, ops, 100.0),
+                                     effect(ETH, MULTISEND, a9, 100.0)]),
+          set(), {"jurisdictions": ["US"]}),
+        c("effects_travel_rule_per_beneficiary",
+          call(ACME, a0, MULTISEND, [effect(USDC, a0, MULTISEND, 3000.0, 0),
+                                     effect(USDC, MULTISEND, a9, 3000.0)]),
+          {"TRAVEL_RULE_MISSING@US"}),
+        c("effects_unknown_asset", call(ACME, a0, ROUTER, [effect(UNKNOWN, a0, a9, 0.0)]),
+          {"UNKNOWN_ASSET@US", "TRAVEL_RULE_MISSING@US", "DAILY_LIMIT_EXCEEDED@US"}),
+        c("effects_simulation_unavailable",
+          call(ACME, a0, MULTISEND, [], status="unavailable", reason="node timeout"),
+          {"SIMULATION_UNAVAILABLE@US"}),
+        c("effects_simulation_reverted",
+          call(ACME, a0, MULTISEND, [], status="reverted", reason="insufficient balance"),
+          {"SIMULATION_REVERTED@US"}),
+        c("effects_simulation_off_unregistered_contract",
+          call(ACME, a0, UNREGISTERED, [], status="off"), {"UNREGISTERED_CONTRACT@US"}),
+        c("effects_simulation_off_registered_contract",
+          call(ACME, a0, MULTISEND, [], status="off"), set()),
+        c("effects_ch_unregistered_contract",
+          call(ALPINE, a8, UNREGISTERED, [], contracts=[{
+              "address": UNREGISTERED, "registered": False, "name": None, "kind": None,
+              "org": None, "jurisdiction": None}]),
+          {"UNREGISTERED_CONTRACT@CH"}),
+        c("effects_cn_ban_virtual_currency_to_prc_individual",
+          call(ACME, a0, ROUTER, [effect(WBTC, ROUTER, a2, 10.0)], header=hdr(a0, ROUTER)),
+          {"VIRTUAL_CURRENCY_BANNED@CN"}, {"jurisdictions": ["CN", "US"]}),
     ]
 # fmt: on
 
@@ -382,3 +459,12 @@ def test_every_reason_code_is_exercised() -> None:
     listed = set(evaluator("regorus").eval_json("data.governance.lib.reasons.codes", "{}"))
     seen = {code.split("@")[0] for case in CASES for code in case.codes}
     assert listed - seen == set()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_revert_reason_in_message(engine: str) -> None:
+    doc = call(ACME, ACCT[0], MULTISEND, [], status="reverted", reason="insufficient balance")
+    decision = evaluator(engine).eval_json(DECISION_RULE, json.dumps(doc))
+    [reason] = decision["reasons"]
+    assert reason["code"] == "SIMULATION_REVERTED"
+    assert reason["message"].endswith(": insufficient balance")

@@ -20,3 +20,10 @@ citations := {
 deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)) if {
 	counterparty.unknown_recipient(J)
 }
+
+# Contracts outside the registry, where data/jurisdictions.json "CH" has
+# "contract_registry": {"require_registered": true}.
+deny contains reasons.detail("UNREGISTERED_CONTRACT", J, counterparty.registry_regulation(J), concat("", ["not in the contract registry: ", concat(", ", sort([a | some a in unregistered]))])) if {
+	unregistered := counterparty.unregistered_contracts(J)
+	count(unregistered) > 0
+}

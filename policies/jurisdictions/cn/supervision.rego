@@ -43,8 +43,34 @@ deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, data.governance.lib.c
 	data.governance.lib.ctx.call.write
 	J in {data.governance.lib.ctx.call.subject_jurisdiction, data.governance.lib.ctx.transfer.sender_jurisdiction}
 	banned := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(J), "banned_assets", {}))
+	some class in data.governance.lib.ctx.transfer.asset_classes
+	class in data.governance.lib.ctx.arr(object.get(banned, "asset_classes", []))
+}
+
+# Both sides: virtual currency delivered to or taken from a PRC individual is banned whoever
+# sends it, for the transaction's recipient and for every effect of the write.
+deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, data.governance.lib.ctx.str(object.get(banned, "regulation", "")), concat("", [data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.asset, "symbol", "")), " (", class, ") may not be delivered to an individual in mainland China"])) if {
+	data.governance.lib.ctx.call.write
+	prc_individual(data.governance.lib.ctx.recipient)
+	banned := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(J), "banned_assets", {}))
 	class := data.governance.lib.ctx.transfer.asset_class
 	class in data.governance.lib.ctx.arr(object.get(banned, "asset_classes", []))
+}
+
+deny contains reasons.detail("VIRTUAL_CURRENCY_BANNED", J, data.governance.lib.ctx.str(object.get(banned, "regulation", "")), concat("", [symbol, " (", class, ") moved from ", data.governance.lib.ctx.effect_address(e, "from"), " to ", data.governance.lib.ctx.effect_address(e, "to"), ": a party is an individual in mainland China"])) if {
+	data.governance.lib.ctx.call.write
+	some e in data.governance.lib.ctx.effects
+	some side in ["from", "to"]
+	prc_individual(data.governance.lib.ctx.effect_party(e, side))
+	banned := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(J), "banned_assets", {}))
+	class := data.governance.lib.ctx.effect_class(e)
+	class in data.governance.lib.ctx.arr(object.get(banned, "asset_classes", []))
+	symbol := data.governance.lib.ctx.str(object.get(data.governance.lib.ctx.obj(object.get(e, "asset", {})), "symbol", ""))
+}
+
+prc_individual(entity) if {
+	entity.entity_kind == "individual"
+	data.governance.lib.ctx.code(object.get(entity, "jurisdiction", null)) == J
 }
 
 # Annual FX quota of individuals, counted on cross-border outflows (aggregates already

@@ -27,8 +27,12 @@ cases := {
 	},
 	"test_cn_tokenized_deposit_allowed": {"input": home(10), "allow": true},
 	"test_cn_trade_document_allowed": {"input": fx.transfer(panda, fx.acct3, fx.acct2, "trade_document", 0), "allow": true},
-	"test_cn_ban_follows_cn_party_only": {
+	"test_cn_ban_recipient_prc_individual": {
 		"input": fx.with_payload(fx.transfer(fx.subject("acme-us", "US", "institution"), fx.acct0, fx.acct2, "virtual_currency", 10)),
+		"in": "CN", "codes": ["VIRTUAL_CURRENCY_BANNED"],
+	},
+	"test_cn_ban_follows_cn_party_only": {
+		"input": fx.with_payload(fx.transfer(fx.subject("acme-us", "US", "institution"), fx.acct0, fx.acct3, "virtual_currency", 10)),
 		"in": "CN", "codes": [],
 	},
 	"test_cn_fx_quota_at_quota": {"input": fx.put2(abroad(100), "aggregates", "subject_annual_cross_border_usd", quota - 100), "in": "CN", "lacks": ["FX_QUOTA_EXCEEDED"]},
@@ -65,6 +69,8 @@ test_cn_tokenized_deposit_allowed if harness.passes(cases.test_cn_tokenized_depo
 test_cn_trade_document_allowed if harness.passes(cases.test_cn_trade_document_allowed)
 
 test_cn_ban_follows_cn_party_only if harness.passes(cases.test_cn_ban_follows_cn_party_only)
+
+test_cn_ban_recipient_prc_individual if harness.passes(cases.test_cn_ban_recipient_prc_individual)
 
 test_cn_fx_quota_at_quota if harness.passes(cases.test_cn_fx_quota_at_quota)
 
