@@ -16,6 +16,8 @@ demand, so only the elected signer ever signs and a reader cannot force signatur
 
 from __future__ import annotations
 
+import base64
+import functools
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -80,7 +82,7 @@ def decision_filter(
 Filter = Annotated[DecisionFilter, Depends(decision_filter)]
 
 
-async def _store_call(request: Request, fn: Callable[..., T], *args: Any) -> T:
+async def store_call(request: Request, fn: Callable[..., T], *args: Any) -> T:
     """Runs a blocking store read on the log's query threads; database trouble is a 503."""
     try:
         result: T = await _services(request).log.run(fn, *args)
@@ -89,7 +91,7 @@ async def _store_call(request: Request, fn: Callable[..., T], *args: Any) -> T:
     return result
 
 
-def _store(request: Request) -> SqlLog:
+def store_of(request: Request) -> SqlLog:
     return _services(request).log.store
 
 
@@ -103,16 +105,22 @@ async def list_decisions(
     flt: Filter,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    order: Annotated[str, Query(pattern="^(asc|desc)$", description="leaf order")] = "asc",
 ) -> dict[str, Any]:
     try:
-        after = -1 if cursor is None else views.decode_cursor(cursor)
+        mark = None if cursor is None else views.decode_cursor(cursor)
     except FilterError as exc:
         raise ApiError(400, str(exc)) from exc
-    store = _store(request)
-    rows: list[StoredDecision] = await _store_call(
-        request, store.decisions, filter_clause(flt, scope), after, limit + 1
-    )
-    items = [_item(row, scope) for row in rows[:limit]]
+    store = store_of(request)
+    where = filter_clause(flt, scope)
+    # A cursor is the last leaf of the previous page: later leaves follow it in ascending
+    # order, earlier ones in descending order.
+    if order == "desc":
+        call = functools.partial(store.decisions, where, -1, limit + 1, mark, newest_first=True)
+    else:
+        call = functools.partial(store.decisions, where, -1 if mark is None else mark, limit + 1)
+    rows: list[StoredDecision] = await store_call(request, call)
+    items = [item_of(row, scope) for row in rows[:limit]]
     more = len(rows) > limit
     return {
         "items": items,
@@ -122,22 +130,22 @@ async def list_decisions(
 
 @audit_router.get("/decisions/{decision_id}")
 async def get_decision(request: Request, scope: ReaderScope, decision_id: str) -> dict[str, Any]:
-    return _item(await _scoped(request, scope, decision_id), scope)
+    return item_of(await _scoped(request, scope, decision_id), scope)
 
 
 @audit_router.get("/decisions/{decision_id}/proof")
 async def decision_proof(request: Request, scope: ReaderScope, decision_id: str) -> dict[str, Any]:
     """Inclusion proof of the stored record under the latest signed checkpoint."""
     row = await _scoped(request, scope, decision_id)
-    store = _store(request)
-    latest: StoredCheckpoint | None = await _store_call(request, store.latest_checkpoint)
+    store = store_of(request)
+    latest: StoredCheckpoint | None = await store_call(request, store.latest_checkpoint)
     if latest is None or row.leaf_index >= latest.size:
         _newer_than_checkpoint(request, row.leaf_index, latest)
     assert latest is not None  # _newer_than_checkpoint raised otherwise
-    proof: list[bytes] = await _store_call(
+    proof: list[bytes] = await store_call(
         request, store.inclusion_proof, row.leaf_index, latest.size
     )
-    return {
+    doc = {
         "id": decision_id,
         "leaf_index": row.leaf_index,
         "tree_size": latest.size,
@@ -146,6 +154,12 @@ async def decision_proof(request: Request, scope: ReaderScope, decision_id: str)
         "root": views.b64(latest.root),
         "checkpoint": latest.note,
     }
+    if not item_of(row, scope)["view_masked"]:
+        # The exact bytes hashed into the leaf, so a browser can check them without having to
+        # reproduce the server's JSON canonicalisation (number formatting differs); withheld
+        # when the reader may not see all of the record.
+        doc["leaf_data"] = base64.b64encode(row.body.encode()).decode("ascii")
+    return doc
 
 
 def _newer_than_checkpoint(request: Request, index: int, latest: StoredCheckpoint | None) -> None:
@@ -160,13 +174,13 @@ def _newer_than_checkpoint(request: Request, index: int, latest: StoredCheckpoin
 
 
 async def _scoped(request: Request, scope: Scope, decision_id: str) -> StoredDecision:
-    row: StoredDecision | None = await _store_call(request, _store(request).decision, decision_id)
+    row: StoredDecision | None = await store_call(request, store_of(request).decision, decision_id)
     if row is None or not scope.admits(row.record()):
         raise ApiError(404, f"no decision {decision_id!r} in your scope")
     return row
 
 
-def _item(row: StoredDecision, scope: Scope) -> dict[str, Any]:
+def item_of(row: StoredDecision, scope: Scope) -> dict[str, Any]:
     return views.view_item(row.leaf_index, row.leaf_hash, row.record(), scope)
 
 
@@ -175,7 +189,7 @@ def _item(row: StoredDecision, scope: Scope) -> dict[str, Any]:
 
 @audit_router.get("/checkpoints/latest")
 async def latest_checkpoint(request: Request, _scope: ReaderScope) -> dict[str, Any]:
-    latest: StoredCheckpoint | None = await _store_call(request, _store(request).latest_checkpoint)
+    latest: StoredCheckpoint | None = await store_call(request, store_of(request).latest_checkpoint)
     if latest is None:
         raise ApiError(404, "no checkpoint has been signed yet")
     signer = _signer(request)
@@ -216,17 +230,17 @@ async def consistency(
     first: Annotated[int, Query(ge=0)],
     second: Annotated[int | None, Query(ge=0, description="default: latest checkpoint")] = None,
 ) -> dict[str, Any]:
-    store = _store(request)
+    store = store_of(request)
     if second is None:
-        latest: StoredCheckpoint | None = await _store_call(request, store.latest_checkpoint)
+        latest: StoredCheckpoint | None = await store_call(request, store.latest_checkpoint)
         if latest is None:
             raise ApiError(409, "no checkpoint has been signed yet; pass second")
         second = latest.size
-    size: int = await _store_call(request, store.size)
+    size: int = await store_call(request, store.size)
     if not first <= second <= size:
         raise ApiError(400, f"need first <= second <= {size} (the log size), got {first}, {second}")
-    proof: list[bytes] = await _store_call(request, store.consistency_proof, first, second)
-    roots: list[bytes] = [await _store_call(request, store.root, n) for n in (first, second)]
+    proof: list[bytes] = await store_call(request, store.consistency_proof, first, second)
+    roots: list[bytes] = [await store_call(request, store.root, n) for n in (first, second)]
     return {
         "first": first,
         "second": second,
@@ -250,8 +264,8 @@ async def export(
         views.renderer(fmt)
     except FilterError as exc:
         raise ApiError(400, str(exc)) from exc
-    store = _store(request)
-    size: int = await _store_call(request, store.size)  # one snapshot: later appends excluded
+    store = store_of(request)
+    size: int = await store_call(request, store.size)  # one snapshot: later appends excluded
     # A sync generator: Starlette pulls it on a worker thread, one page per read.
     body = views.export_lines(store, filter_clause(flt, scope), scope, fmt, size, PAGE)
     filename = f"decisions.{'csv' if fmt == 'csv' else 'jsonl'}"

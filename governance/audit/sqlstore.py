@@ -157,8 +157,10 @@ class SqlLog:
         conn.exec_driver_sql(_insert_sql("decisions", DECISION_COLUMNS, self.is_postgres), rows)
         conn.exec_driver_sql(_insert_sql("merkle_nodes", NODE_COLUMNS, self.is_postgres), created)
         if spends:
-            conn.exec_driver_sql(_insert_sql("spend", SPEND_COLUMNS, self.is_postgres),
-                                 [tuple(s[c] for c in SPEND_COLUMNS) for s in spends])
+            conn.exec_driver_sql(
+                _insert_sql("spend", SPEND_COLUMNS, self.is_postgres),
+                [tuple(s[c] for c in SPEND_COLUMNS) for s in spends],
+            )
         return created
 
     def _size(self, conn: Connection) -> int:
@@ -289,15 +291,22 @@ class SqlLog:
         return None if row is None else StoredDecision(int(row[0]), bytes(row[1]), str(row[2]))
 
     def decisions(
-        self, where: Any = None, after: int = -1, limit: int = 100, before: int | None = None
+        self,
+        where: Any = None,
+        after: int = -1,
+        limit: int = 100,
+        before: int | None = None,
+        newest_first: bool = False,
     ) -> list[StoredDecision]:
-        """Rows with after < leaf_index (< before), in leaf order: keyset pagination."""
+        """Rows with after < leaf_index (< before), in leaf order (or newest first): keyset
+        pagination."""
         query = select(D.c.leaf_index, D.c.leaf_hash, D.c.record).where(D.c.leaf_index > after)
         if before is not None:
             query = query.where(D.c.leaf_index < before)
         if where is not None:
             query = query.where(where)
-        query = query.order_by(D.c.leaf_index).limit(limit)
+        order = D.c.leaf_index.desc() if newest_first else D.c.leaf_index
+        query = query.order_by(order).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [StoredDecision(int(r[0]), bytes(r[1]), str(r[2])) for r in rows]

@@ -36,7 +36,7 @@ _ERROR_MSG = re.compile(r"^error:\s*(.+)$", re.MULTILINE)
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CODE_LIST = re.compile(r"^codes\s*:=\s*\{(.*?)^\}", re.MULTILINE | re.DOTALL)
 _LISTED = re.compile(r'^\t"([A-Z][A-Z0-9_]+)":\s*\{', re.MULTILINE)
-_CODE_LITERAL = re.compile(r'"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"')
+CODE_LITERAL = re.compile(r'"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"')
 _WHOLE_INPUT = re.compile(r"\bwith\s+input\s+as\b")
 _WITH = re.compile(r"\bwith\s+[\w.\[\]\"]+\s+as\b")
 _INPUT = re.compile(r"(?<![\w.])input\b")
@@ -143,7 +143,7 @@ def _reason_codes(modules: list[tuple[str, str]], docs: Path) -> list[Problem]:
         if name == REASONS_FILE:
             continue
         for line_no, line in _code_lines(text):
-            for code in _CODE_LITERAL.findall(line):
+            for code in CODE_LITERAL.findall(line):
                 if code not in listed:
                     problems.append(
                         Problem(
@@ -261,9 +261,7 @@ def _wiring(modules: list[tuple[str, str]]) -> list[Problem]:
             continue
         parts = match.group(1).split(".")
         if len(parts) == 4 and parts[:2] == ["governance", "jurisdictions"]:
-            wired = (
-                f'jurisdiction_package("{parts[2]}", "{parts[3]}") := data.{match.group(1)}'
-            )
+            wired = f'jurisdiction_package("{parts[2]}", "{parts[3]}") := data.{match.group(1)}'
             if wired not in main:
                 problems.append(
                     Problem(name, 1, f"package {match.group(1)} is not listed in {MAIN_FILE}")
