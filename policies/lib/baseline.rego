@@ -44,6 +44,16 @@ deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.met
 	not data.governance.lib.ctx.has_role("admin")
 }
 
+# ---- writes: what cannot be read is refused ------------------------------------------------
+# A write whose raw transaction does not decode (or whose signature does not recover) has no
+# sender, value or recipient to judge: refused for that reason, not by whatever else happens to
+# fail on an empty transaction.
+deny contains reason("UNDECODABLE_TRANSACTION", concat("", ["the transaction cannot be decoded: ", e])) if {
+	data.governance.lib.ctx.doc.request.kind == "write"
+	e := data.governance.lib.ctx.doc.request.decode_error
+	is_string(e)
+}
+
 # ---- writes: who may write ----------------------------------------------------------------
 deny contains reason("KYC_REQUIRED", "the caller's KYC is not verified") if {
 	data.governance.lib.ctx.call.write

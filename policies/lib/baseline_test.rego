@@ -74,6 +74,14 @@ cases := {
 		"codes": ["SANCTIONED_PARTY"],
 	},
 	"test_sanctions_do_not_block_reads": {"input": fx.reading(acme, "eth_getLogs", [fx.sanctioned_address]), "allow": true},
+	"test_undecodable_write_refused": {
+		"input": fx.put(fx.put(fx.put(ok_transfer, "tx", null), "parties", {}), "request", fx.put(fx.request("write", "eth_sendRawTransaction"), "decode_error", "invalid RLP")),
+		"has": ["UNDECODABLE_TRANSACTION"],
+	},
+	"test_decoded_write_not_refused_as_undecodable": {
+		"input": fx.put(ok_transfer, "request", fx.put(fx.request("write", "eth_sendRawTransaction"), "decode_error", null)),
+		"allow": true,
+	},
 	"test_chain_id_mismatch": {"input": fx.put2(ok_transfer, "tx", "chain_id", 1), "codes": ["CHAIN_ID_MISMATCH"]},
 	"test_pre_eip155_raw_transaction_replayable": {"input": fx.put2(ok_transfer, "tx", "chain_id", null), "codes": ["CHAIN_ID_MISMATCH"]},
 	"test_send_transaction_without_chain_id_allowed": {
@@ -147,6 +155,10 @@ test_sanctioned_contract if harness.passes(cases.test_sanctioned_contract)
 test_sanctioned_flag_from_gateway if harness.passes(cases.test_sanctioned_flag_from_gateway)
 
 test_sanctions_do_not_block_reads if harness.passes(cases.test_sanctions_do_not_block_reads)
+
+test_undecodable_write_refused if harness.passes(cases.test_undecodable_write_refused)
+
+test_decoded_write_not_refused_as_undecodable if harness.passes(cases.test_decoded_write_not_refused_as_undecodable)
 
 test_chain_id_mismatch if harness.passes(cases.test_chain_id_mismatch)
 

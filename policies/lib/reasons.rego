@@ -59,6 +59,10 @@ codes := {
 		"regulation": "data-protection rules of the data's jurisdiction",
 		"message": "the caller may not receive this data",
 	},
+	"UNDECODABLE_TRANSACTION": {
+		"regulation": "gateway baseline: what cannot be seen is refused",
+		"message": "the transaction cannot be decoded",
+	},
 	"CHAIN_ID_MISMATCH": {
 		"regulation": "EIP-155 replay protection (gateway baseline)",
 		"message": "the transaction is not bound to this ledger's chain id",

@@ -276,3 +276,9 @@ def test_log_unwritable_fails_closed(gateway_factory: Any, fresh_anvil: Anvil) -
     # Reads are refused too while the log is failing: nothing unrecorded goes through.
     assert rpc(gw.rpc_url(), "eth_blockNumber", bearer=token()).json()["error"]["code"] == -32006
     assert httpx.get(f"{gw.url}/readyz").status_code == 503
+
+
+@pytest.mark.parametrize("raw", ["0xdeadbeef", "0x02c0", "0x"])
+def test_undecodable_write_is_refused_by_its_own_rule(gateway: GatewayServer, raw: str) -> None:
+    resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
+    assert "UNDECODABLE_TRANSACTION" in reason_codes(resp)
