@@ -29,8 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(getattr(args, "config", None))
+def _settings(args: argparse.Namespace, *, require_auth: bool = True) -> Settings:
+    return load_settings(getattr(args, "config", None), require_auth=require_auth)
 
 
 # ---- serve ---------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     if args.policy:  # officers trying rules need no gateway configuration
         policy_path, configured = Path(args.policy), "regorus"
     else:
-        settings = _settings(args)
+        settings = _settings(args, require_auth=False)  # deciding a file serves nobody
         policy_path, configured = settings.resolve(settings.policy.path), settings.policy.engine
     engine_name = args.engine or (configured if configured != "remote" else "regorus")
     try:

@@ -111,8 +111,12 @@ class Settings:
 
 
 def load_settings(
-    config_file: str | None = None, environ: Mapping[str, str] | None = None
+    config_file: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_auth: bool = True,
 ) -> Settings:
+    """`require_auth=False` for commands that serve nobody (e.g. `governance decide`)."""
     env = os.environ if environ is None else environ
     path = config_file or env.get("GOVERNANCE_CONFIG")
     doc: dict[str, Any] = {}
@@ -127,7 +131,7 @@ def load_settings(
         base_dir = str(Path(path).resolve().parent)
     settings = _from_document(doc, base_dir)
     settings = _read_key_files(_apply_env(settings, env))
-    _validate(settings)
+    _validate(settings, require_auth)
     return settings
 
 
@@ -280,8 +284,8 @@ def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     return replace(settings, ledgers=ledgers)
 
 
-def _validate(s: Settings) -> None:
-    if not (s.auth.jwt_secret or s.auth.public_key_pem or s.auth.jwks_url):
+def _validate(s: Settings, require_auth: bool = True) -> None:
+    if require_auth and not (s.auth.jwt_secret or s.auth.public_key_pem or s.auth.jwks_url):
         raise ConfigError(
             "auth: set one of auth.jwt_secret (GOVERNANCE_JWT_SECRET), auth.public_key_file "
             "or auth.jwks_url"

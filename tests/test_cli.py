@@ -67,3 +67,17 @@ def test_bad_config_names_the_key(tmp_path: Path) -> None:
     cfg.write_text('[auth]\njwt_secret = "0123456789abcdef"\n[policy]\nengine = "nope"\n')
     out = governance("serve", "--config", str(cfg))
     assert out.returncode == 2 and "policy.engine" in out.stderr
+
+
+def test_decide_needs_no_auth_configuration(tmp_path: Path) -> None:
+    """An officer trying a document has no gateway secrets: neither env nor [auth]."""
+    config = tmp_path / "governance.toml"
+    config.write_text(f'[policy]\npath = "{ROOT / "policies"}"\n')
+    path = tmp_path / "input.json"
+    path.write_text((ROOT / "tests" / "perf" / "sample_input.json").read_text())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
+    out = subprocess.run([sys.executable, "-m", "governance.cli", "decide", str(path),
+                          "--config", str(config)], capture_output=True, text=True, timeout=120,
+                         cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
+    assert out.returncode in (0, 1), out.stderr
+    assert "auth" not in out.stderr and "allow" in json.loads(out.stdout)

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.types import Options
 
+from governance.domain.countries import JURISDICTION_CODES
 from governance.domain.models import ENTITY_KINDS, KYC_LEVELS, ROLES, Subject
 from governance.errors import AuthError
 
@@ -45,7 +46,6 @@ MAX_TOKEN_CHARS = 8192
 MIN_SECRET_CHARS = 16  # same rule as governance.config
 
 REQUIRED_CLAIMS = ("sub", "org", "jurisdiction", "roles", "entity_kind", "kyc", "exp")
-_JURISDICTION = re.compile(r"[A-Z]{2}")
 # Empty signature allowed so that `alg: none` tokens reach the algorithm check and say so.
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _JWKS_ALGORITHMS = frozenset(
@@ -129,9 +129,10 @@ def subject_from_claims(claims: Mapping[str, Any]) -> Subject:
         if claims.get(name) is None:
             raise ValueError(f"missing claim '{name}'")
     jurisdiction = claims["jurisdiction"]
-    if not isinstance(jurisdiction, str) or not _JURISDICTION.fullmatch(jurisdiction):
+    if not isinstance(jurisdiction, str) or jurisdiction not in JURISDICTION_CODES:
         raise ValueError(
-            f"invalid jurisdiction {_show(jurisdiction)} (ISO 3166-1 alpha-2, upper case)"
+            f"invalid jurisdiction {_show(jurisdiction)} (an assigned ISO 3166-1 alpha-2 code, "
+            "upper case)"
         )
     exp = claims["exp"]
     if isinstance(exp, bool) or not isinstance(exp, int | float):

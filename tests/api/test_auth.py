@@ -276,10 +276,12 @@ async def test_each_missing_claim(name: str) -> None:
     assert await rejected(token) == f"missing claim '{name}'"
 
 
-@pytest.mark.parametrize("value", ["cn", "CHN", "C", "D3", "de"])
+@pytest.mark.parametrize("value", ["cn", "CHN", "C", "D3", "de", "XX", "ZZ", "AA", "UK"])
 async def test_bad_jurisdiction(value: str) -> None:
     token = hs256(claims(jurisdiction=value))
-    expected = f"invalid jurisdiction '{value}' (ISO 3166-1 alpha-2, upper case)"
+    expected = (
+        f"invalid jurisdiction '{value}' (an assigned ISO 3166-1 alpha-2 code, upper case)"
+    )
     assert await rejected(token) == expected
 
 

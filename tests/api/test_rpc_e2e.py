@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from eth_account import Account
 from web3 import Web3
@@ -282,3 +284,14 @@ def test_log_unwritable_fails_closed(gateway_factory: Any, fresh_anvil: Anvil) -
 def test_undecodable_write_is_refused_by_its_own_rule(gateway: GatewayServer, raw: str) -> None:
     resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
     assert "UNDECODABLE_TRANSACTION" in reason_codes(resp)
+
+
+@pytest.mark.parametrize("jurisdiction", ["XX", "UK", "ZZ"])
+def test_token_with_a_jurisdiction_that_names_no_country_is_401(
+    gateway: GatewayServer, jurisdiction: str
+) -> None:
+    claims = {"sub": "x", "org": "acme-us", "jurisdiction": jurisdiction, "roles": ["trader"],
+              "entity_kind": "institution", "kyc": "verified", "exp": int(time.time()) + 60}
+    resp = rpc(gateway.rpc_url(), "eth_chainId", bearer=jwt.encode(claims, SECRET, "HS256"))
+    assert resp.status_code == 401 and resp.json()["error"]["code"] == -32001
+    assert "ISO 3166-1" in resp.json()["error"]["message"]
