@@ -9,7 +9,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from governance.config import Settings, load_settings, read_text_file
+from governance.config import (
+    MIN_SERVE_SECRET_BYTES,
+    Settings,
+    load_settings,
+    read_text_file,
+    weak_secret_reason,
+)
 from governance.errors import ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -42,6 +48,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from governance.api.app import create_app
 
     settings = _settings(args)
+    secret = settings.auth.active_secret
+    weak = None if secret is None or args.dev else weak_secret_reason(secret)
+    if weak is not None:
+        raise ConfigError(
+            f"{weak}: anyone who knows it can mint tokens; set a random secret of at least "
+            f"{MIN_SERVE_SECRET_BYTES} bytes (e.g. head -c 32 /dev/urandom | base64), use "
+            "auth.public_key_file or auth.jwks_url, or start with --dev on a development machine"
+        )
     app = create_app(settings)
     uvicorn.run(
         app,
@@ -153,6 +167,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="governance.toml")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="development machine: accept example or short HS256 secrets",
+    )
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(handler=cmd_serve)
 

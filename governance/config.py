@@ -54,6 +54,40 @@ class AuthConfig:
     jwks_url: str | None = None
     issuer: str | None = None
     audience: str | None = None
+    # With a public key or JWKS the HS256 secret is off unless this says both, on purpose.
+    shared_secret_with_keys: bool = False
+
+    @property
+    def active_secret(self) -> str | None:
+        """The HS256 secret the gateway verifies with, if any."""
+        asymmetric = bool(self.public_key_pem or self.jwks_url)
+        if asymmetric and not self.shared_secret_with_keys:
+            return None
+        return self.jwt_secret
+
+
+# Secrets shipped in examples and docs: anyone can mint admin tokens with them.
+EXAMPLE_SECRETS = frozenset(
+    {
+        "dev-only-secret-change-me-0123456789",
+        "0123456789abcdef",
+        "change-me",
+        "changeme",
+        "secret",
+    }
+)
+PLACEHOLDER_MARKS = ("change-me", "changeme", "change_me", "placeholder", "example")
+MIN_SERVE_SECRET_BYTES = 32
+
+
+def weak_secret_reason(secret: str) -> str | None:
+    """Why `governance serve` refuses this HS256 secret outside --dev, or None."""
+    lowered = secret.lower()
+    if secret in EXAMPLE_SECRETS or any(mark in lowered for mark in PLACEHOLDER_MARKS):
+        return "auth.jwt_secret is an example or placeholder value"
+    if len(secret.encode()) < MIN_SERVE_SECRET_BYTES:
+        return f"auth.jwt_secret is shorter than {MIN_SERVE_SECRET_BYTES} bytes"
+    return None
 
 
 @dataclass(frozen=True)

@@ -81,3 +81,19 @@ def test_decide_needs_no_auth_configuration(tmp_path: Path) -> None:
                          cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
     assert out.returncode in (0, 1), out.stderr
     assert "auth" not in out.stderr and "allow" in json.loads(out.stdout)
+
+
+def test_serve_refuses_example_and_short_secrets_unless_dev(tmp_path: Path) -> None:
+    cfg = tmp_path / "governance.toml"
+    cfg.write_text('[policy]\npath = "no-such-policy-dir"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
+    for secret, why in (
+        ("dev-only-secret-change-me-0123456789", "example or placeholder"),
+        ("0123456789abcdef0123456789", "shorter than 32 bytes"),
+    ):
+        with_secret = {**env, "GOVERNANCE_JWT_SECRET": secret}
+        out = governance("serve", "--config", str(cfg), env=with_secret)
+        assert out.returncode == 2 and why in out.stderr and "--dev" in out.stderr, out.stderr
+        dev = governance("serve", "--dev", "--config", str(cfg), env=with_secret)
+        # Past the secret check: it stops at the missing policy directory instead.
+        assert dev.returncode != 0 and why not in dev.stderr and "no-such-policy-dir" in dev.stderr

@@ -64,7 +64,7 @@ class Services:
         nodes = {x.name: EvmNode(x) for x in settings.ledgers}
         auth = Authenticator(
             AuthSettings(
-                jwt_secret=settings.auth.jwt_secret,
+                jwt_secret=settings.auth.active_secret,
                 public_key_pem=settings.auth.public_key_pem,
                 jwks_url=settings.auth.jwks_url,
                 issuer=settings.auth.issuer,
