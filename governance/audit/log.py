@@ -90,8 +90,10 @@ class DecisionLog:
                 self._append_pool, self.store.append_batch, records
             )
         except Exception as exc:
-            self.healthy, self.last_error = False, f"{type(exc).__name__}: {exc}"
-            log.error("decision log append failed: %s", self.last_error)
+            # Clients and /status see the kind of failure; the details (hosts, paths, SQL) stay
+            # in the server log.
+            self.healthy, self.last_error = False, type(exc).__name__
+            log.error("decision log append failed: %s: %s", self.last_error, exc)
             self._fail(batch, exc)
             return
         self.healthy, self.last_error = True, None
@@ -106,7 +108,9 @@ class DecisionLog:
         for record, future in batch:
             if future is not None:
                 if not future.done():
-                    future.set_exception(LogUnavailable(f"decision log unavailable: {exc}"))
+                    future.set_exception(
+                        LogUnavailable(f"decision log unavailable: {type(exc).__name__}")
+                    )
             else:
                 # A read record was already answered; keep it for the next batch.
                 self._queue.append((record, None))

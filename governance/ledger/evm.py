@@ -3,6 +3,7 @@ and forwards allowed calls to the node over one pooled keep-alive client."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from governance.ledger.transactions import (
     decode_raw_transaction,
     params_transaction,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,9 @@ class EvmNode:
             ) as resp:
                 raw = await resp.read()
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise self._unavailable(f"unreachable: {type(exc).__name__}: {exc}") from exc
+            # The client learns the kind of failure, not the node's host and port.
+            log.warning("ledger node %s unreachable: %s", self.config.name, exc)
+            raise self._unavailable(f"unreachable ({type(exc).__name__})") from exc
         try:
             doc = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

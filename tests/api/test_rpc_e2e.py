@@ -295,3 +295,16 @@ def test_token_with_a_jurisdiction_that_names_no_country_is_401(
     resp = rpc(gateway.rpc_url(), "eth_chainId", bearer=jwt.encode(claims, SECRET, "HS256"))
     assert resp.status_code == 401 and resp.json()["error"]["code"] == -32001
     assert "ISO 3166-1" in resp.json()["error"]["message"]
+
+
+def test_node_errors_do_not_show_the_node_address(gateway_factory: Any) -> None:
+    from tests.conftest import free_port
+
+    port = free_port()  # nothing listens there
+    gw: GatewayServer = gateway_factory(node_url=f"http://127.0.0.1:{port}")
+    resp = rpc(gw.rpc_url(), "eth_blockNumber", bearer=token())
+    err = resp.json()["error"]
+    assert err["code"] == -32005
+    assert str(port) not in resp.text and "127.0.0.1" not in resp.text, resp.text
+    status = httpx.get(f"{gw.url}/status").text
+    assert str(port) not in status
