@@ -98,6 +98,7 @@ class PolicyConfig:
     opa_timeout_ms: int = 200
     bundle_verification_key_file: str | None = None
     reload_seconds: float = 0.0  # 0 = no polling
+    drafts_dir: str | None = None  # where POST /admin/replay may read `bundle_path` drafts
 
 
 @dataclass(frozen=True)

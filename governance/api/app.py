@@ -45,6 +45,13 @@ class Services:
     gateway: Gateway
     checkpointer: Checkpointer
     reloader: PolicyReloader | None = None
+    _replay_store: SqlLog | None = None
+
+    def replay_store(self) -> SqlLog:
+        """A second connection pool on the log, for replays only (opened on first use)."""
+        if self._replay_store is None:
+            self._replay_store = SqlLog(self.settings.audit.database_url)
+        return self._replay_store
 
     @property
     def last_reload(self) -> dict[str, Any] | None:
@@ -87,6 +94,8 @@ class Services:
         await self.log.close()  # flushes queued read records
         await self.checkpointer.stop()  # the final checkpoint covers everything flushed
         self.log.store.close()  # the final checkpoint reopened the connection pool
+        if self._replay_store is not None:
+            self._replay_store.close()
         await asyncio.gather(*(n.close() for n in self.nodes.values()))
         await self.engine.close()
 

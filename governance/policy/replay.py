@@ -65,6 +65,8 @@ class ReplayFilter:
     until: str | None = None
     jurisdiction: str | None = None
     limit: int = 100_000  # records examined at most
+    # The caller's read scope as an SQL condition (None: every record).
+    scope: Any = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("since", "until"):
@@ -77,7 +79,7 @@ class ReplayFilter:
             raise ValueError("limit must be positive")
 
     def where(self) -> Any:
-        conditions = []
+        conditions = [] if self.scope is None else [self.scope]
         if self.since:
             conditions.append(D.c.time >= log_time(self.since, "since"))
         if self.until:
@@ -92,8 +94,12 @@ class ReplayFilter:
         return where
 
     def to_json(self) -> dict[str, Any]:
-        return {"since": self.since, "until": self.until, "jurisdiction": self.jurisdiction,
-                "limit": self.limit}
+        return {
+            "since": self.since,
+            "until": self.until,
+            "jurisdiction": self.jurisdiction,
+            "limit": self.limit,
+        }
 
 
 @dataclass(frozen=True)
@@ -145,8 +151,10 @@ class ReplayReport:
             lines.append(f"  - {code}: {n}")
         for c in CATEGORIES:
             for ex in self.examples[c][:3]:
-                lines.append(f"  e.g. {c} {ex['id']} {ex['method']} {ex['subject']}: "
-                             f"{ex['before']['reasons']} -> {ex['after']['reasons']}")
+                lines.append(
+                    f"  e.g. {c} {ex['id']} {ex['method']} {ex['subject']}: "
+                    f"{ex['before']['reasons']} -> {ex['after']['reasons']}"
+                )
         return "\n".join(lines)
 
 
@@ -314,8 +322,11 @@ def reenrich(policy_input: dict[str, Any], reference: Reference) -> dict[str, An
     if isinstance(read, dict) and isinstance(read.get("parties"), list):
         read["parties"] = [_entity(p, reference) for p in read["parties"]]
         read["residency"] = sorted(
-            {p["jurisdiction"] for p in read["parties"] if isinstance(p, dict)
-             and p.get("jurisdiction")}
+            {
+                p["jurisdiction"]
+                for p in read["parties"]
+                if isinstance(p, dict) and p.get("jurisdiction")
+            }
         )
     tx = doc.get("tx")
     if isinstance(tx, dict):

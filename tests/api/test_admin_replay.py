@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,9 @@ def module_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def gw(module_tmp: Path, policy_dir: Path, anvil: Anvil) -> Iterator[GatewayServer]:
-    server = with_admin_routes(
-        GatewayServer(make_settings(anvil.url, policy_dir, module_tmp / "log.db"))
-    ).__enter__()
+    settings = make_settings(anvil.url, policy_dir, module_tmp / "log.db")
+    settings = replace(settings, policy=replace(settings.policy, drafts_dir=str(module_tmp)))
+    server = with_admin_routes(GatewayServer(settings)).__enter__()
     drive_traffic(server, anvil, "admin-replay-alice")
     yield server
     server.__exit__()
@@ -121,7 +122,9 @@ def test_roles(gw: GatewayServer, draft_dir: Path, bearer: str | None, status: i
         ({"bundle_path": "x", "bundle_base64": "eA=="}, "exactly one"),
         ({"bundle_base64": "%%%"}, "not base64"),
         ({"bundle_base64": base64.b64encode(b"junk").decode()}, "not a gzipped tar"),
-        ({"bundle_path": "/nonexistent/draft"}, "cannot read bundle"),
+        ({"bundle_path": "nonexistent-draft"}, "cannot read bundle"),
+        ({"bundle_path": "/etc"}, "must lie inside policy.drafts_dir"),
+        ({"bundle_path": "../../../../etc"}, "must lie inside policy.drafts_dir"),
         ({"bundle_path": "http://example.invalid/b.tar.gz"}, "not a URL"),
         ({"bundle_path": "DRAFT", "since": "yesterday"}, "since"),
     ],
@@ -137,10 +140,10 @@ def test_bad_requests_are_422(
 
 
 @pytest.mark.slow
-def test_uncompilable_draft_is_422(gw: GatewayServer, draft_dir: Path, tmp_path: Path) -> None:
+def test_uncompilable_draft_is_422(gw: GatewayServer, draft_dir: Path, module_tmp: Path) -> None:
     import shutil
 
-    broken = tmp_path / "broken"
+    broken = module_tmp / "broken"
     shutil.copytree(draft_dir, broken)
     (broken / "governance" / "oops.rego").write_text(
         "package governance.oops\n\nimport rego.v1\n\nx if { y == 1 }\n"
@@ -148,3 +151,25 @@ def test_uncompilable_draft_is_422(gw: GatewayServer, draft_dir: Path, tmp_path:
     resp = post(gw, {"bundle_path": str(broken)}, officer())
     assert resp.status_code == 422
     assert "does not compile" in resp.json()["error"]["message"]
+
+
+@pytest.mark.slow
+def test_officer_replays_only_their_own_org(gw: GatewayServer, draft_dir: Path) -> None:
+    """A draft may copy any stored field into a reason; an officer of another org must not see
+    acme-us's records through it: nothing of theirs is examined or shown."""
+    records = wait_recorded(gw)
+    assert {r["subject"]["org"] for r in records} == {"acme-us"}
+    other = token(sub="hans", org="hanse-de", jurisdiction="DE", roles=("compliance_officer",))
+    resp = post(gw, {"bundle_path": "draft", "examples": 100}, other)
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert report["examined"] == 0 and report["allow_to_deny"] == 0
+    assert all(not v for v in report["examples"].values())
+    admin = post(gw, {"bundle_path": "draft"}, token(sub="root", roles=("admin",)))
+    assert admin.json()["examined"] == len(records)
+
+
+@pytest.mark.slow
+def test_replay_limit_is_capped(gw: GatewayServer) -> None:
+    resp = post(gw, {"bundle_path": "draft", "limit": 10_000_000}, officer())
+    assert resp.status_code == 422 and "limit" in resp.json()["error"]["message"]
