@@ -16,6 +16,7 @@ from governance.domain.models import Asset
 from governance.errors import ConfigError
 
 ENGINE_NAMES = ("regorus", "regopy", "remote")
+SIMULATION_MODES = ("simulate_v1", "trace_call", "off", "auto")
 DEFAULT_NATIVE = Asset(symbol="ETH", asset_class="tokenized_deposit", decimals=18)
 
 # Chain ids of public chains: their native coin is a virtual currency (e.g. under the CN ban),
@@ -43,6 +44,8 @@ class LedgerConfig:
     default: bool = False
     native_asset: Asset = DEFAULT_NATIVE
     timeout_s: float = 10.0
+    simulation: str = "auto"  # simulate_v1 | trace_call | off | auto (probed at first use)
+    simulation_timeout_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,8 @@ class _LedgerDefaults:
     kind: str = "evm"
     default: bool = False
     timeout_s: float = 10.0
+    simulation: str = "auto"
+    simulation_timeout_s: float = 5.0
 
     def to_config(self) -> LedgerConfig:
         return LedgerConfig(
@@ -273,6 +278,8 @@ class _LedgerDefaults:
             kind=self.kind,
             default=self.default,
             timeout_s=self.timeout_s,
+            simulation=self.simulation,
+            simulation_timeout_s=self.simulation_timeout_s,
         )
 
 
@@ -343,6 +350,12 @@ def _validate(s: Settings, require_auth: bool = True) -> None:
             raise ConfigError(f"ledgers.{x.name}.url must be an http(s) URL")
         if x.kind != "evm":
             raise ConfigError(f"ledgers.{x.name}.kind: only 'evm' is supported")
+        if x.simulation not in SIMULATION_MODES:
+            raise ConfigError(
+                f"ledgers.{x.name}.simulation must be one of {', '.join(SIMULATION_MODES)}"
+            )
+        if x.simulation_timeout_s <= 0:
+            raise ConfigError(f"ledgers.{x.name}.simulation_timeout_s must be positive")
 
 
 def _read_key_files(s: Settings) -> Settings:

@@ -18,7 +18,9 @@ from governance.domain.records import DecisionRecord, new_ulid
 from governance.errors import DENIED, GovernanceError
 from governance.ledger.evm import EvmNode, inspect_call
 from governance.ledger.rpc import RpcRequest, error_response
+from governance.ledger.simulation import OFF, Simulation, Simulator
 from governance.metrics import Metrics
+from governance.policy.effects import outgoing_usd
 from governance.policy.engine import PolicySnapshot
 from governance.policy.inputs import Envelope, build_input
 from governance.read_filter import FilterOutcome, ReadFilter
@@ -70,6 +72,10 @@ class Gateway:
         self.nodes = nodes
         self.metrics = metrics
         self.read_filter = ReadFilter(engine)
+        self.simulators = {
+            name: Simulator(node, node.config.simulation, node.config.simulation_timeout_s)
+            for name, node in nodes.items()
+        }
 
     async def handle(self, call: Call) -> Answer:
         admitted = await self.admit(call)  # decode, enrich, decide, record
@@ -86,8 +92,10 @@ class Gateway:
         snapshot = self.engine.snapshot()
         self.metrics.requests.labels(call.ledger.name, env.facts.kind).inc()
         try:
+            simulation = await self._simulate(env)  # the write's effects, at the pending state
             async with self._limits_guard(env):  # one subject's quota at a time
-                policy_input = build_input(env, snapshot.reference, await self._aggregates(env))
+                aggregates = await self._aggregates(env)
+                policy_input = build_input(env, snapshot.reference, aggregates, simulation)
                 decision = await self._decide(snapshot, policy_input)  # fail closed
                 if record_reads or env.facts.kind != "read" or not decision.allow:
                     await self._record(env, snapshot, policy_input, decision)  # durable first
@@ -146,6 +154,19 @@ class Gateway:
             return self.log.subject_guard(env.subject.sub)
         return nullcontext()
 
+    async def _simulate(self, env: Envelope) -> Simulation | None:
+        if env.facts.kind != "write":
+            return None
+        if env.facts.write is None:
+            return OFF  # undecodable: refused on decode_error, nothing to simulate
+        started = time.perf_counter()
+        try:
+            return await self.simulators[env.ledger.name].simulate(env.facts.write)
+        finally:
+            self.metrics.simulation_latency.labels(env.ledger.name).observe(
+                time.perf_counter() - started
+            )
+
     async def _aggregates(self, env: Envelope) -> dict[str, float] | None:
         if env.facts.kind != "write":
             return None
@@ -184,7 +205,7 @@ class Gateway:
             revision=snapshot.revision,
             latency_us=int((time.perf_counter() - env.started) * 1_000_000),
             masked=masked,
-            amount_usd=float(tx.get("amount_usd") or 0.0),
+            amount_usd=_spent_usd(policy_input, tx),
             cross_border=bool(tx.get("cross_border", False)),
             filtering=filtering,
         )
@@ -230,6 +251,13 @@ def _denial(env: Envelope, decision: Decision) -> dict[str, Any]:
             },
         },
     }
+
+
+def _spent_usd(policy_input: dict[str, Any], tx: dict[str, Any]) -> float:
+    """What limits and quotas count: the simulated effects leaving the caller's org, else the
+    calldata's amount (a write that was not simulated)."""
+    outgoing = outgoing_usd(policy_input)
+    return outgoing if outgoing is not None else float(tx.get("amount_usd") or 0.0)
 
 
 def _rfc3339_now() -> str:

@@ -52,6 +52,13 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self.simulation_latency = Histogram(
+            "governance_simulation_seconds",
+            "Write simulation latency (eth_simulateV1 or debug_traceCall on the node)",
+            ["ledger"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.policy_reloads = Counter(
             "governance_policy_reloads", "Policy reload attempts", ["result"], registry=r
         )

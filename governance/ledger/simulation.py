@@ -16,8 +16,6 @@ from eth_hash.auto import keccak
 from governance.errors import LedgerUnavailable
 from governance.ledger.evm import EvmNode, WriteFacts
 
-MODES = ("simulate_v1", "trace_call", "off", "auto")
-
 
 def _topic(signature: str) -> str:
     return "0x" + keccak(signature.encode()).hex()

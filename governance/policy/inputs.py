@@ -11,7 +11,9 @@ from governance.ledger.evm import CallFacts, WriteFacts
 from governance.ledger.methods import CALLS, RAW_STATE, raw_state_contract
 from governance.ledger.rpc import RpcRequest
 from governance.ledger.scan import scan
+from governance.ledger.simulation import Simulation
 from governance.ledger.transactions import selector
+from governance.policy.effects import effects_input
 from governance.policy.reference import Reference, format_units, to_units
 
 ZERO_AGGREGATES = {
@@ -20,6 +22,8 @@ ZERO_AGGREGATES = {
     "subject_daily_cross_border_usd": 0.0,
     "subject_annual_cross_border_usd": 0.0,
 }
+
+NO_EFFECTS: dict[str, Any] = {"simulation": None, "effects": [], "approvals": [], "contracts": []}
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,22 @@ class Envelope:
 
 
 def build_input(
-    env: Envelope, reference: Reference, aggregates: dict[str, float] | None = None
+    env: Envelope,
+    reference: Reference,
+    aggregates: dict[str, float] | None = None,
+    simulation: Simulation | None = None,
 ) -> dict[str, Any]:
+    """`simulation` is None for calls that are not writes (then `input.simulation` is null)."""
     facts = env.facts
     tx: dict[str, Any] | None = None
     parties: dict[str, Any] = {}
     if facts.write is not None:
         tx, parties = _write_input(facts.write, env, reference)
+    effects = (
+        effects_input(simulation, facts.write, env.ledger, reference)
+        if simulation is not None
+        else NO_EFFECTS
+    )
     return {
         "request": {
             "id": env.decision_id,
@@ -64,6 +77,7 @@ def build_input(
         "travel_rule_errors": list(env.travel_rule_errors),
         "aggregates": dict(aggregates or ZERO_AGGREGATES),
         "read": _read_input(env, reference) if facts.kind in ("read", "unknown") else None,
+        **effects,
     }
 
 
@@ -76,6 +90,7 @@ def _write_input(
     sender = reference.entity(holder)
     recipient = reference.entity(beneficiary)
     tx = {
+        "hash": w.tx_hash,
         "from": w.sender,
         "to": w.to,
         "nonce": w.nonce,

@@ -4,7 +4,7 @@ as `data.reference`, indexed for lookups on the hot path."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -19,6 +19,7 @@ class Reference:
     assets: Mapping[str, Mapping[str, Any]]
     rates: Mapping[str, float]
     sanctions: Mapping[str, Any]
+    contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Reference:
@@ -36,6 +37,9 @@ class Reference:
                 if isinstance(v, int | float) and not isinstance(v, bool)
             },
             sanctions=_obj(ref.get("sanctions")),
+            contracts={
+                k.lower(): v for k, v in _obj(ref.get("contracts")).items() if isinstance(v, dict)
+            },
         )
 
     @cached_property
