@@ -157,10 +157,8 @@ class SqlLog:
         conn.exec_driver_sql(_insert_sql("decisions", DECISION_COLUMNS, self.is_postgres), rows)
         conn.exec_driver_sql(_insert_sql("merkle_nodes", NODE_COLUMNS, self.is_postgres), created)
         if spends:
-            conn.exec_driver_sql(
-                _insert_sql("spend", SPEND_COLUMNS, self.is_postgres),
-                [tuple(s[c] for c in SPEND_COLUMNS) for s in spends],
-            )
+            conn.exec_driver_sql(_insert_sql("spend", SPEND_COLUMNS, self.is_postgres),
+                                 [tuple(s[c] for c in SPEND_COLUMNS) for s in spends])
         return created
 
     def _size(self, conn: Connection) -> int:
