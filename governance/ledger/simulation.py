@@ -74,7 +74,8 @@ class Simulator:
         self.timeout_s = timeout_s
 
     async def probe(self) -> str:
-        """Resolves `auto` to the first method the node answers, or `off` if none."""
+        """Resolves `auto` to the first method the node answers, or `off` if none. Raises
+        LedgerUnavailable when the node cannot be reached (then `auto` stays unresolved)."""
         if self.mode == "auto":
             self.mode = "off"
             for mode in ("simulate_v1", "trace_call"):
@@ -83,7 +84,7 @@ class Simulator:
                     doc = await self.node.call(_request(mode, call))
                 except LedgerUnavailable:
                     self.mode = "auto"  # node down: probe again on the next write
-                    break
+                    raise
                 if "result" in doc:
                     self.mode = mode
                     break
@@ -93,7 +94,7 @@ class Simulator:
         """Raises LedgerUnavailable when the node is unreachable (not a decision); every other
         failure is a Simulation with status `unavailable` and the reason."""
         mode = await self.probe() if self.mode == "auto" else self.mode
-        if mode in ("off", "auto"):
+        if mode == "off":
             return OFF
         call = {"from": write.sender, "value": hex(write.value), "data": "0x" + write.data.hex()}
         if write.to is not None:
