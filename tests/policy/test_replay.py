@@ -207,10 +207,11 @@ def tightened_draft(policy_dir: Path, target: Path, limit_usd: float = TIGHT_USD
 
 
 def drive_traffic(gw: GatewayServer, anvil: Anvil, sub: str) -> None:
-    """Eight 0.2 ETH (500 USD) domestic transfers by one US institution, reads, and denials."""
+    """Eight 0.2 ETH (500 USD) transfers by one US institution to an address outside its org
+    (what counts against limits is the value that leaves the org), reads, and denials."""
     bearer = token(sub=sub, org="acme-us", jurisdiction="US", entity_kind="institution")
     for _ in range(8):
-        raw = signed_transfer(anvil, 0, ACCT[0].address, 2 * 10**17)
+        raw = signed_transfer(anvil, 0, ACCT[9].address, 2 * 10**17)
         resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
         assert "result" in resp.json(), resp.text
         assert rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=bearer).status_code == 200
