@@ -57,8 +57,11 @@ def add_audit_commands(sub: Any) -> None:
     _add_filters(export)
     export.set_defaults(handler=cmd_export)
 
-    query = asub.add_parser("query", help="list decisions as JSON {items, next_cursor}")
+    query = asub.add_parser(
+        "query", help="list decisions: a table on a terminal, JSON {items, next_cursor} otherwise"
+    )
     query.add_argument("--db", required=True, help="database URL")
+    query.add_argument("--json", action="store_true", help="JSON even on a terminal")
     query.add_argument("--limit", type=int, default=100)
     query.add_argument("--cursor", help="next_cursor of the previous page")
     _add_filters(query)
@@ -248,8 +251,42 @@ def cmd_query(args: argparse.Namespace) -> int:
         "items": [item(r.leaf_index, r.leaf_hash, r.record(), EVERYTHING) for r in page],
         "next_cursor": encode_cursor(page[-1].leaf_index) if len(rows) > args.limit else None,
     }
-    sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+    if args.json or not sys.stdout.isatty():
+        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        print_table(doc)
     return 0
+
+
+def print_table(doc: dict[str, Any]) -> None:
+    """One row per decision, the columns an auditor scans first; the cursor to go on."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("leaf", "time (UTC)", "subject", "method", "outcome", "reasons", "applied"):
+        table.add_column(column, overflow="fold")
+    for item in doc["items"]:
+        subject = item.get("subject") or {}
+        result = item.get("result") or {}
+        outcome = str(item.get("outcome", ""))
+        cells = [
+            str(item["leaf_index"]),
+            str(item.get("time", ""))[:19].replace("T", " "),
+            f"{subject.get('sub', '')}@{subject.get('org', '')}",
+            str(item.get("method", "")),
+        ]
+        reasons = ", ".join(sorted({str(r.get("code")) for r in result.get("reasons", [])}))
+        applied = ", ".join(str(j) for j in result.get("jurisdictions", []))
+        colour = "red" if outcome == "deny" else "green"
+        # Text cells: record values are data, never console markup.
+        table.add_row(*map(Text, cells), Text(outcome, style=colour), Text(reasons), Text(applied))
+    console = Console()
+    console.print(table)
+    more = doc.get("next_cursor")
+    tail = f"; next page: --cursor {more}" if more else ""
+    console.print(Text(f"{len(doc['items'])} decisions{tail}"))
 
 
 def _filter(args: argparse.Namespace) -> DecisionFilter | None:
