@@ -19,6 +19,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
+from governance.cli_progress import progress
+
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -134,8 +136,10 @@ def _verify_db(
     try:
         entries = [NoteEntry(cp.size, cp.note, cp.root) for cp in store.checkpoints()]
         verifier = LogVerifier(entries, public_key, key_name(entries), origin)
-        for row in store.iter_rows():
-            verifier.add(leaf_from_store(row))
+        with progress("verifying records", store.size()) as advance:
+            for row in store.iter_rows():
+                verifier.add(leaf_from_store(row))
+                advance(1)
         report = verifier.finish(check_levels(verifier.size, store.iter_level))
         return _print_report(report, store.leaf_id)
     finally:
@@ -216,8 +220,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         where = filter_clause(flt, EVERYTHING)
         with _output(args.out) as out:
-            for chunk in export_lines(store, where, EVERYTHING, args.format, store.size()):
-                out.write(chunk)
+            size = store.size()
+            with progress("exporting records", size) as advance:
+                for chunk in export_lines(store, where, EVERYTHING, args.format, size):
+                    out.write(chunk)
+                    advance(chunk.count(b"\n"))
     finally:
         store.close()
     return 0

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from governance.cli_progress import progress
 from governance.policy.source import PolicySourceError
 
 
@@ -166,7 +167,8 @@ def cmd_policy_replay(args: argparse.Namespace) -> int:
     except ValueError as exc:  # PolicySourceError and bad filters or URL are ValueErrors
         return _fail(exc)
     try:
-        report = replay(store, draft, filters, examples=args.examples)
+        with progress("replaying decisions", min(store.size(), args.limit)) as advance:
+            report = replay(store, draft, filters, examples=args.examples, on_record=advance)
     except ValueError as exc:
         return _fail(exc)
     finally:

@@ -13,7 +13,7 @@ import copy
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -211,6 +211,7 @@ def replay(
     *,
     engine: str = "regorus",
     examples: int = 10,
+    on_record: Callable[[int], None] | None = None,
 ) -> ReplayReport:
     """Synchronous: run it in a worker thread when serving (the engine is built there)."""
     filters = filters or ReplayFilter()
@@ -223,6 +224,8 @@ def replay(
             truncated = True
             break
         tally.add(record, _decide(evaluator, reference, record))
+        if on_record is not None:
+            on_record(1)
     return tally.report(draft, filters, truncated)
 
 
