@@ -10,6 +10,7 @@ the previous set keeps serving). The ASTs OPA returns are reduced to the package
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import re
 from collections.abc import AsyncIterator
@@ -19,7 +20,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
+from governance.api.boundary import BodyLimit
 from governance.policy.source import PolicySource
 
 _LOCATION = re.compile(r"-->\s*(?P<file>[^\n]*?):(?P<row>\d+):(?P<col>\d+)")
@@ -133,7 +136,12 @@ class PdpState:
         return self.engine
 
 
-def create_pdp_app(source: PolicySource) -> FastAPI:
+MAX_BODY_BYTES = 8 * 1024 * 1024  # inputs and modules; larger bodies get 413
+
+
+def create_pdp_app(source: PolicySource, *, write_token: str | None = None) -> FastAPI:
+    """`write_token`: PUT/DELETE /v1/policies need `Authorization: Bearer <it>`; None turns
+    policy writes off (403), so nobody who reaches the port can swap the policy."""
     state = PdpState(source)
 
     @asynccontextmanager
@@ -142,8 +150,10 @@ def create_pdp_app(source: PolicySource) -> FastAPI:
         yield
 
     app = FastAPI(title="governance pdp", lifespan=lifespan)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_exception_handler(HTTPException, _opa_http_error)
     _data_routes(app, state)
-    _policy_routes(app, state)
+    _policy_routes(app, state, write_token)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -181,7 +191,25 @@ def _data_routes(app: FastAPI, state: PdpState) -> None:
         return await evaluate(path, None)
 
 
-def _policy_routes(app: FastAPI, state: PdpState) -> None:
+async def _opa_http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = "invalid_parameter" if exc.status_code < 500 else "internal_error"
+    return _error(exc.status_code, code, str(exc.detail))
+
+
+def _check_writer(request: Request, token: str | None) -> JSONResponse | None:
+    """Checked before the module body is read."""
+    if token is None:
+        return _error(
+            403, "unauthorized", "policy writes are off (start with --allow-policy-writes)"
+        )
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return _error(401, "unauthorized", "policy writes need the bearer token")
+    return None
+
+
+def _policy_routes(app: FastAPI, state: PdpState, write_token: str | None) -> None:
     @app.get("/v1/policies")
     @app.get("/v1/policies/")  # opa-python-client lists with the trailing slash
     async def list_policies() -> dict[str, Any]:
@@ -197,6 +225,9 @@ def _policy_routes(app: FastAPI, state: PdpState) -> None:
 
     @app.put("/v1/policies/{policy_id:path}")
     async def put_policy(policy_id: str, request: Request) -> JSONResponse:
+        refused = _check_writer(request, write_token)
+        if refused is not None:
+            return refused
         try:
             text = (await request.body()).decode("utf-8")
         except UnicodeDecodeError:
@@ -204,7 +235,10 @@ def _policy_routes(app: FastAPI, state: PdpState) -> None:
         return _replace(state, policy_id, text)
 
     @app.delete("/v1/policies/{policy_id:path}")
-    async def delete_policy(policy_id: str) -> JSONResponse:
+    async def delete_policy(policy_id: str, request: Request) -> JSONResponse:
+        refused = _check_writer(request, write_token)
+        if refused is not None:
+            return refused
         if policy_id not in state.current().modules:
             return _not_found(policy_id)
         return _replace(state, policy_id, None)
@@ -233,6 +267,11 @@ def add_pdp_command(sub: Any) -> None:
     pdp.add_argument("--host", default="127.0.0.1")
     pdp.add_argument("--port", type=int, default=8181)
     pdp.add_argument("--log-level", default="info")
+    pdp.add_argument(
+        "--allow-policy-writes",
+        metavar="TOKEN_FILE",
+        help="enable PUT/DELETE /v1/policies for callers sending the bearer token in this file",
+    )
     pdp.set_defaults(handler=cmd_pdp)
 
 
@@ -250,9 +289,15 @@ def cmd_pdp(args: argparse.Namespace) -> int:
         if args.verification_key:
             key = load_verification_key(read_text_file(Path(args.verification_key)))
         source = load_policy_source_any(args.policy, key)
+        token = None
+        if args.allow_policy_writes:
+            token = read_text_file(Path(args.allow_policy_writes)).strip()
+            if len(token) < 32:
+                raise PolicySourceError("the policy write token must be at least 32 characters")
     except (PolicySourceError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"serving policy revision {source.revision} on {args.host}:{args.port}", file=sys.stderr)
-    uvicorn.run(create_pdp_app(source), host=args.host, port=args.port, log_level=args.log_level)
+    app = create_pdp_app(source, write_token=token)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

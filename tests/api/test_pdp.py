@@ -27,13 +27,18 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "policies"
 
 
+WRITE_TOKEN = "pdp-write-token-0123456789abcdef-0123"
+WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+
+
 class PdpServer:
     """uvicorn serving `create_pdp_app(source)` on a free port, in its own thread and loop."""
 
-    def __init__(self, source: PolicySource) -> None:
+    def __init__(self, source: PolicySource, write_token: str | None = WRITE_TOKEN) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_pdp_app(source), host="127.0.0.1", port=self.port,
+        app = create_pdp_app(source, write_token=write_token)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="on", loop="asyncio")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -124,10 +129,10 @@ def test_policies_list_get_put_delete(pdp: PdpServer) -> None:
 
     extra = "package governance.extra\n\nimport rego.v1\n\nanswer := 42\n"
     resp = httpx.put(f"{pdp.url}/v1/policies/extra.rego", content=extra,
-                     headers={"Content-Type": "text/plain"})
+                     headers={"Content-Type": "text/plain", **WRITER})
     assert resp.status_code == 200
     assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {"result": 42}
-    assert httpx.delete(f"{pdp.url}/v1/policies/extra.rego").status_code == 200
+    assert httpx.delete(f"{pdp.url}/v1/policies/extra.rego", headers=WRITER).status_code == 200
     assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {}
 
 
@@ -143,7 +148,7 @@ def test_put_policy_compile_error_is_400_and_keeps_serving(
     pdp: PdpServer, text: str, row: int, code: str
 ) -> None:
     before = httpx.get(f"{pdp.url}/v1/data/reference/rates").json()
-    resp = httpx.put(f"{pdp.url}/v1/policies/extra.rego", content=text)
+    resp = httpx.put(f"{pdp.url}/v1/policies/extra.rego", content=text, headers=WRITER)
     assert resp.status_code == 400
     doc = resp.json()
     assert doc["code"] == "invalid_parameter"
@@ -335,3 +340,22 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert refused.returncode == 2 and "not signed" in refused.stderr
+
+
+def test_policy_writes_need_the_token(pdp: PdpServer) -> None:
+    extra = "package governance.extra\n\nimport rego.v1\n\nanswer := 42\n"
+    url = f"{pdp.url}/v1/policies/extra.rego"
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        assert httpx.put(url, content=extra, headers=headers).status_code == 401
+        deleted = httpx.delete(f"{pdp.url}/v1/policies/lib/ctx.rego", headers=headers)
+        assert deleted.status_code == 401 and deleted.json()["code"] == "unauthorized"
+    assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {}
+    assert "lib/ctx.rego" in [p["id"] for p in httpx.get(f"{pdp.url}/v1/policies").json()["result"]]
+
+
+def test_policy_writes_are_off_by_default(small_tree: Path) -> None:
+    with PdpServer(load_policy_source(small_tree), write_token=None) as server:
+        resp = httpx.put(f"{server.url}/v1/policies/x.rego", content="package x", headers=WRITER)
+        assert resp.status_code == 403 and "--allow-policy-writes" in resp.json()["message"]
+        big = httpx.post(f"{server.url}/v1/data/x", content=b" " * (9 * 1024 * 1024))
+        assert big.status_code == 413 and big.json()["code"] == "invalid_parameter"
