@@ -4,7 +4,9 @@
 #
 # - methods listed with paths: the result keeps its shape, the listed members are erased;
 # - methods listed with no paths: the result carries no personal data;
-# - an opaque result item (below) and methods not listed (eth_getBalance, eth_call, eth_getStorageAt, eth_getProof, ...): the
+# - an opaque result item (below) and methods not listed (eth_getBalance, eth_call,
+#   eth_estimateGas and eth_createAccessList, whose gas figure or revert says whether a
+#   party's balance covers an amount, eth_getStorageAt, eth_getProof, ...): the
 #   result is opaque and cannot be redacted member by member, so a read that needs redaction
 #   is refused instead (CROSS_BORDER_TRANSFER_RESTRICTED).
 package governance.lib.redaction
@@ -28,8 +30,6 @@ paths_by_method := {
 	"eth_getFilterChanges": _logs,
 	"eth_subscribe": ["/topics", "/data", "/from", "/to", "/input", "/value"],
 	"eth_getCode": [],
-	"eth_estimateGas": [],
-	"eth_createAccessList": [],
 	"eth_newFilter": [],
 	"eth_uninstallFilter": [],
 	"eth_unsubscribe": [],

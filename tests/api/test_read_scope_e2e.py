@@ -117,6 +117,7 @@ READERS = {
     "cn_regulator": dict(sub="pboc", org="pboc", jurisdiction="CN", roles=("regulator",)),
     "us_regulator": dict(sub="fincen", org="fincen", jurisdiction="US", roles=("regulator",)),
     "admin": dict(sub="root", org="gateway-ops", jurisdiction="US", roles=("admin",)),
+    "cn_admin": dict(sub="ops", org="panda-cn", jurisdiction="CN", roles=("admin",)),
 }
 
 
@@ -286,6 +287,17 @@ def _multi_balance(world: World) -> list[Any]:
     return [{"to": world.multi, "data": data}, "latest"]
 
 
+def _spend_of_individual(world: World) -> list[Any]:
+    """Would the individual's balance cover a transfer? (the gas figure or revert says)"""
+    data = "0xa9059cbb" + "00" * 12 + ACCT[4].address.lower()[2:] + f"{10**8:064x}"
+    return [{"from": ACCT[2].address, "to": world.token, "data": data}]
+
+
+def _simulated_balance(world: World) -> list[Any]:
+    call = _balance_of_plus_one_byte(world)[0]
+    return [{"blockStateCalls": [{"calls": [call]}]}, "latest"]
+
+
 def _balance_of_plus_one_byte(world: World) -> list[Any]:
     data = "0x70a08231" + "00" * 12 + INDIVIDUAL + "ff"  # Solidity ignores the extra byte
     return [{"to": world.token, "data": data}, "latest"]
@@ -317,6 +329,13 @@ LEAKS: list[tuple[str, str, Any, int | None, tuple[str, ...], tuple[str, ...]]] 
      ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
     ("erc1155 balanceOf", "eth_call", _multi_balance, MULTI_UNITS, ("uk", "us_regulator"),
      ("counterparty", "cn_regulator")),
+    ("estimateGas of the individual's transfer", "eth_estimateGas", _spend_of_individual, None,
+     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
+    ("simulateV1 of balanceOf", "eth_simulateV1", _simulated_balance, None,
+     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
+    ("debug_traceCall of balanceOf", "debug_traceCall",
+     lambda w: [*_balance_of_plus_one_byte(w), {}], None,
+     ("uk", "counterparty", "cn_regulator", "admin"), ("cn_admin",)),
     ("storage slot", "eth_getStorageAt", lambda w: [w.token, "0x0", "latest"], None,
      ("uk", "counterparty", "cn_regulator"), ("admin",)),
 ]
@@ -332,7 +351,7 @@ def test_no_trace_without_a_basis(world: World, case: Any) -> None:
     for who in hidden:
         body = _raw(world, who, method, args)
         assert _traces(body, amount) == [], who
-        if method == "eth_call":  # the return data itself: a balance or an owner
+        if method in ("eth_call", "eth_estimateGas"):  # the answer itself: a balance, an owner
             assert direct["result"][2:].lower().encode() not in body, who
     for who in shown:
         body = _raw(world, who, method, args)

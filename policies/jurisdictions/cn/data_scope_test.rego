@@ -23,6 +23,7 @@ cases := {
 		"in": "CN", "codes": ["DATA_SCOPE_FORBIDDEN"],
 	},
 	"test_cn_opaque_result_refused": {"input": read_wang(fx.subject("sakura-jp", "JP", "institution"), "eth_call"), "in": "CN", "codes": ["CROSS_BORDER_TRANSFER_RESTRICTED"]},
+	"test_cn_estimate_gas_refused": {"input": read_wang(fx.subject("sakura-jp", "JP", "institution"), "eth_estimateGas"), "in": "CN", "codes": ["CROSS_BORDER_TRANSFER_RESTRICTED"]},
 	"test_cn_no_personal_data_in_code": {"input": read_wang(fx.subject("sakura-jp", "JP", "institution"), "eth_getCode"), "allow": true, "redact": []},
 	"test_cn_institution_data_not_personal": {"input": fx.reading(fx.subject("sakura-jp", "JP", "institution"), "eth_getLogs", [fx.acct3]), "redact": []},
 	"test_cn_writes_not_data_scoped": {"input": fx.with_payload(fx.transfer(fx.subject("panda-cn", "CN", "individual"), fx.acct2, fx.acct0, "tokenized_deposit", 10)), "allow": true},
@@ -49,6 +50,8 @@ test_cn_domestic_regulator_allowed if harness.passes(cases.test_cn_domestic_regu
 test_cn_foreign_regulator_refused if harness.passes(cases.test_cn_foreign_regulator_refused)
 
 test_cn_opaque_result_refused if harness.passes(cases.test_cn_opaque_result_refused)
+
+test_cn_estimate_gas_refused if harness.passes(cases.test_cn_estimate_gas_refused)
 
 test_cn_no_personal_data_in_code if harness.passes(cases.test_cn_no_personal_data_in_code)
 
