@@ -84,32 +84,26 @@ def scan(value: Any, index: AddressIndex) -> tuple[str, ...]:
 
 
 def _walk(value: Any, found: dict[str, None], blobs: list[str]) -> None:
-    # Strings are handled in the loops (no call per member): this runs on every read answer.
+    # Strings are handled in the loop (no call per member): this runs on every read answer.
+    members: Iterable[Any]
     if isinstance(value, dict):
-        for key, member in value.items():
-            if key in SKIPPED_FIELDS:
-                continue
-            if type(member) is str:
-                size = len(member)
-                if size == 42:
-                    if is_address(member):
-                        found[member.lower()] = None
-                elif size > 42:
-                    blobs.append(member)
-            elif member is not None:
-                _walk(member, found, blobs)
+        for key in value:
             if len(key) == 42 and is_address(key):  # state overrides, prestate traces
                 found[key.lower()] = None
+        members = [m for k, m in value.items() if k not in SKIPPED_FIELDS]
     elif isinstance(value, list):
-        for member in value:
-            if type(member) is str:
-                size = len(member)
-                if size == 42:
-                    if is_address(member):
-                        found[member.lower()] = None
-                elif size > 42:
-                    blobs.append(member)
-            elif member is not None:
-                _walk(member, found, blobs)
+        members = value
     elif isinstance(value, str):
-        _walk([value], found, blobs)
+        members = (value,)
+    else:
+        return
+    for member in members:
+        if type(member) is str:
+            size = len(member)
+            if size == 42:
+                if is_address(member):
+                    found[member.lower()] = None
+            elif size > 42:
+                blobs.append(member)
+        elif member is not None:
+            _walk(member, found, blobs)

@@ -110,11 +110,12 @@ def test_token_expiry_closes_the_socket(setup: Any) -> None:
     assert code == 4401 and reason == "token expired"
 
 
-def test_query_string_token_is_not_accepted(setup: Any) -> None:
+@pytest.mark.parametrize("query", ["", "?access_token="])
+def test_missing_or_query_string_token_is_refused(setup: Any, query: str) -> None:
     _, gateway, _ = setup
 
     async def scenario() -> int | None:
-        url = _ws_url(gateway) + "?access_token=" + token(**UK)  # type: ignore[arg-type]
+        url = _ws_url(gateway) + (query + token(**UK) if query else "")  # type: ignore[arg-type]
         async with aiohttp.ClientSession() as http:
             try:
                 async with http.ws_connect(url) as ws:
