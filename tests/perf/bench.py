@@ -24,6 +24,7 @@ from eth_account import Account
 
 from governance.api.auth import mint_token
 from tests.conftest import ROOT, free_port, start_anvil
+from tests.perf import bench_effects
 
 SECRET = "bench-secret-0123456789abcdef0123"
 PY = sys.executable
@@ -48,9 +49,10 @@ def main() -> None:
         policies, keys = _bench_policies(work, args.policies)
         for key in keys:
             node.rpc("anvil_setBalance", [Account.from_key(key).address, hex(10**24)])
+        contracts = bench_effects.prepare(node, keys)
         bare = _serve_passthrough(procs, node.url)
         gateway = _serve_gateway(procs, work, policies, node.url)
-        rows = _measure(args, node.url, bare, gateway, keys)
+        rows = _measure(args, node.url, bare, gateway, keys, contracts)
         _print(rows, _engine_timings(policies))
     finally:
         for p in procs:
@@ -153,7 +155,12 @@ def _load(
 
 
 def _measure(
-    args: argparse.Namespace, node: str, bare: str, gateway: str, keys: list[str]
+    args: argparse.Namespace,
+    node: str,
+    bare: str,
+    gateway: str,
+    keys: list[str],
+    contracts: dict[str, str],
 ) -> list[tuple[str, dict[str, Any]]]:
     balance = json.dumps(
         {
@@ -205,6 +212,8 @@ def _measure(
             _load(gateway, writes, tokens, args, max_requests=len(writes)),
         )
     )
+    first_nonce = -(-len(writes) // len(keys))
+    rows += bench_effects.measure(args, gateway, keys, tokens, contracts, first_nonce, _load)
     return rows
 
 
@@ -294,6 +303,12 @@ def _print(rows: list[tuple[str, dict[str, Any]]], engines: dict[str, float]) ->
         f"with no cache hits {distinct['rps'] / base['rps']:.2f}x"
     )
     print(f"signed writes with recovery + committed log: {write['rps']:.0f} tx/s (target >= 1,000)")
+    for name, r in rows:
+        if "sim_share" in r:
+            print(
+                f"{name}: {r['rps']:.0f} tx/s, simulation {r['sim_ms']:.2f} ms of a mean "
+                f"{r['mean_ms']:.2f} ms write ({r['sim_share']:.0%})"
+            )
     for name, us in engines.items():
         print(f"engine {name}: p50 {us:.0f} us per decision (target <= 100 us)")
     print(f"regopy / regorus: {engines['regopy'] / engines['regorus']:.1f}x")

@@ -20,6 +20,7 @@ class LoadResult:
     rps: float
     p50_ms: float
     p99_ms: float
+    mean_ms: float
 
 
 async def run_load(
@@ -72,6 +73,7 @@ async def run_load(
         rps=n / elapsed if elapsed else 0.0,
         p50_ms=latencies[n // 2] * 1000 if n else 0.0,
         p99_ms=latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0,
+        mean_ms=sum(latencies) / n * 1000 if n else 0.0,
     )
 
 
