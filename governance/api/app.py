@@ -16,6 +16,7 @@ from governance.api.audit_live import stream_router
 from governance.api.audit_routes import audit_router
 from governance.api.auth import Authenticator, AuthSettings
 from governance.api.boundary import install_rest_errors, limited_receive
+from governance.api.console import console_router, static_files
 from governance.api.overview_routes import overview_router
 from governance.api.routes import ops_router
 from governance.api.rpc import Receive, RpcEndpoint, Scope, Send
@@ -139,6 +140,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Dispatch
     api.include_router(audit_router)
     api.include_router(stream_router)
     api.include_router(overview_router)
+    api.include_router(console_router)
+    api.mount("/console/static", static_files, name="console-static")
     api.include_router(ws_router)
     rpc = RpcEndpoint(svc.gateway, svc.auth, settings)
     return Dispatcher(api, rpc, settings.server.max_body_bytes)
