@@ -232,33 +232,8 @@ def _distinct_reads(count: int) -> list[str]:
 
 
 def _signed_writes(keys: list[str], count: int) -> list[str]:
-    """Transfers from key i go with token i (bodies and headers cycle together)."""
-    accounts = [Account.from_key(k) for k in keys]
-    bodies = []
-    for n in range(count):
-        acct = accounts[n % len(accounts)]
-        tx = {
-            "type": 2,
-            "chainId": 31337,
-            "nonce": n // len(accounts),
-            "to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-            "value": 1000,
-            "gas": 21000,
-            "maxFeePerGas": 2 * 10**9,
-            "maxPriorityFeePerGas": 10**9,
-        }
-        raw = acct.sign_transaction(tx).raw_transaction.hex()
-        bodies.append(
-            json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "id": n,
-                    "method": "eth_sendRawTransaction",
-                    "params": ["0x" + raw.removeprefix("0x")],
-                }
-            )
-        )
-    return bodies
+    """Ether transfers; transfers from key i go with token i (bodies and headers cycle)."""
+    return bench_effects.signed(keys, count, 0, bench_effects.direct_transfer)
 
 
 def _engine_timings(policies: Path) -> dict[str, float]:

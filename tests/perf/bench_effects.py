@@ -85,6 +85,10 @@ def _tx(nonce: int, to: str | None, data: str, value: int, gas: int) -> dict[str
     return tx
 
 
+def direct_transfer(n: int) -> tuple[str, str, int, int]:
+    return RECIPIENTS[0], "0x", 1000, 21_000
+
+
 def kinds(contracts: dict[str, str]) -> dict[str, Callable[[int], tuple[str, str, int, int]]]:
     """Write kind -> (n -> (to, data, value, gas))."""
     w3 = Web3()
@@ -93,7 +97,7 @@ def kinds(contracts: dict[str, str]) -> dict[str, Callable[[int], tuple[str, str
     transfer = erc20.encode_abi("transfer", [RECIPIENTS[0], 1])
     multisend = multi.encode_abi("sendEther", [RECIPIENTS, [1000, 1000, 1000]])
     return {
-        "direct transfer": lambda n: (RECIPIENTS[0], "0x", 1000, 21_000),
+        "direct transfer": direct_transfer,
         "ERC-20 transfer": lambda n: (contracts["erc20"], transfer, 0, 100_000),
         "multisend, 3 recipients": lambda n: (contracts["multisend"], multisend, 3000, 200_000),
     }
