@@ -225,6 +225,12 @@ deny contains reason("SIMULATION_UNAVAILABLE", concat("", ["the write could not 
 	not simulation.status in (simulation_statuses - {"unavailable"})
 }
 
+deny contains reason("SIMULATION_UNAVAILABLE", "the write carries no simulation result") if {
+	data.governance.lib.ctx.call.write
+	data.governance.lib.ctx.transfer.has_tx
+	not is_object(data.governance.lib.ctx.doc.simulation)
+}
+
 deny contains reason("SIMULATION_REVERTED", concat("", ["the simulated write reverted", simulation_reason])) if {
 	data.governance.lib.ctx.call.write
 	simulation.status == "reverted"

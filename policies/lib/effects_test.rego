@@ -46,6 +46,8 @@ wang_abroad(usd, already) := fx.put2(fx.with_payload(fx.call(wang, fx.acct2, fx.
 	fx.effect("tokenized_deposit", fx.router, fx.acct0, usd, 1),
 ])), "aggregates", "subject_annual_cross_border_usd", already)
 
+unsimulated(doc) := {k: doc[k] | some k in object.keys(doc); k != "simulation"}
+
 off(doc) := fx.simulated(doc, "off", null)
 
 plain(to) := off(fx.put2(fx.transfer(acme, fx.acct0, to, "tokenized_deposit", 10), "tx", "selector", null))
@@ -62,6 +64,7 @@ cases := {
 	"test_effects_clean_multisend_allowed": {"input": via_multisend(10), "allow": true},
 	# fail closed: simulation and assets
 	"test_effects_simulation_unavailable": {"input": fx.simulated(via_multisend(10), "unavailable", "node timeout"), "codes": ["SIMULATION_UNAVAILABLE"]},
+	"test_effects_no_simulation_field": {"input": unsimulated(via_multisend(10)), "codes": ["SIMULATION_UNAVAILABLE"]},
 	"test_effects_simulation_status_unrecognised": {"input": fx.simulated(via_multisend(10), "partial", null), "codes": ["SIMULATION_UNAVAILABLE"]},
 	"test_effects_simulation_reverted": {"input": fx.simulated(via_multisend(10), "reverted", "ERC20: transfer amount exceeds balance"), "codes": ["SIMULATION_REVERTED"]},
 	"test_effects_unknown_asset": {"input": fx.call(acme, fx.acct0, fx.router, [fx.effect("unknown", fx.acct0, fx.router, 0, 1)]), "has": ["UNKNOWN_ASSET"]},
@@ -177,3 +180,5 @@ test_cn_ban_direct_transfer_to_prc_individual if harness.passes(cases.test_cn_ba
 test_cn_fx_quota_effects_at_quota if harness.passes(cases.test_cn_fx_quota_effects_at_quota)
 
 test_cn_fx_quota_effects_exceeded if harness.passes(cases.test_cn_fx_quota_effects_exceeded)
+
+test_effects_no_simulation_field if harness.passes(cases.test_effects_no_simulation_field)

@@ -137,6 +137,7 @@ transfer(subj, from, to, class, usd) := {
 		"cross_border": entity(to).jurisdiction != subj.jurisdiction,
 	},
 	"parties": {"sender": entity(from), "recipient": entity(to)},
+	"simulation": simulation_ok,
 	"travel_rule": null,
 	"travel_rule_errors": [],
 	"aggregates": zero_aggregates,

@@ -201,6 +201,7 @@ def write(
             "cross_border": rec["jurisdiction"] != subj["jurisdiction"],
         },
         "parties": {"sender": entity(sender), "recipient": rec},
+        "simulation": {"mode": "simulate_v1", "status": "ok", "reason": None},
         "travel_rule": travel_rule,
         "travel_rule_errors": errors,
         "aggregates": agg or aggregates(),
