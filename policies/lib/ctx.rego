@@ -254,10 +254,12 @@ tx_amount_usd := a if {
 } else := 0
 
 # The amount limits, quotas and reports compare: the total leaving the caller's org.
-amount_usd := max([tx_amount_usd, effects_outflow_usd])
+amount_usd := tx_amount_usd if count(effects) == 0
+else := max([tx_amount_usd, effects_outflow_usd])
 
 # The amount the travel rule compares: the largest sum paid to one beneficiary.
-travel_amount_usd := max([tx_amount_usd, largest_outflow_usd])
+travel_amount_usd := tx_amount_usd if count(effects) == 0
+else := max([tx_amount_usd, largest_outflow_usd])
 
 token_call := c if {
 	c := doc.tx.token_call
@@ -352,6 +354,7 @@ effect_class(e) := c if {
 } else := "unknown"
 
 effect_jurisdictions := {j |
+	count(effects) > 0
 	some e in effects
 	some side in ["from", "to"]
 	j := code(object.get(effect_party(e, side), "jurisdiction", null))
@@ -383,31 +386,41 @@ asset_key(e) := lower(c) if {
 	is_string(c)
 } else := "native"
 
+# Each effect reduced once to what the amount rules need (functions are not memoised).
+rows := [{"from": effect_address(e, "from"), "to": effect_address(e, "to"), "key": asset_key(e), "usd": num(object.get(e, "amount_usd", 0)), "external": external(effect_party(e, "to"))} | some e in effects]
+
+external(entity) := false if in_subject_org(entity)
+else := true
+
 # Value leaving the caller's org, per beneficiary (address -> USD). Per asset, every address
 # outside the org receives its net inflow: a contract that forwards what it receives (a
 # multisend, a router) nets to zero and is not a beneficiary; the parties it pays are.
 outflow := {a: usd |
-	some a in {effect_address(e, "to") | some e in effects; not in_subject_org(effect_party(e, "to"))}
+	some a in {r.to | some r in rows; r.external}
 	a != ""
 	usd := sum([net |
-		some k in {asset_key(e) | some e in effects}
-		net := _net(a, k)
+		some k in {r.key | some r in rows}
+		net := sum([r.usd | some r in rows; r.key == k; r.to == a]) - sum([r.usd | some r in rows; r.key == k; r.from == a])
 		net > 0
 	])
 	usd > 0
 }
 
-_net(a, k) := sum([num(e.amount_usd) | some e in effects; asset_key(e) == k; effect_address(e, "to") == a]) - sum([num(e.amount_usd) | some e in effects; asset_key(e) == k; effect_address(e, "from") == a])
-
-# The beneficiaries' entities (the last effect naming each).
-beneficiaries := {a: effect_party(e, "to") | some e in effects; a := effect_address(e, "to"); outflow[a]}
+# The beneficiaries' entities.
+beneficiaries := {a: entity |
+	some i, r in rows
+	a := r.to
+	outflow[a]
+	entity := obj(object.get(effects[i], "to", {}))
+}
 
 effects_outflow_usd := sum([usd | some usd in outflow])
 
 largest_outflow_usd := max(array.concat([0], [usd | some usd in outflow]))
 
 # Asset classes moved by the write: the tx's and every effect's.
-asset_classes := {asset_class} | {effect_class(e) | some e in effects}
+asset_classes := {asset_class} if count(effects) == 0
+else := {asset_class} | {effect_class(e) | some e in effects}
 
 # Some beneficiary of the effects is abroad (or unknown) from the caller's point of view.
 effects_cross_border if {
