@@ -241,6 +241,7 @@ def write_input(ref: Reference, to: str, value: str, *, asset: dict[str, Any] = 
     return {"request": request("eth_sendRawTransaction", "write"), "subject": s, "tx": tx,
             "parties": {"sender": ref.entity(sender).to_input(),
                         "recipient": recipient.to_input()},
+            "simulation": {"mode": "simulate_v1", "status": "ok", "reason": None},
             "travel_rule": travel_rule, "travel_rule_errors": [], "aggregates": aggregates(daily),
             "read": None}
 
