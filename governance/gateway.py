@@ -3,6 +3,7 @@ classify + decode, enrich, decide, record, then forward or deny."""
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from governance.policy.effects import outgoing_usd
 from governance.policy.engine import PolicySnapshot
 from governance.policy.inputs import Envelope, build_input
 from governance.read_filter import FilterOutcome, ReadFilter
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,17 @@ class Gateway:
             name: Simulator(node, node.config.simulation, node.config.simulation_timeout_s)
             for name, node in nodes.items()
         }
+
+    async def probe_simulation(self) -> None:
+        """Resolves `simulation = "auto"` for every ledger whose node answers now; a node that
+        is down is probed again at its first write."""
+        for name, simulator in self.simulators.items():
+            try:
+                mode = await simulator.probe()
+            except GovernanceError:
+                continue
+            if mode == "off":
+                logger.warning("ledger %s: the node simulates nothing; writes go unsimulated", name)
 
     async def handle(self, call: Call) -> Answer:
         admitted = await self.admit(call)  # decode, enrich, decide, record

@@ -88,6 +88,7 @@ class Services:
         await self.checkpointer.start()
         if self.reloader is not None:
             await self.reloader.start()
+        await self.gateway.probe_simulation()
 
     async def stop(self) -> None:
         if self.reloader is not None:
