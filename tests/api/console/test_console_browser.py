@@ -84,9 +84,14 @@ def wait_for(predicate: object, timeout: float = 15.0) -> object:
     raise AssertionError("timed out waiting in the browser")
 
 
+TABLE_JS = """return [...document.querySelectorAll('#table tbody tr')]
+  .map((tr) => [...tr.cells].map((td) => td.textContent));"""
+
+
 def table(driver: object) -> list[list[str]]:
-    rows = driver.find_elements(By.CSS_SELECTOR, "#table tbody tr")  # type: ignore[attr-defined]
-    return [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    """The table's cells in one script call, so a re-render cannot leave stale elements."""
+    rows: list[list[str]] = driver.execute_script(TABLE_JS)  # type: ignore[attr-defined]
+    return rows
 
 
 @pytest.mark.slow
