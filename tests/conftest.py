@@ -86,7 +86,8 @@ def start_anvil(*extra: str) -> Anvil:
     port = free_port()
     proc = subprocess.Popen(
         [str(ANVIL), "--port", str(port), "--silent", "--chain-id", "31337", *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     node = Anvil(f"http://127.0.0.1:{port}", port, proc)
     deadline = time.monotonic() + 30
@@ -230,8 +231,9 @@ def make_settings(node_url: str, policy_path: Path, db_path: Path, **policy: Any
     return Settings(
         auth=AuthConfig(jwt_secret=SECRET),
         policy=PolicyConfig(path=str(policy_path), **policy),
-        audit=AuditConfig(database_url=f"sqlite:///{db_path}",
-                          signing_key_file=str(db_path.with_suffix(".key"))),
+        audit=AuditConfig(
+            database_url=f"sqlite:///{db_path}", signing_key_file=str(db_path.with_suffix(".key"))
+        ),
         ledgers=(LedgerConfig(name="main", url=node_url, chain_id=31337, default=True),),
     )
 
@@ -245,8 +247,12 @@ class GatewayServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings, self.services), host="127.0.0.1", port=self.port,
-            log_level="warning", lifespan="on", loop="asyncio",
+            create_app(settings, self.services),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            loop="asyncio",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -278,8 +284,14 @@ def token(
     **kw: Any,
 ) -> str:
     return mint_token(
-        SECRET, sub=sub, org=org, jurisdiction=jurisdiction, roles=list(roles), kyc=kyc,
-        entity_kind=entity_kind, **kw,
+        SECRET,
+        sub=sub,
+        org=org,
+        jurisdiction=jurisdiction,
+        roles=list(roles),
+        kyc=kyc,
+        entity_kind=entity_kind,
+        **kw,
     )
 
 
@@ -289,7 +301,9 @@ def gateway_factory(
 ) -> Iterator[Callable[..., GatewayServer]]:
     started: list[GatewayServer] = []
 
-    def make(node_url: str | None = None, policy_path: Path | None = None, **kw: Any) -> GatewayServer:
+    def make(
+        node_url: str | None = None, policy_path: Path | None = None, **kw: Any
+    ) -> GatewayServer:
         settings = make_settings(
             node_url or anvil.url, policy_path or policy_dir, tmp_path / f"log{len(started)}.db"
         )
@@ -310,13 +324,20 @@ def gateway(gateway_factory: Callable[..., GatewayServer]) -> GatewayServer:
 
 
 def rpc(
-    url: str, method: str, params: Any = None, *, bearer: str | None = None, rid: int = 1,
+    url: str,
+    method: str,
+    params: Any = None,
+    *,
+    bearer: str | None = None,
+    rid: int = 1,
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     body = {"jsonrpc": "2.0", "id": rid, "method": method, "params": params or []}
     h = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     h.update(headers or {})
-    return httpx.post(url, content=json.dumps(body), headers=h | {"Content-Type": "application/json"}, timeout=30)
+    return httpx.post(
+        url, content=json.dumps(body), headers=h | {"Content-Type": "application/json"}, timeout=30
+    )
 
 
 def run(coro: Any) -> Any:
@@ -325,29 +346,47 @@ def run(coro: Any) -> Any:
 
 # ---- IVMS101 travel-rule payloads (X-Travel-Rule) ------------------------------------------
 
+
 def natural(name: str, country: str) -> dict[str, Any]:
-    return {"naturalPerson": {
-        "name": {"nameIdentifier": [{"primaryIdentifier": name, "nameIdentifierType": "LEGL"}]},
-        "geographicAddress": [{"addressType": "HOME", "townName": "Town", "country": country}],
-        "nationalIdentification": {"nationalIdentifier": "X1234567",
-                                   "nationalIdentifierType": "CCPT",
-                                   "countryOfIssue": country},
-    }}
+    return {
+        "naturalPerson": {
+            "name": {"nameIdentifier": [{"primaryIdentifier": name, "nameIdentifierType": "LEGL"}]},
+            "geographicAddress": [{"addressType": "HOME", "townName": "Town", "country": country}],
+            "nationalIdentification": {
+                "nationalIdentifier": "X1234567",
+                "nationalIdentifierType": "CCPT",
+                "countryOfIssue": country,
+            },
+        }
+    }
 
 
 def legal(name: str, country: str) -> dict[str, Any]:
-    return {"legalPerson": {
-        "name": {"nameIdentifier": [{"legalPersonName": name,
-                                     "legalPersonNameIdentifierType": "LEGL"}]},
-        "geographicAddress": [{"addressType": "BIZZ", "townName": "City", "country": country}],
-    }}
+    return {
+        "legalPerson": {
+            "name": {
+                "nameIdentifier": [
+                    {"legalPersonName": name, "legalPersonNameIdentifierType": "LEGL"}
+                ]
+            },
+            "geographicAddress": [{"addressType": "BIZZ", "townName": "City", "country": country}],
+        }
+    }
 
 
-def travel_rule(originator: dict[str, Any], sender: str, beneficiary: dict[str, Any],
-                recipient: str, **beneficiary_extra: Any) -> dict[str, str]:
+def travel_rule(
+    originator: dict[str, Any],
+    sender: str,
+    beneficiary: dict[str, Any],
+    recipient: str,
+    **beneficiary_extra: Any,
+) -> dict[str, str]:
     payload = {
         "originator": {"originatorPersons": [originator], "accountNumber": [sender]},
-        "beneficiary": {"beneficiaryPersons": [beneficiary], "accountNumber": [recipient],
-                        **beneficiary_extra},
+        "beneficiary": {
+            "beneficiaryPersons": [beneficiary],
+            "accountNumber": [recipient],
+            **beneficiary_extra,
+        },
     }
     return {"X-Travel-Rule": travel_rule_header(payload)}

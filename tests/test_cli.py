@@ -15,14 +15,35 @@ from tests.conftest import ROOT, SECRET
 
 def governance(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "governance.cli", *args], capture_output=True,
-                          text=True, timeout=120, cwd=ROOT, env=full_env)
+    return subprocess.run(
+        [sys.executable, "-m", "governance.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=full_env,
+    )
 
 
 def test_token_mints_claims_the_gateway_accepts() -> None:
-    out = governance("token", "--sub", "alice", "--org", "acme-us", "--jurisdiction", "US",
-                     "--roles", "trader,auditor", "--kyc", "pending", "--entity-kind",
-                     "individual", "--ttl", "120", env={"GOVERNANCE_JWT_SECRET": SECRET})
+    out = governance(
+        "token",
+        "--sub",
+        "alice",
+        "--org",
+        "acme-us",
+        "--jurisdiction",
+        "US",
+        "--roles",
+        "trader,auditor",
+        "--kyc",
+        "pending",
+        "--entity-kind",
+        "individual",
+        "--ttl",
+        "120",
+        env={"GOVERNANCE_JWT_SECRET": SECRET},
+    )
     assert out.returncode == 0, out.stderr
     claims = jwt.decode(out.stdout.strip(), SECRET, algorithms=["HS256"])
     assert claims["sub"] == "alice" and claims["roles"] == ["trader", "auditor"]
@@ -31,13 +52,37 @@ def test_token_mints_claims_the_gateway_accepts() -> None:
 
 
 def test_token_refuses_bad_values_and_missing_secret() -> None:
-    bad = governance("token", "--sub", "a", "--org", "o", "--jurisdiction", "usa",
-                     env={"GOVERNANCE_JWT_SECRET": SECRET})
+    bad = governance(
+        "token",
+        "--sub",
+        "a",
+        "--org",
+        "o",
+        "--jurisdiction",
+        "usa",
+        env={"GOVERNANCE_JWT_SECRET": SECRET},
+    )
     assert bad.returncode == 2 and bad.stderr.startswith("error: invalid jurisdiction 'usa'")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
-    missing = subprocess.run([sys.executable, "-m", "governance.cli", "token", "--sub", "a",
-                              "--org", "o", "--jurisdiction", "US"], capture_output=True,
-                             text=True, timeout=60, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
+    missing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "governance.cli",
+            "token",
+            "--sub",
+            "a",
+            "--org",
+            "o",
+            "--jurisdiction",
+            "US",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+    )
     assert missing.returncode == 2 and "auth.jwt_secret" in missing.stderr
 
 

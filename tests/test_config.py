@@ -110,7 +110,7 @@ def test_secret_and_public_key_files(tmp_path: Path) -> None:
     assert load_settings(None, environ=env).auth.jwt_secret == "from-a-file-0123456789"
     s = load_settings(write(tmp_path, '[auth]\npublic_key_file = "key.pem"'), environ={})
     assert s.auth.public_key_pem == "-----BEGIN PUBLIC KEY-----\n"
-    with pytest.raises(ConfigError, match="auth.public_key_file"):
+    with pytest.raises(ConfigError, match=r"auth\.public_key_file"):
         load_settings(write(tmp_path, '[auth]\npublic_key_file = "absent.pem"'), environ={})
 
 

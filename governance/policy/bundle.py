@@ -321,8 +321,17 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value).encode()  # true, false, null
 
 
-_GO_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
-               "\t": "\\t", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_GO_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 def _go_string(text: str) -> bytes:
@@ -418,8 +427,9 @@ def _verified_payload(signatures: bytes, key: VerificationKey) -> dict[str, Any]
         alg = jwt.get_unverified_header(tokens[0]).get("alg")
         if alg != key.algorithm:  # the key, not the token, decides the algorithm
             raise BundleError(f"bundle signed with {alg}, verification key is {key.algorithm}")
-        payload = jwt.decode(tokens[0], key.key, algorithms=[key.algorithm],
-                             options={"verify_aud": False})
+        payload = jwt.decode(
+            tokens[0], key.key, algorithms=[key.algorithm], options={"verify_aud": False}
+        )
     except jwt.PyJWTError as exc:
         raise BundleError(f"bundle signature invalid: {exc}") from exc
     return dict(payload)

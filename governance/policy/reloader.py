@@ -318,21 +318,41 @@ class PolicyReloader:
         self.metrics.policy_info.labels(revision).set(1)
         self.metrics.policy_reloads.labels(result="ok").inc()
         log.info("policy reloaded: %s -> %s (%d tests)", previous, revision, candidate.tests)
-        return self._record(ReloadResult(
-            time=_now(), ok=True, changed=True, revision=revision, serving=revision,
-            result="ok", tests=candidate.tests, duration_ms=_ms(started),
-        ))
+        return self._record(
+            ReloadResult(
+                time=_now(),
+                ok=True,
+                changed=True,
+                revision=revision,
+                serving=revision,
+                result="ok",
+                tests=candidate.tests,
+                duration_ms=_ms(started),
+            )
+        )
 
     def _failed_result(self, failure: _Failure, started: float) -> ReloadResult:
         self._failed = failure.content_id
         self.metrics.policy_reloads.labels(result=failure.result).inc()
         serving = self.engine.snapshot().revision
-        log.error("policy reload refused (%s), still serving %s: %s",
-                  failure.result, serving, failure.message)
-        return self._record(ReloadResult(
-            time=_now(), ok=False, changed=True, revision=failure.revision, serving=serving,
-            error=failure.message, result=failure.result, duration_ms=_ms(started),
-        ))
+        log.error(
+            "policy reload refused (%s), still serving %s: %s",
+            failure.result,
+            serving,
+            failure.message,
+        )
+        return self._record(
+            ReloadResult(
+                time=_now(),
+                ok=False,
+                changed=True,
+                revision=failure.revision,
+                serving=serving,
+                error=failure.message,
+                result=failure.result,
+                duration_ms=_ms(started),
+            )
+        )
 
     def _unchanged(self) -> ReloadResult:
         serving = self.engine.snapshot().revision

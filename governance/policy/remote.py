@@ -142,8 +142,13 @@ class RemoteEngine:
         async with self._client_lock:
             if self._client is None:
                 client = _PooledOpaClient(
-                    pool_size=self._pool_size, host=self._host, port=self._port, ssl=self._tls,
-                    token=self._token, retries=0, timeout=self._timeout_s,
+                    pool_size=self._pool_size,
+                    host=self._host,
+                    port=self._port,
+                    ssl=self._tls,
+                    token=self._token,
+                    retries=0,
+                    timeout=self._timeout_s,
                 )
                 await client._init_session()
                 self._client = client

@@ -87,8 +87,12 @@ def test_officer_replays_a_server_side_draft(gw: GatewayServer, draft_dir: Path)
 def test_admin_uploads_a_bundle_with_filters(gw: GatewayServer, draft_dir: Path) -> None:
     records = wait_recorded(gw)
     bundle = build_bundle(load_policy_source(draft_dir), "uploaded-1")
-    body = {"bundle_base64": base64.b64encode(bundle).decode(), "jurisdiction": "US",
-            "since": records[0]["time"], "examples": 2}
+    body = {
+        "bundle_base64": base64.b64encode(bundle).decode(),
+        "jurisdiction": "US",
+        "since": records[0]["time"],
+        "examples": 2,
+    }
     resp = post(gw, body, token(sub="root", roles=("admin",)))
     assert resp.status_code == 200, resp.text
     report = resp.json()

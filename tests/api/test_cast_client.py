@@ -21,8 +21,18 @@ def test_cast_reads_and_sends_through_gateway(gateway: GatewayServer, anvil: Anv
 
     bob = Account.from_key(KEYS[1]).address
     before = int(anvil.rpc("eth_getBalance", [bob, "latest"]), 16)
-    sent = cast("send", "--rpc-url", gateway.rpc_url(), "--rpc-headers", headers,
-                "--private-key", KEYS[0], bob, "--value", "4242")
+    sent = cast(
+        "send",
+        "--rpc-url",
+        gateway.rpc_url(),
+        "--rpc-headers",
+        headers,
+        "--private-key",
+        KEYS[0],
+        bob,
+        "--value",
+        "4242",
+    )
     assert sent.returncode == 0, sent.stderr
     assert int(anvil.rpc("eth_getBalance", [bob, "latest"]), 16) == before + 4242
 
@@ -32,9 +42,18 @@ def test_cast_sees_policy_denial_and_missing_token(gateway: GatewayServer, anvil
     # and on the node's state.
     bob = Account.from_key(KEYS[1]).address
     before = anvil.rpc("eth_getBalance", [bob, "latest"])
-    denied = cast("send", "--rpc-url", gateway.rpc_url(), "--rpc-headers",
-                  f"Authorization: Bearer {token(kyc='none')}", "--private-key", KEYS[0], bob,
-                  "--value", "1")
+    denied = cast(
+        "send",
+        "--rpc-url",
+        gateway.rpc_url(),
+        "--rpc-headers",
+        f"Authorization: Bearer {token(kyc='none')}",
+        "--private-key",
+        KEYS[0],
+        bob,
+        "--value",
+        "1",
+    )
     assert "-32003" in denied.stderr and "KYC_REQUIRED" in denied.stderr, denied.stderr
     assert anvil.rpc("eth_getBalance", [bob, "latest"]) == before
     anonymous = cast("block-number", "--rpc-url", gateway.rpc_url())

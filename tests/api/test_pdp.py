@@ -38,8 +38,14 @@ class PdpServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_pdp_app(source, write_token=write_token)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                log_level="warning", lifespan="on", loop="asyncio")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            loop="asyncio",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -99,8 +105,12 @@ def test_post_data_decision_and_undefined(pdp: PdpServer) -> None:
 
 def test_input_does_not_leak_between_requests(pdp: PdpServer) -> None:
     url = f"{pdp.url}/v1/data/governance/main/decision"
-    httpx.post(url, json={"input": {"subject": {"kyc": "none", "jurisdiction": "US"},
-                                    "parties": {}, "tx": None}})
+    httpx.post(
+        url,
+        json={
+            "input": {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": None}
+        },
+    )
     resp = httpx.post(url, json={})  # no input: rules reading input are undefined or empty
     assert "KYC_REQUIRED" not in resp.text
 
@@ -128,8 +138,11 @@ def test_policies_list_get_put_delete(pdp: PdpServer) -> None:
     assert httpx.get(f"{pdp.url}/v1/policies/none.rego").status_code == 404
 
     extra = "package governance.extra\n\nimport rego.v1\n\nanswer := 42\n"
-    resp = httpx.put(f"{pdp.url}/v1/policies/extra.rego", content=extra,
-                     headers={"Content-Type": "text/plain", **WRITER})
+    resp = httpx.put(
+        f"{pdp.url}/v1/policies/extra.rego",
+        content=extra,
+        headers={"Content-Type": "text/plain", **WRITER},
+    )
     assert resp.status_code == 200
     assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {"result": 42}
     assert httpx.delete(f"{pdp.url}/v1/policies/extra.rego", headers=WRITER).status_code == 200
@@ -140,8 +153,11 @@ def test_policies_list_get_put_delete(pdp: PdpServer) -> None:
     ("text", "row", "code"),
     [
         ("package governance.extra\n\nimport rego.v1\n\nanswer if {\n", 6, "rego_parse_error"),
-        ("package governance.extra\n\nimport rego.v1\n\nanswer if { y == 1 }\n", 5,
-         "rego_compile_error"),
+        (
+            "package governance.extra\n\nimport rego.v1\n\nanswer if { y == 1 }\n",
+            5,
+            "rego_compile_error",
+        ),
     ],
 )
 def test_put_policy_compile_error_is_400_and_keeps_serving(
@@ -168,8 +184,11 @@ def test_opa_python_client_talks_to_pdp(pdp: PdpServer) -> None:
     try:
         assert client.check_health() is True
         assert sorted(client.get_policies_list()) == MODULE_IDS
-        doc = client.query_rule({"subject": {"kyc": "verified", "jurisdiction": "US"},
-                                 "parties": {}, "tx": None}, "governance.main", "decision")
+        doc = client.query_rule(
+            {"subject": {"kyc": "verified", "jurisdiction": "US"}, "parties": {}, "tx": None},
+            "governance.main",
+            "decision",
+        )
         assert doc["result"]["allow"] is True
     finally:
         client.close_connection()
@@ -187,63 +206,144 @@ SANCTIONED = "0xa79c58b0b11fb634112ccb08cccc3e29dd77d3d2"
 USDC = {"symbol": "USDC", "class": "stablecoin", "contract": "0x" + "ab" * 20, "decimals": 6}
 ETH = {"symbol": "ETH", "class": "tokenized_deposit", "contract": None, "decimals": 18}
 TRAVEL_RULE = {
-    "originator": {"originatorPersons": [{"legalPerson": {"name": {"nameIdentifier": [
-        {"legalPersonName": "Acme Trading Inc.", "legalPersonNameIdentifierType": "LEGL"}]},
-        "geographicAddress": [{"addressType": "GEOG", "townName": "New York", "country": "US"}]}}],
-        "accountNumber": [US_TREASURY]},
-    "beneficiary": {"beneficiaryPersons": [{"legalPerson": {"name": {"nameIdentifier": [
-        {"legalPersonName": "Hanse Logistik GmbH", "legalPersonNameIdentifierType": "LEGL"}]},
-        "geographicAddress": [{"addressType": "GEOG", "townName": "Hamburg", "country": "DE"}]}}],
-        "accountNumber": [DE_INSTITUTION]},
+    "originator": {
+        "originatorPersons": [
+            {
+                "legalPerson": {
+                    "name": {
+                        "nameIdentifier": [
+                            {
+                                "legalPersonName": "Acme Trading Inc.",
+                                "legalPersonNameIdentifierType": "LEGL",
+                            }
+                        ]
+                    },
+                    "geographicAddress": [
+                        {"addressType": "GEOG", "townName": "New York", "country": "US"}
+                    ],
+                }
+            }
+        ],
+        "accountNumber": [US_TREASURY],
+    },
+    "beneficiary": {
+        "beneficiaryPersons": [
+            {
+                "legalPerson": {
+                    "name": {
+                        "nameIdentifier": [
+                            {
+                                "legalPersonName": "Hanse Logistik GmbH",
+                                "legalPersonNameIdentifierType": "LEGL",
+                            }
+                        ]
+                    },
+                    "geographicAddress": [
+                        {"addressType": "GEOG", "townName": "Hamburg", "country": "DE"}
+                    ],
+                }
+            }
+        ],
+        "accountNumber": [DE_INSTITUTION],
+    },
 }
 
 
 def subject(**kw: Any) -> dict[str, Any]:
-    base = {"sub": "alice", "org": "acme-us", "jurisdiction": "US", "roles": ["trader"],
-            "entity_kind": "institution", "kyc": "verified"}
+    base = {
+        "sub": "alice",
+        "org": "acme-us",
+        "jurisdiction": "US",
+        "roles": ["trader"],
+        "entity_kind": "institution",
+        "kyc": "verified",
+    }
     return base | kw
 
 
 def request(method: str, kind: str) -> dict[str, Any]:
-    return {"id": "01JTESTDECISION000000000000", "ledger": "main", "chain_id": 31337,
-            "method": method, "kind": kind, "received_at": "2026-11-26T14:00:00.000000Z",
-            "day": "2026-11-26", "year": "2026", "decode_error": None}
+    return {
+        "id": "01JTESTDECISION000000000000",
+        "ledger": "main",
+        "chain_id": 31337,
+        "method": method,
+        "kind": kind,
+        "received_at": "2026-11-26T14:00:00.000000Z",
+        "day": "2026-11-26",
+        "year": "2026",
+        "decode_error": None,
+    }
 
 
 def aggregates(daily: float = 0.0) -> dict[str, float]:
-    return {"subject_daily_usd": daily, "subject_annual_usd": daily,
-            "subject_daily_cross_border_usd": 0.0, "subject_annual_cross_border_usd": 0.0}
+    return {
+        "subject_daily_usd": daily,
+        "subject_annual_usd": daily,
+        "subject_daily_cross_border_usd": 0.0,
+        "subject_annual_cross_border_usd": 0.0,
+    }
 
 
-def read_input(ref: Reference, method: str, params: list[Any], addresses: list[str],
-               **subj: Any) -> dict[str, Any]:
+def read_input(
+    ref: Reference, method: str, params: list[Any], addresses: list[str], **subj: Any
+) -> dict[str, Any]:
     parties = [ref.entity(a).to_input() for a in addresses]
     residency = sorted({p["jurisdiction"] for p in parties if p["jurisdiction"]})
     kind = "read" if method.startswith("eth_") else "admin"
-    return {"request": request(method, kind), "subject": subject(**subj), "tx": None,
-            "parties": {}, "travel_rule": None, "travel_rule_errors": [],
-            "aggregates": aggregates(), "read": None if kind == "admin" else
-            {"params": params, "parties": parties, "residency": residency}}
+    return {
+        "request": request(method, kind),
+        "subject": subject(**subj),
+        "tx": None,
+        "parties": {},
+        "travel_rule": None,
+        "travel_rule_errors": [],
+        "aggregates": aggregates(),
+        "read": None
+        if kind == "admin"
+        else {"params": params, "parties": parties, "residency": residency},
+    }
 
 
-def write_input(ref: Reference, to: str, value: str, *, asset: dict[str, Any] = ETH,
-                sender: str = US_TREASURY, daily: float = 0.0,
-                travel_rule: dict[str, Any] | None = None, **subj: Any) -> dict[str, Any]:
+def write_input(
+    ref: Reference,
+    to: str,
+    value: str,
+    *,
+    asset: dict[str, Any] = ETH,
+    sender: str = US_TREASURY,
+    daily: float = 0.0,
+    travel_rule: dict[str, Any] | None = None,
+    **subj: Any,
+) -> dict[str, Any]:
     s = subject(**subj)
     recipient = ref.entity(to)
     usd = float(value) * {"ETH": 2500.0, "USDC": 1.0}[asset["symbol"]]
     token = asset["contract"] is not None
-    tx = {"from": sender, "to": asset["contract"] or to, "nonce": 0, "chain_id": 31337,
-          "value": value, "asset": copy.deepcopy(asset), "amount_usd": usd, "rate_known": True,
-          "selector": "0xa9059cbb" if token else None, "token_transfer": token,
-          "token_call": "transfer" if token else None,
-          "cross_border": recipient.jurisdiction != s["jurisdiction"]}
-    return {"request": request("eth_sendRawTransaction", "write"), "subject": s, "tx": tx,
-            "parties": {"sender": ref.entity(sender).to_input(),
-                        "recipient": recipient.to_input()},
-            "simulation": {"mode": "simulate_v1", "status": "ok", "reason": None},
-            "travel_rule": travel_rule, "travel_rule_errors": [], "aggregates": aggregates(daily),
-            "read": None}
+    tx = {
+        "from": sender,
+        "to": asset["contract"] or to,
+        "nonce": 0,
+        "chain_id": 31337,
+        "value": value,
+        "asset": copy.deepcopy(asset),
+        "amount_usd": usd,
+        "rate_known": True,
+        "selector": "0xa9059cbb" if token else None,
+        "token_transfer": token,
+        "token_call": "transfer" if token else None,
+        "cross_border": recipient.jurisdiction != s["jurisdiction"],
+    }
+    return {
+        "request": request("eth_sendRawTransaction", "write"),
+        "subject": s,
+        "tx": tx,
+        "parties": {"sender": ref.entity(sender).to_input(), "recipient": recipient.to_input()},
+        "simulation": {"mode": "simulate_v1", "status": "ok", "reason": None},
+        "travel_rule": travel_rule,
+        "travel_rule_errors": [],
+        "aggregates": aggregates(daily),
+        "read": None,
+    }
 
 
 def decision_table(ref: Reference) -> dict[str, dict[str, Any]]:
@@ -251,9 +351,16 @@ def decision_table(ref: Reference) -> dict[str, dict[str, Any]]:
     return {
         "read_block_number": read_input(ref, "eth_blockNumber", [], []),
         "read_cn_individual_balance": read_input(
-            ref, "eth_getBalance", [CN_INDIVIDUAL, "latest"], [CN_INDIVIDUAL]),
-        "read_by_cn_subject": read_input(ref, "eth_getBalance", [US_PENDING, "latest"],
-                                         [US_PENDING], org="panda-cn", jurisdiction="CN"),
+            ref, "eth_getBalance", [CN_INDIVIDUAL, "latest"], [CN_INDIVIDUAL]
+        ),
+        "read_by_cn_subject": read_input(
+            ref,
+            "eth_getBalance",
+            [US_PENDING, "latest"],
+            [US_PENDING],
+            org="panda-cn",
+            jurisdiction="CN",
+        ),
         "admin_method_by_trader": read_input(ref, "admin_addPeer", ["enode://x"], []),
         "write_domestic_small": write_input(ref, US_TREASURY, "0.1"),
         "write_cross_border_cn": write_input(ref, CN_INSTITUTION, "0.1"),
@@ -261,11 +368,11 @@ def decision_table(ref: Reference) -> dict[str, dict[str, Any]]:
         "write_to_sanctioned": write_input(ref, SANCTIONED, "0.1"),
         "write_to_unknown": write_input(ref, UNKNOWN, "0.1"),
         "write_de_without_travel_rule": write_input(ref, DE_INSTITUTION, "2"),
-        "write_de_with_travel_rule": write_input(ref, DE_INSTITUTION, "2",
-                                                 travel_rule=TRAVEL_RULE),
+        "write_de_with_travel_rule": write_input(ref, DE_INSTITUTION, "2", travel_rule=TRAVEL_RULE),
         "write_over_daily_limit": write_input(ref, US_TREASURY, "0.1", daily=4_999_900.0),
-        "write_usdc_individual": write_input(ref, US_TREASURY, "500", asset=USDC,
-                                             entity_kind="individual"),
+        "write_usdc_individual": write_input(
+            ref, US_TREASURY, "500", asset=USDC, entity_kind="individual"
+        ),
     }
 
 
@@ -306,14 +413,29 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
 
     key = rsa_key()
     bundle, pub = tmp_path / "b.tar.gz", tmp_path / "k.pub"
-    bundle.write_bytes(sign_bundle(build_bundle(load_policy_source(small_tree), "cmd-1"),
-                                   private_pem(key)))
+    bundle.write_bytes(
+        sign_bundle(build_bundle(load_policy_source(small_tree), "cmd-1"), private_pem(key))
+    )
     pub.write_text(public_pem(key))
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "governance.cli", "pdp", "--policy", str(bundle),
-         "--verification-key", str(pub), "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "governance.cli",
+            "pdp",
+            "--policy",
+            str(bundle),
+            "--verification-key",
+            str(pub),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -326,8 +448,9 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, "pdp did not start"
             time.sleep(0.1)
-        body = {"input": {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {},
-                          "tx": None}}
+        body = {
+            "input": {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": None}
+        }
         result = httpx.post(f"{url}/v1/data/governance/main/decision", json=body).json()
         assert result["result"]["allow"] is False
     finally:
@@ -336,9 +459,22 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
     # An unsigned bundle is refused before serving.
     bundle.write_bytes(build_bundle(load_policy_source(small_tree), "cmd-2"))
     refused = subprocess.run(
-        [sys.executable, "-m", "governance.cli", "pdp", "--policy", str(bundle),
-         "--verification-key", str(pub), "--port", str(free_port())],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "governance.cli",
+            "pdp",
+            "--policy",
+            str(bundle),
+            "--verification-key",
+            str(pub),
+            "--port",
+            str(free_port()),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert refused.returncode == 2 and "not signed" in refused.stderr
 

@@ -59,8 +59,14 @@ class World:
 
 def send(w3: Web3, key: int, tx: dict[str, Any]) -> str:
     acct = ACCT[key]
-    tx = {"chainId": 31337, "nonce": w3.eth.get_transaction_count(acct.address), "gas": 3_000_000,
-          "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9, **tx}
+    tx = {
+        "chainId": 31337,
+        "nonce": w3.eth.get_transaction_count(acct.address),
+        "gas": 3_000_000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        **tx,
+    }
     tx_hash = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     assert receipt["status"] == 1
@@ -78,10 +84,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w3 = Web3(Web3.HTTPProvider(node.url))
     factory = w3.eth.contract(abi=TOKEN["abi"], bytecode=TOKEN["bytecode"])
     creation = factory.constructor("Demo USD", "USDC", 6, 10**15).build_transaction(
-        {"from": ACCT[0].address, "nonce": 0, "gas": 3_000_000, "chainId": 31337})
+        {"from": ACCT[0].address, "nonce": 0, "gas": 3_000_000, "chainId": 31337}
+    )
     send(w3, 0, {"data": creation["data"]})
     address = w3.eth.get_transaction_receipt(
-        w3.eth.get_block(1, full_transactions=True)["transactions"][0]["hash"])["contractAddress"]
+        w3.eth.get_block(1, full_transactions=True)["transactions"][0]["hash"]
+    )["contractAddress"]
     contract = w3.eth.contract(address=address, abi=TOKEN["abi"])
     to_individual = token_transfer(w3, contract, 0, ACCT[2].address, 10**9)  # -> CN individual
     token_transfer(w3, contract, 0, ACCT[3].address, 10**9)  # acme-us -> CN institution
@@ -105,8 +113,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     transact_direct(w3, DEPLOYER, nft.functions.mint(ACCT[2].address, NFT_ID))
     multi = deploy(w3, "DemoMultiToken", key=DEPLOYER)
     transact_direct(w3, DEPLOYER, multi.functions.mint(ACCT[2].address, 5, MULTI_UNITS))
-    yield World(node, gateway, address.lower(), tx_ind, tx_inst, block, to_individual,
-                approval_block, nft.address.lower(), multi.address.lower(), w3)
+    yield World(
+        node,
+        gateway,
+        address.lower(),
+        tx_ind,
+        tx_inst,
+        block,
+        to_individual,
+        approval_block,
+        nft.address.lower(),
+        multi.address.lower(),
+        w3,
+    )
     gateway.__exit__()
     node.stop()
 
@@ -123,8 +142,12 @@ READERS = {
 
 def reader(world: World, who: str) -> Web3:
     bearer = token(**READERS[who])  # type: ignore[arg-type]
-    return Web3(Web3.HTTPProvider(world.gateway.rpc_url(), request_kwargs={
-        "headers": {"Authorization": f"Bearer {bearer}"}, "timeout": 30}))
+    return Web3(
+        Web3.HTTPProvider(
+            world.gateway.rpc_url(),
+            request_kwargs={"headers": {"Authorization": f"Bearer {bearer}"}, "timeout": 30},
+        )
+    )
 
 
 def test_third_country_reader_gets_individual_transactions_redacted(world: World) -> None:
@@ -147,7 +170,8 @@ def test_counterparty_and_home_regulator_see_everything(world: World, who: str) 
 
 def _logs(world: World, who: str) -> list[Any]:
     return reader(world, who).eth.get_logs(
-        {"address": Web3.to_checksum_address(world.token), "fromBlock": 0, "toBlock": "latest"})
+        {"address": Web3.to_checksum_address(world.token), "fromBlock": 0, "toBlock": "latest"}
+    )
 
 
 def _holders(log: Any) -> set[str]:
@@ -156,7 +180,8 @@ def _holders(log: Any) -> set[str]:
 
 def test_get_logs_over_a_mixed_range(world: World) -> None:
     direct = world.w3.eth.get_logs(
-        {"address": Web3.to_checksum_address(world.token), "fromBlock": 0, "toBlock": "latest"})
+        {"address": Web3.to_checksum_address(world.token), "fromBlock": 0, "toBlock": "latest"}
+    )
     individual = ACCT[2].address.lower()
     touching = [lg for lg in direct if individual in _holders(lg)]
     assert len(touching) == 3 and len(direct) == 6  # two transfers and an approval
@@ -165,8 +190,10 @@ def test_get_logs_over_a_mixed_range(world: World) -> None:
     assert len(uk) == len(direct)
     for seen, real in zip(uk, direct, strict=True):
         if individual in _holders(real):
-            assert ["0x" + t.hex().removeprefix("0x") for t in seen["topics"][1:]] == \
-                [ZERO_WORD, ZERO_WORD]
+            assert ["0x" + t.hex().removeprefix("0x") for t in seen["topics"][1:]] == [
+                ZERO_WORD,
+                ZERO_WORD,
+            ]
             assert seen["data"] in (b"", "0x") or bytes(seen["data"]) == b""
         else:
             assert seen["topics"] == real["topics"] and seen["data"] == real["data"]
@@ -178,8 +205,11 @@ def test_get_logs_over_a_mixed_range(world: World) -> None:
 
 def test_full_block_blanks_the_individual_transaction(world: World) -> None:
     block = reader(world, "uk").eth.get_block(world.block_individual, full_transactions=True)
-    [tx] = [t for t in block["transactions"]
-            if t["hash"].hex().removeprefix("0x") == world.tx_individual.removeprefix("0x")]
+    [tx] = [
+        t
+        for t in block["transactions"]
+        if t["hash"].hex().removeprefix("0x") == world.tx_individual.removeprefix("0x")
+    ]
     assert tx["from"] == ZERO and tx["to"] == ZERO
 
 
@@ -189,8 +219,9 @@ def test_read_records_say_what_was_withheld(world: World) -> None:
     db = world.gateway.settings.audit.database_url.removeprefix("sqlite:///")
     for _ in range(50):
         with sqlite3.connect(db) as conn:
-            rows = conn.execute("SELECT record FROM decisions WHERE method = 'eth_getLogs' "
-                                "AND sub = 'fincen'").fetchall()
+            rows = conn.execute(
+                "SELECT record FROM decisions WHERE method = 'eth_getLogs' AND sub = 'fincen'"
+            ).fetchall()
         if rows:
             break
         asyncio.run(asyncio.sleep(0.05))
@@ -203,10 +234,20 @@ def test_websocket_logs_subscription_is_filtered(world: World) -> None:
     async def collect(who: str, count: int, trigger: Any) -> list[dict[str, Any]]:
         bearer = token(**READERS[who])  # type: ignore[arg-type]
         url = world.gateway.url.replace("http://", "ws://") + "/ws"
-        async with aiohttp.ClientSession() as http, http.ws_connect(
-            url, headers={"Authorization": f"Bearer {bearer}"}) as ws:
-            await ws.send_str(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe",
-                                          "params": ["logs", {"address": world.token}]}))
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(url, headers={"Authorization": f"Bearer {bearer}"}) as ws,
+        ):
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 1,
+                        "method": "eth_subscribe",
+                        "params": ["logs", {"address": world.token}],
+                    }
+                )
+            )
             ack = json.loads((await ws.receive(timeout=10)).data)
             assert isinstance(ack.get("result"), str), ack
             await asyncio.get_running_loop().run_in_executor(None, trigger)
@@ -220,8 +261,9 @@ def test_websocket_logs_subscription_is_filtered(world: World) -> None:
                 await ws.receive(timeout=1.0)  # nothing more is pushed
             return got
 
-    contract = world.w3.eth.contract(address=Web3.to_checksum_address(world.token),
-                                     abi=TOKEN["abi"])
+    contract = world.w3.eth.contract(
+        address=Web3.to_checksum_address(world.token), abi=TOKEN["abi"]
+    )
 
     def two_transfers() -> None:
         token_transfer(world.w3, contract, 2, ACCT[4].address, 5)  # personal data
@@ -253,7 +295,7 @@ def _traces(body: bytes, amount: int | None) -> list[str]:
     of them) and an amount only the individual's data carries, found in a raw body."""
     found = [INDIVIDUAL] if INDIVIDUAL.encode() in body else []
     if amount is not None:
-        for form in (f"{amount:064x}", f"0x{amount:x}\""):
+        for form in (f"{amount:064x}", f'0x{amount:x}"'):
             if form.encode() in body:
                 found.append(form)
     return found
@@ -292,38 +334,118 @@ def _balance_of_plus_one_byte(world: World) -> list[Any]:
 # (case, method, params, amount carried only by the individual's data, readers who must see
 # no trace, readers who see it in full)
 LEAKS: list[tuple[str, str, Any, int | None, tuple[str, ...], tuple[str, ...]]] = [
-    ("erc20 transfer in input", "eth_getTransactionByHash",
-     lambda w: [w.token_to_individual], None, ("uk",), ("counterparty", "cn_regulator")),
-    ("erc20 transfer receipt", "eth_getTransactionReceipt",
-     lambda w: [w.token_to_individual], None, ("uk",), ("counterparty", "cn_regulator")),
-    ("full block with erc20 input", "eth_getBlockByNumber",
-     lambda w: [hex(w.w3.eth.get_transaction(w.token_to_individual)["blockNumber"]), True],
-     None, ("uk",), ("counterparty", "cn_regulator")),
-    ("approval event", "eth_getLogs",
-     lambda w: [{"fromBlock": hex(w.approval_block), "toBlock": hex(w.approval_block)}],
-     APPROVED, ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
-    ("balanceOf with an extra byte", "eth_call", _balance_of_plus_one_byte, None,
-     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
-    ("block receipts, item denied", "eth_getBlockReceipts",
-     lambda w: [hex(w.block_individual)], None, ("us_regulator",),
-     ("counterparty", "cn_regulator")),
-    ("erc721 mint to the individual", "eth_getLogs", lambda w: _logs_of(w.nft), None,
-     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
-    ("erc721 ownerOf return data", "eth_call", _owner_of, None, ("uk", "us_regulator"),
-     ("counterparty", "cn_regulator")),
-    ("erc1155 TransferSingle", "eth_getLogs", lambda w: _logs_of(w.multi), MULTI_UNITS,
-     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
-    ("erc1155 balanceOf", "eth_call", _multi_balance, MULTI_UNITS, ("uk", "us_regulator"),
-     ("counterparty", "cn_regulator")),
-    ("estimateGas of the individual's transfer", "eth_estimateGas", _spend_of_individual, None,
-     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
-    ("simulateV1 of balanceOf", "eth_simulateV1", _simulated_balance, None,
-     ("uk", "us_regulator"), ("counterparty", "cn_regulator")),
-    ("debug_traceCall of balanceOf", "debug_traceCall",
-     lambda w: [*_balance_of_plus_one_byte(w), {}], None,
-     ("uk", "counterparty", "cn_regulator", "admin"), ("cn_admin",)),
-    ("storage slot", "eth_getStorageAt", lambda w: [w.token, "0x0", "latest"], None,
-     ("uk", "counterparty", "cn_regulator"), ("admin",)),
+    (
+        "erc20 transfer in input",
+        "eth_getTransactionByHash",
+        lambda w: [w.token_to_individual],
+        None,
+        ("uk",),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "erc20 transfer receipt",
+        "eth_getTransactionReceipt",
+        lambda w: [w.token_to_individual],
+        None,
+        ("uk",),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "full block with erc20 input",
+        "eth_getBlockByNumber",
+        lambda w: [hex(w.w3.eth.get_transaction(w.token_to_individual)["blockNumber"]), True],
+        None,
+        ("uk",),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "approval event",
+        "eth_getLogs",
+        lambda w: [{"fromBlock": hex(w.approval_block), "toBlock": hex(w.approval_block)}],
+        APPROVED,
+        ("uk", "us_regulator"),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "balanceOf with an extra byte",
+        "eth_call",
+        _balance_of_plus_one_byte,
+        None,
+        ("uk", "us_regulator"),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "block receipts, item denied",
+        "eth_getBlockReceipts",
+        lambda w: [hex(w.block_individual)],
+        None,
+        ("us_regulator",),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "erc721 mint to the individual",
+        "eth_getLogs",
+        lambda w: _logs_of(w.nft),
+        None,
+        ("uk", "us_regulator"),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "erc721 ownerOf return data",
+        "eth_call",
+        _owner_of,
+        None,
+        ("uk", "us_regulator"),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "erc1155 TransferSingle",
+        "eth_getLogs",
+        lambda w: _logs_of(w.multi),
+        MULTI_UNITS,
+        ("uk", "us_regulator"),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "erc1155 balanceOf",
+        "eth_call",
+        _multi_balance,
+        MULTI_UNITS,
+        ("uk", "us_regulator"),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "estimateGas of the individual's transfer",
+        "eth_estimateGas",
+        _spend_of_individual,
+        None,
+        ("uk", "us_regulator"),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "simulateV1 of balanceOf",
+        "eth_simulateV1",
+        _simulated_balance,
+        None,
+        ("uk", "us_regulator"),
+        ("counterparty", "cn_regulator"),
+    ),
+    (
+        "debug_traceCall of balanceOf",
+        "debug_traceCall",
+        lambda w: [*_balance_of_plus_one_byte(w), {}],
+        None,
+        ("uk", "counterparty", "cn_regulator", "admin"),
+        ("cn_admin",),
+    ),
+    (
+        "storage slot",
+        "eth_getStorageAt",
+        lambda w: [w.token, "0x0", "latest"],
+        None,
+        ("uk", "counterparty", "cn_regulator"),
+        ("admin",),
+    ),
 ]
 
 
@@ -331,8 +453,11 @@ LEAKS: list[tuple[str, str, Any, int | None, tuple[str, ...], tuple[str, ...]]] 
 def test_no_trace_without_a_basis(world: World, case: Any) -> None:
     _, method, params, amount, hidden, shown = case
     args = params(world)
-    direct = httpx.post(world.node.url, json={"jsonrpc": "2.0", "id": 1, "method": method,
-                                              "params": args}, timeout=10).json()
+    direct = httpx.post(
+        world.node.url,
+        json={"jsonrpc": "2.0", "id": 1, "method": method, "params": args},
+        timeout=10,
+    ).json()
     assert "result" in direct, direct
     for who in hidden:
         body = _raw(world, who, method, args)

@@ -23,20 +23,34 @@ WEI = 10**18
 
 
 def web3_for(gw: GatewayServer, bearer: str) -> Web3:
-    return Web3(Web3.HTTPProvider(gw.rpc_url(), request_kwargs={
-        "headers": {"Authorization": f"Bearer {bearer}"}, "timeout": 30}))
+    return Web3(
+        Web3.HTTPProvider(
+            gw.rpc_url(),
+            request_kwargs={"headers": {"Authorization": f"Bearer {bearer}"}, "timeout": 30},
+        )
+    )
 
 
 def signed_transfer(
-    node: Anvil, key_index: int, to: str, value_wei: int, *, chain_id: int = 31337,
+    node: Anvil,
+    key_index: int,
+    to: str,
+    value_wei: int,
+    *,
+    chain_id: int = 31337,
     nonce: int | None = None,
 ) -> str:
     sender = ACCT[key_index]
     if nonce is None:
         nonce = int(node.rpc("eth_getTransactionCount", [sender.address, "pending"]), 16)
     tx = {
-        "type": 2, "chainId": chain_id, "nonce": nonce, "to": Web3.to_checksum_address(to),
-        "value": value_wei, "gas": 21000, "maxFeePerGas": 2 * 10**9,
+        "type": 2,
+        "chainId": chain_id,
+        "nonce": nonce,
+        "to": Web3.to_checksum_address(to),
+        "value": value_wei,
+        "gas": 21000,
+        "maxFeePerGas": 2 * 10**9,
         "maxPriorityFeePerGas": 10**9,
     }
     return "0x" + sender.sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
@@ -48,7 +62,9 @@ def reason_codes(resp: httpx.Response) -> list[str]:
     return [r["code"] for r in doc["error"]["data"]["reasons"]]
 
 
-def test_allowed_transfer_is_mined_and_receipt_readable(gateway: GatewayServer, anvil: Anvil) -> None:
+def test_allowed_transfer_is_mined_and_receipt_readable(
+    gateway: GatewayServer, anvil: Anvil
+) -> None:
     bearer = token(sub="alice", org="acme-us", jurisdiction="US")
     raw = signed_transfer(anvil, 0, ACCT[1].address, WEI // 100)
     resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
@@ -142,8 +158,9 @@ def test_batch_mixes_allowed_and_denied(gateway: GatewayServer, anvil: Anvil) ->
         {"jsonrpc": "2.0", "id": 3, "method": "eth_blockNumber", "params": []},
         {"jsonrpc": "1.0", "id": 4, "method": "eth_blockNumber"},
     ]
-    resp = httpx.post(gateway.rpc_url(), json=batch,
-                      headers={"Authorization": f"Bearer {token()}"}, timeout=30)
+    resp = httpx.post(
+        gateway.rpc_url(), json=batch, headers={"Authorization": f"Bearer {token()}"}, timeout=30
+    )
     assert resp.status_code == 200
     out = {item["id"]: item for item in resp.json() if item["id"] is not None}
     assert out[1]["result"] == "0x7a69"
@@ -177,8 +194,9 @@ def test_malformed_json_and_invalid_requests(gateway: GatewayServer) -> None:
 
 def test_body_over_limit_is_413(gateway: GatewayServer) -> None:
     body = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":["' + b"a" * (1 << 20) + b'"]}'
-    resp = httpx.post(gateway.rpc_url(), content=body,
-                      headers={"Authorization": f"Bearer {token()}"}, timeout=30)
+    resp = httpx.post(
+        gateway.rpc_url(), content=body, headers={"Authorization": f"Bearer {token()}"}, timeout=30
+    )
     assert resp.status_code == 413
 
 
@@ -198,8 +216,11 @@ def test_unknown_ledger_is_404(gateway: GatewayServer) -> None:
     ],
 )
 def test_unauthenticated_is_401(gateway: GatewayServer, headers: dict[str, str]) -> None:
-    resp = httpx.post(gateway.rpc_url(), json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"},
-                      headers=headers)
+    resp = httpx.post(
+        gateway.rpc_url(),
+        json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"},
+        headers=headers,
+    )
     assert resp.status_code == 401
     assert resp.json()["error"]["code"] == -32001
 
@@ -213,20 +234,22 @@ def test_jwt_attacks_over_http(gateway: GatewayServer) -> None:
     def b64(d: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
 
-    claims = {"sub": "eve", "org": "acme-us", "jurisdiction": "US", "roles": ["admin"],
-              "entity_kind": "institution", "kyc": "verified", "exp": int(time.time()) + 600}
+    claims = {
+        "sub": "eve",
+        "org": "acme-us",
+        "jurisdiction": "US",
+        "roles": ["admin"],
+        "entity_kind": "institution",
+        "kyc": "verified",
+        "exp": int(time.time()) + 600,
+    }
     forged = [
         b64({"alg": "none", "typ": "JWT"}) + "." + b64(claims) + ".",
         pyjwt.encode(claims, "wrong-secret-0123456789-0123456789", algorithm="HS256"),
-        pyjwt.encode(
-            claims | {"exp": int(time.time()) - 120}, SECRET,
-            algorithm="HS256"),
-        pyjwt.encode({k: v for k, v in claims.items() if k != "org"},
-                     SECRET, algorithm="HS256"),
-        pyjwt.encode(claims | {"jurisdiction": "usa"}, SECRET,
-                     algorithm="HS256"),
-        pyjwt.encode(claims | {"nbf": int(time.time()) + 3600},
-                     SECRET, algorithm="HS256"),
+        pyjwt.encode(claims | {"exp": int(time.time()) - 120}, SECRET, algorithm="HS256"),
+        pyjwt.encode({k: v for k, v in claims.items() if k != "org"}, SECRET, algorithm="HS256"),
+        pyjwt.encode(claims | {"jurisdiction": "usa"}, SECRET, algorithm="HS256"),
+        pyjwt.encode(claims | {"nbf": int(time.time()) + 3600}, SECRET, algorithm="HS256"),
     ]
     for bad in forged:
         resp = rpc(gateway.rpc_url(), "eth_chainId", bearer=bad)
@@ -242,14 +265,13 @@ def test_every_decision_is_recorded(gateway: GatewayServer, anvil: Anvil) -> Non
     gateway.__exit__()  # graceful stop flushes group-committed reads
     db = gateway.settings.audit.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(db) as conn:
-        rows = dict(conn.execute(
-            "SELECT id, outcome FROM decisions WHERE id IN (?, ?)", ids).fetchall())
+        rows = dict(
+            conn.execute("SELECT id, outcome FROM decisions WHERE id IN (?, ?)", ids).fetchall()
+        )
     assert rows == {ids[0]: "allow", ids[1]: "deny"}
 
 
-def test_node_down_is_502_and_gateway_lives(
-    gateway_factory: Any, fresh_anvil: Anvil
-) -> None:
+def test_node_down_is_502_and_gateway_lives(gateway_factory: Any, fresh_anvil: Anvil) -> None:
     gw = gateway_factory(node_url=fresh_anvil.url)
     assert rpc(gw.rpc_url(), "eth_chainId", bearer=token()).json()["result"] == "0x7a69"
     fresh_anvil.stop()
@@ -267,8 +289,10 @@ def test_log_unwritable_fails_closed(gateway_factory: Any, fresh_anvil: Anvil) -
     db = Path(gw.settings.audit.database_url.removeprefix("sqlite:///"))
     # Break the log: a trigger refuses every insert (root ignores file permissions).
     with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TRIGGER no_more BEFORE INSERT ON decisions "
-                     "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+        conn.execute(
+            "CREATE TRIGGER no_more BEFORE INSERT ON decisions "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
     nonce_before = fresh_anvil.rpc("eth_getTransactionCount", [ACCT[0].address, "latest"])
     raw = signed_transfer(fresh_anvil, 0, ACCT[1].address, 1000)
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())

@@ -54,9 +54,17 @@ def wei_for_usd(usd: Decimal) -> int:
 
 
 def raw_tx(key: int, to: str, value: int, nonce: int, data: bytes = b"") -> str:
-    tx = {"type": 2, "chainId": 31337, "nonce": nonce, "to": Web3.to_checksum_address(to),
-          "value": value, "gas": 100_000, "maxFeePerGas": 2 * 10**9,
-          "maxPriorityFeePerGas": 10**9, "data": data}
+    tx = {
+        "type": 2,
+        "chainId": 31337,
+        "nonce": nonce,
+        "to": Web3.to_checksum_address(to),
+        "value": value,
+        "gas": 100_000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "data": data,
+    }
     return "0x" + ACCT[key].sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
 
 
@@ -78,17 +86,18 @@ def test_cn_individual_fx_quota_race_gives_exactly_five(
 ) -> None:
     """Twenty concurrent USD 10,000 cross-border transfers against a fresh USD 50,000 quota."""
     sender, recipient = ACCT[2].address, ACCT[4].address  # panda-cn individual -> hanse-de
-    bearer = token(sub=f"li-wei-{round_}", org="panda-cn", jurisdiction="CN",
-                   entity_kind="individual")
-    headers = travel_rule(natural("Li Wei", "CN"), sender, legal("Hanse Bank AG", "DE"),
-                          recipient)
+    bearer = token(
+        sub=f"li-wei-{round_}", org="panda-cn", jurisdiction="CN", entity_kind="individual"
+    )
+    headers = travel_rule(natural("Li Wei", "CN"), sender, legal("Hanse Bank AG", "DE"), recipient)
     # Denied nonces leave gaps, so each round takes a fresh nonce range the node will queue.
     start = nonce_of(anvil, 2) + 100 * round_
     bodies = [raw_tx(2, recipient, wei_for_usd(Decimal(10_000)), start + i) for i in range(20)]
 
     def send(raw: str) -> tuple[str, list[str]]:
-        return outcome(rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer,
-                           headers=headers))
+        return outcome(
+            rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer, headers=headers)
+        )
 
     with ThreadPoolExecutor(20) as pool:
         results = list(pool.map(send, bodies))
@@ -108,21 +117,30 @@ def test_cn_individual_fx_quota_race_gives_exactly_five(
     ],
 )
 def test_us_travel_rule_threshold(
-    gw: GatewayServer, anvil: Anvil, usd: Decimal, with_header: bool,
+    gw: GatewayServer,
+    anvil: Anvil,
+    usd: Decimal,
+    with_header: bool,
     expected: tuple[str, list[str]],
 ) -> None:
     sender, recipient = ACCT[0].address, ACCT[1].address  # acme-us institution -> US individual
-    headers = (travel_rule(legal("Acme Corp", "US"), sender, natural("Ann Lee", "US"), recipient)
-               if with_header else {})
+    headers = (
+        travel_rule(legal("Acme Corp", "US"), sender, natural("Ann Lee", "US"), recipient)
+        if with_header
+        else {}
+    )
     raw = raw_tx(0, recipient, wei_for_usd(usd), nonce_of(anvil, 0))
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(), headers=headers)
     assert outcome(resp) == expected
 
 
-def test_us_travel_rule_header_not_matching_the_transaction(gw: GatewayServer, anvil: Anvil) -> None:
+def test_us_travel_rule_header_not_matching_the_transaction(
+    gw: GatewayServer, anvil: Anvil
+) -> None:
     sender, recipient = ACCT[0].address, ACCT[1].address
-    wrong = travel_rule(legal("Acme Corp", "US"), sender, natural("Ann Lee", "US"),
-                        ACCT[5].address)  # beneficiary account is not the recipient
+    wrong = travel_rule(
+        legal("Acme Corp", "US"), sender, natural("Ann Lee", "US"), ACCT[5].address
+    )  # beneficiary account is not the recipient
     raw = raw_tx(0, recipient, wei_for_usd(Decimal(5000)), nonce_of(anvil, 0))
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(), headers=wrong)
     assert outcome(resp) == ("deny", ["TRAVEL_RULE_INVALID"])
@@ -134,15 +152,27 @@ def test_us_travel_rule_header_not_matching_the_transaction(gw: GatewayServer, a
 def test_eu_transfer_to_self_hosted_wallet(gw: GatewayServer, anvil: Anvil) -> None:
     sender, wallet = ACCT[4].address, ACCT[7].address  # hanse-de -> self-hosted wallet in DE
     bearer = token(sub="hanse-ops", org="hanse-de", jurisdiction="DE")
-    base = {"originator": legal("Hanse Bank AG", "DE"), "sender": sender,
-            "beneficiary": natural("Max Muster", "DE"), "recipient": wallet}
+    base = {
+        "originator": legal("Hanse Bank AG", "DE"),
+        "sender": sender,
+        "beneficiary": natural("Max Muster", "DE"),
+        "recipient": wallet,
+    }
     plain = travel_rule(base["originator"], sender, base["beneficiary"], wallet)
     raw = raw_tx(4, wallet, wei_for_usd(Decimal(2000)), nonce_of(anvil, 4))  # > EUR 1,000
     denied = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer, headers=plain)
     assert outcome(denied) == ("deny", ["SELF_HOSTED_UNVERIFIED"])
-    attested = travel_rule(base["originator"], sender, base["beneficiary"], wallet,
-                           selfHostedVerification={"method": "signature", "address": wallet,
-                                                   "verifiedAt": "2026-11-01"})
+    attested = travel_rule(
+        base["originator"],
+        sender,
+        base["beneficiary"],
+        wallet,
+        selfHostedVerification={
+            "method": "signature",
+            "address": wallet,
+            "verifiedAt": "2026-11-01",
+        },
+    )
     allowed = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer, headers=attested)
     assert outcome(allowed) == ("allow", [])
     small = raw_tx(4, wallet, wei_for_usd(Decimal(500)), nonce_of(anvil, 4))  # < EUR 1,000
@@ -151,8 +181,12 @@ def test_eu_transfer_to_self_hosted_wallet(gw: GatewayServer, anvil: Anvil) -> N
 
 
 def test_cn_individual_cannot_move_virtual_currency(gw: GatewayServer, anvil: Anvil) -> None:
-    transfer = bytes.fromhex("a9059cbb") + bytes(12) + bytes.fromhex(ACCT[3].address[2:]) + \
-        (10**8).to_bytes(32, "big")
+    transfer = (
+        bytes.fromhex("a9059cbb")
+        + bytes(12)
+        + bytes.fromhex(ACCT[3].address[2:])
+        + (10**8).to_bytes(32, "big")
+    )
     raw = raw_tx(2, WBTC, 0, nonce_of(anvil, 2), data=transfer)
     bearer = token(sub="li-wei-vc", org="panda-cn", jurisdiction="CN", entity_kind="individual")
     state, codes = outcome(rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer))

@@ -56,22 +56,33 @@ def test_two_replicas_share_one_quota(
         replicas.append(GatewayServer(replace(settings, audit=audit)).__enter__())
     try:
         sender, recipient = ACCT[2].address, ACCT[4].address  # CN individual -> DE institution
-        bearer = token(sub="li-wei-replicas", org="panda-cn", jurisdiction="CN",
-                       entity_kind="individual")
+        bearer = token(
+            sub="li-wei-replicas", org="panda-cn", jurisdiction="CN", entity_kind="individual"
+        )
         headers = travel_rule(natural("Li Wei", "CN"), sender, legal("Hanse", "DE"), recipient)
         start = int(anvil.rpc("eth_getTransactionCount", [sender, "pending"]), 16) + 1000
         value = int(Decimal(10_000) / Decimal(2500) * 10**18)
         raws = []
         for i in range(20):
-            tx = {"type": 2, "chainId": 31337, "nonce": start + i, "gas": 21000,
-                  "to": Web3.to_checksum_address(recipient), "value": value,
-                  "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9}
-            raws.append("0x" + ACCT[2].sign_transaction(tx).raw_transaction.hex().removeprefix("0x"))
+            tx = {
+                "type": 2,
+                "chainId": 31337,
+                "nonce": start + i,
+                "gas": 21000,
+                "to": Web3.to_checksum_address(recipient),
+                "value": value,
+                "maxFeePerGas": 2 * 10**9,
+                "maxPriorityFeePerGas": 10**9,
+            }
+            raws.append(
+                "0x" + ACCT[2].sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
+            )
 
         def send(i: int) -> str:
             gw = replicas[i % 2]  # alternate replicas
-            doc = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raws[i]], bearer=bearer,
-                      headers=headers).json()
+            doc = rpc(
+                gw.rpc_url(), "eth_sendRawTransaction", [raws[i]], bearer=bearer, headers=headers
+            ).json()
             if "result" in doc:
                 return "allow"
             codes = [r["code"] for r in doc["error"]["data"]["reasons"]]

@@ -36,10 +36,22 @@ def test_ulids_sort_by_time() -> None:
 
 
 def test_canonical_json_is_sorted_compact_utf8() -> None:
-    assert canonical_json({"b": 1, "a": [1, {"d": "é", "c": None}]}) == \
-        '{"a":[1,{"c":null,"d":"é"}],"b":1}'.encode()
-    rec = DecisionRecord(id="X", time="t", ledger="main", method="m", kind="read",
-                         subject={"org": "o"}, input={"z": 1, "a": 2}, result={}, outcome="allow",
-                         revision="r", latency_us=1)
+    assert (
+        canonical_json({"b": 1, "a": [1, {"d": "é", "c": None}]})
+        == '{"a":[1,{"c":null,"d":"é"}],"b":1}'.encode()
+    )
+    rec = DecisionRecord(
+        id="X",
+        time="t",
+        ledger="main",
+        method="m",
+        kind="read",
+        subject={"org": "o"},
+        input={"z": 1, "a": 2},
+        result={},
+        outcome="allow",
+        revision="r",
+        latency_us=1,
+    )
     assert DecisionRecord.from_json(rec.to_json()) == rec
     assert rec.canonical_bytes().startswith(b'{"amount_usd":0.0,"cross_border":false,')

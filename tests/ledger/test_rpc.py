@@ -12,7 +12,8 @@ def test_single_and_batch() -> None:
     assert req.id == 7 and req.method == "eth_chainId" and not req.is_notification
     items, is_batch = parse_body(
         b'[{"jsonrpc":"2.0","id":"a","method":"m","params":[]},{"jsonrpc":"2.0","method":"n"},5]',
-        10)
+        10,
+    )
     assert is_batch and len(items) == 3
     assert not isinstance(items[1], GovernanceError) and items[1].is_notification
     assert isinstance(items[2], InvalidRequest)
@@ -30,7 +31,7 @@ def test_single_and_batch() -> None:
         (b'{"jsonrpc":"2.0","id":{},"method":"m"}', InvalidRequest),
         (b'{"jsonrpc":"2.0","id":true,"method":"m"}', InvalidRequest),
         (b'{"jsonrpc":"2.0","id":1,"method":"m","params":"x"}', InvalidRequest),
-        (b'[' + b','.join([b'{"jsonrpc":"2.0","id":1,"method":"m"}'] * 11) + b']', InvalidRequest),
+        (b"[" + b",".join([b'{"jsonrpc":"2.0","id":1,"method":"m"}'] * 11) + b"]", InvalidRequest),
     ],
 )
 def test_rejects(body: bytes, error: type[Exception]) -> None:

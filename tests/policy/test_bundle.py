@@ -132,13 +132,24 @@ def write_policy_tree(
     (root / "lib" / "ctx.rego").write_text(CTX_REGO)
     (root / "lib" / "checks.rego").write_text(CHECKS_REGO)
     (root / "lib" / "checks_test.rego").write_text(CHECKS_TEST_REGO + extra_test)
-    jurisdictions = {"US": {"max_usd": max_usd, "blocked_methods": list(blocked)},
-                     "CN": {"max_usd": max_usd / 2, "blocked_methods": []}}
+    jurisdictions = {
+        "US": {"max_usd": max_usd, "blocked_methods": list(blocked)},
+        "CN": {"max_usd": max_usd / 2, "blocked_methods": []},
+    }
     (root / "data" / "jurisdictions.json").write_text(json.dumps(jurisdictions))
     (root / "data" / "rates.json").write_text(json.dumps({"ETH": 3000.0, "USDC": 1.0}))
     (root / "data" / "entities.json").write_text(
-        json.dumps({OTHER: {"org": "acme-us", "jurisdiction": "US", "entity_kind": "institution",
-                            "kyc": "verified", "self_hosted": False}})
+        json.dumps(
+            {
+                OTHER: {
+                    "org": "acme-us",
+                    "jurisdiction": "US",
+                    "entity_kind": "institution",
+                    "kyc": "verified",
+                    "self_hosted": False,
+                }
+            }
+        )
     )
     (root / "data" / "sdn.csv").write_text(SDN_CSV)
     return root
@@ -150,15 +161,18 @@ def rsa_key() -> rsa.RSAPrivateKey:
 
 def private_pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
 
 
 def public_pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 @pytest.fixture
@@ -210,8 +224,11 @@ def test_round_trip_keeps_modules_tests_data_and_sdn(tree: Path) -> None:
 
 
 def test_bundle_decides_like_the_directory(tree: Path) -> None:
-    policy_input = {"subject": {"kyc": "verified", "jurisdiction": "US"}, "tx": None,
-                    "parties": {"recipient": {"address": SANCTIONED, "sanctioned": True}}}
+    policy_input = {
+        "subject": {"kyc": "verified", "jurisdiction": "US"},
+        "tx": None,
+        "parties": {"recipient": {"address": SANCTIONED, "sanctioned": True}},
+    }
     direct = EmbeddedEngine("regorus", load_policy_source(tree)).snapshot()
     bundled = EmbeddedEngine("regorus", read_bundle(build_bundle(load_policy_source(tree))))
     assert direct.decide_sync(policy_input) == bundled.snapshot().decide_sync(policy_input)
@@ -235,8 +252,9 @@ def test_shipped_tree_round_trips_with_sanctions() -> None:
     assert sorted(back.modules) == sorted(source.modules)
 
 
-def test_cli_build_sign_verify(tree: Path, tmp_path: Path, signer: rsa.RSAPrivateKey,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_build_sign_verify(
+    tree: Path, tmp_path: Path, signer: rsa.RSAPrivateKey, capsys: pytest.CaptureFixture[str]
+) -> None:
     bundle = tmp_path / "bundle.tar.gz"
     key_file, pub_file = tmp_path / "k.pem", tmp_path / "k.pub"
     key_file.write_bytes(private_pem(signer))
@@ -274,8 +292,13 @@ def test_rego_hash_is_raw_bytes() -> None:
 
 
 def test_signature_payload_is_opa_format(tree: Path, signer: rsa.RSAPrivateKey) -> None:
-    raw = sign_bundle(build_bundle(load_policy_source(tree)), private_pem(signer), "RS256",
-                      keyid="global", scope="write")
+    raw = sign_bundle(
+        build_bundle(load_policy_source(tree)),
+        private_pem(signer),
+        "RS256",
+        keyid="global",
+        scope="write",
+    )
     sig = next(f for f in unpack(raw) if f.name == ".signatures.json")
     token = json.loads(sig.data)["signatures"][0]
     assert jwt.get_unverified_header(token)["kid"] == "global"
@@ -323,8 +346,11 @@ def test_algorithm_must_match_the_key(tree: Path, signer: rsa.RSAPrivateKey) -> 
     [
         ("governance/main.rego", MAIN_REGO.replace("== 0", ">= 0").encode(), "digest mismatch"),
         ("reference/jurisdictions/data.json", b'{"US": {"max_usd": 1e12}}', "digest mismatch"),
-        (".manifest", b'{"revision": "forged", "roots": ["governance", "reference"]}',
-         "digest mismatch"),
+        (
+            ".manifest",
+            b'{"revision": "forged", "roots": ["governance", "reference"]}',
+            "digest mismatch",
+        ),
         ("governance/extra.rego", b"package governance.extra\n", "not included"),
         ("reference/sanctions/data.json", None, "missing from the bundle"),
     ],

@@ -19,8 +19,9 @@ SAMPLE = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
 def read_input(address: str, request_id: str = "01A", at: str = "2026-11-26T12:00:00Z") -> Any:
     doc = copy.deepcopy(SAMPLE)
     doc["request"].update(id=request_id, received_at=at, method="eth_getBalance", kind="read")
-    doc.update(tx=None, parties={}, read={"params": [address, "latest"], "parties": [],
-                                          "residency": []})
+    doc.update(
+        tx=None, parties={}, read={"params": [address, "latest"], "parties": [], "residency": []}
+    )
     return doc
 
 
@@ -59,7 +60,9 @@ def test_check_refuses_policies_that_read_volatile_fields(tmp_path: Path) -> Non
     shutil.copytree(ROOT / "policies", tree)
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     extra = tree / "lib" / "clock.rego"
-    extra.write_text("package governance.lib.clock\n\nimport rego.v1\n\n"
-                     "late if data.governance.lib.ctx.doc.request.received_at > \"2026\"\n")
+    extra.write_text(
+        "package governance.lib.clock\n\nimport rego.v1\n\n"
+        'late if data.governance.lib.ctx.doc.request.received_at > "2026"\n'
+    )
     problems = check_policies(tree)
     assert any(p.file.endswith("clock.rego") and "arrival time" in p.message for p in problems)

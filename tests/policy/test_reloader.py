@@ -39,8 +39,11 @@ from tests.policy.test_bundle import (
     write_policy_tree,
 )
 
-WRITE_5000 = {"subject": {"kyc": "verified", "jurisdiction": "US"}, "parties": {},
-              "tx": {"amount_usd": 5000.0}}
+WRITE_5000 = {
+    "subject": {"kyc": "verified", "jurisdiction": "US"},
+    "parties": {},
+    "tx": {"amount_usd": 5000.0},
+}
 FAILING_TEST = """
 test_always_fails if {
 \tfalse
@@ -49,9 +52,7 @@ test_always_fails if {
 
 
 def reloads(metrics: Metrics, result: str) -> float:
-    value = metrics.registry.get_sample_value(
-        "governance_policy_reloads_total", {"result": result}
-    )
+    value = metrics.registry.get_sample_value("governance_policy_reloads_total", {"result": result})
     return value or 0.0
 
 
@@ -179,13 +180,16 @@ def test_factory_config_errors(tmp_path: Path, tree: Path) -> None:
     from governance.policy.factory import make_policy_engine
 
     settings = make_settings("http://127.0.0.1:8545", tree, tmp_path / "x.db")
-    missing = replace(settings, policy=PolicyConfig(path=str(tree),
-                                                    bundle_verification_key_file="nope.pem"))
+    missing = replace(
+        settings, policy=PolicyConfig(path=str(tree), bundle_verification_key_file="nope.pem")
+    )
     with pytest.raises(ConfigError, match=r"policy\.bundle_verification_key_file: cannot read"):
         make_policy_engine(missing)
     (tmp_path / "k.pem").write_text(public_pem(rsa_key()))
-    keyed = replace(settings, policy=PolicyConfig(
-        path=str(tree), bundle_verification_key_file=str(tmp_path / "k.pem")))
+    keyed = replace(
+        settings,
+        policy=PolicyConfig(path=str(tree), bundle_verification_key_file=str(tmp_path / "k.pem")),
+    )
     with pytest.raises(ConfigError, match=r"policy\.path: .* is a directory"):
         make_policy_engine(keyed)  # a key demands a signed bundle
     with pytest.raises(ConfigError, match=r"policy\.path"):
@@ -387,8 +391,11 @@ def test_reload_under_concurrent_load_is_atomic(
             while not stop.is_set():
                 for i, method in enumerate(("eth_chainId", "eth_gasPrice", "eth_blockNumber")):
                     body = {"jsonrpc": "2.0", "id": i, "method": method, "params": []}
-                    out.append(http.post(gw.rpc_url(), json=body,
-                                         headers={"Authorization": f"Bearer {bearer}"}))
+                    out.append(
+                        http.post(
+                            gw.rpc_url(), json=body, headers={"Authorization": f"Bearer {bearer}"}
+                        )
+                    )
         return out
 
     with ThreadPoolExecutor(4) as pool:
@@ -428,8 +435,9 @@ def wait_for_records(gw: GatewayServer, count: int) -> list[dict[str, Any]]:
 def _write_atomically(tree: Path, blocked: tuple[str, ...]) -> None:
     staging = tree.parent / "staging"
     write_policy_tree(staging, blocked=blocked)
-    atomic_write(tree / "data" / "jurisdictions.json",
-                 (staging / "data" / "jurisdictions.json").read_text())
+    atomic_write(
+        tree / "data" / "jurisdictions.json", (staging / "data" / "jurisdictions.json").read_text()
+    )
 
 
 @pytest.mark.slow

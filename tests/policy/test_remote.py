@@ -108,8 +108,12 @@ async def test_decides_through_the_fake(source: PolicySource, fake_opa: str) -> 
 
 @pytest.mark.parametrize(
     ("mode", "message"),
-    [("undefined", "undefined"), ("no_allow", "boolean 'allow'"), ("garbage", "failed"),
-     ("error", "failed")],
+    [
+        ("undefined", "undefined"),
+        ("no_allow", "boolean 'allow'"),
+        ("garbage", "failed"),
+        ("error", "failed"),
+    ],
 )
 async def test_bad_answers_fail_closed(
     source: PolicySource, fake_opa: str, mode: str, message: str
@@ -181,8 +185,12 @@ async def test_reference_and_revision_come_from_local_source(
 def test_factory_picks_remote(tmp_path: Path, source: PolicySource) -> None:
     tree = Path(source.root)
     settings = make_settings("http://127.0.0.1:8545", tree, tmp_path / "x.db")
-    remote = replace(settings, policy=PolicyConfig(path=str(tree), engine="remote",
-                                                   opa_url="http://127.0.0.1:9", opa_timeout_ms=50))
+    remote = replace(
+        settings,
+        policy=PolicyConfig(
+            path=str(tree), engine="remote", opa_url="http://127.0.0.1:9", opa_timeout_ms=50
+        ),
+    )
     engine = make_policy_engine(remote)
     assert isinstance(engine, RemoteEngine)
     assert engine.snapshot().revision == source.revision
@@ -198,17 +206,21 @@ def test_gateway_decides_remotely_and_fails_closed_when_pdp_stops(
 ) -> None:
     assert SECRET  # the shared dev secret signs the tokens below
     pdp = PdpServer(load_policy_source(policy_dir)).__enter__()
-    policy = PolicyConfig(path=str(policy_dir), engine="remote", opa_url=pdp.url,
-                          opa_timeout_ms=2000)
+    policy = PolicyConfig(
+        path=str(policy_dir), engine="remote", opa_url=pdp.url, opa_timeout_ms=2000
+    )
     gw = gateway_factory(policy=policy)
     try:
         bearer = token(sub="alice", org="acme-us", jurisdiction="US")
         raw = signed_transfer(anvil, 0, ACCT[0].address, 10**15)
         ok = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
         assert "result" in ok.json(), ok.text
-        denied = rpc(gw.rpc_url(), "eth_sendRawTransaction",
-                     [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
-                     bearer=token(kyc="none"))
+        denied = rpc(
+            gw.rpc_url(),
+            "eth_sendRawTransaction",
+            [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
+            bearer=token(kyc="none"),
+        )
         assert denied.json()["error"]["code"] == -32003
         assert "KYC_REQUIRED" in denied.text
     finally:

@@ -25,54 +25,91 @@ from tests.policy.test_bundle import OTHER, SDN_CSV, write_policy_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWLY_SANCTIONED = "0x" + "42" * 20
-SDN_ROW = ('9,"NEW LISTING",-0-,"CYBER2",-0-,-0-,-0-,-0-,-0-,-0-,-0-,'
-           f'"Digital Currency Address - ETH {NEWLY_SANCTIONED}"\n')
+SDN_ROW = (
+    '9,"NEW LISTING",-0-,"CYBER2",-0-,-0-,-0-,-0-,-0-,-0-,-0-,'
+    f'"Digital Currency Address - ETH {NEWLY_SANCTIONED}"\n'
+)
 
 
-def policy_input(usd: float, *, kyc: str = "verified", jurisdiction: str = "US",
-                 to: str = OTHER, method: str = "eth_sendRawTransaction") -> dict[str, Any]:
+def policy_input(
+    usd: float,
+    *,
+    kyc: str = "verified",
+    jurisdiction: str = "US",
+    to: str = OTHER,
+    method: str = "eth_sendRawTransaction",
+) -> dict[str, Any]:
     write = method == "eth_sendRawTransaction"
     return {
         "request": {"method": method, "kind": "write" if write else "read"},
         "subject": {"sub": "alice", "org": "acme", "jurisdiction": jurisdiction, "kyc": kyc},
-        "tx": {"value": str(usd / 3000.0), "amount_usd": usd, "rate_known": True,
-               "asset": {"symbol": "ETH", "class": "tokenized_deposit", "contract": None,
-                         "decimals": 18}} if write else None,
+        "tx": {
+            "value": str(usd / 3000.0),
+            "amount_usd": usd,
+            "rate_known": True,
+            "asset": {
+                "symbol": "ETH",
+                "class": "tokenized_deposit",
+                "contract": None,
+                "decimals": 18,
+            },
+        }
+        if write
+        else None,
         "parties": {"recipient": {"address": to, "sanctioned": False, "jurisdiction": "US"}}
-        if write else {},
+        if write
+        else {},
     }
 
 
-def record(engine: EmbeddedEngine, doc: dict[str, Any], time: str,
-           masked: list[str] | None = None) -> DecisionRecord:
+def record(
+    engine: EmbeddedEngine, doc: dict[str, Any], time: str, masked: list[str] | None = None
+) -> DecisionRecord:
     decision = engine.snapshot().decide_sync(doc)
     return DecisionRecord(
-        id=new_ulid(), time=time, ledger="main", method=doc["request"]["method"],
-        kind=doc["request"]["kind"], subject=doc["subject"], input=doc,
-        result=decision.to_json(), outcome=decision.outcome,
-        revision=engine.snapshot().revision, latency_us=1, masked=masked or [],
+        id=new_ulid(),
+        time=time,
+        ledger="main",
+        method=doc["request"]["method"],
+        kind=doc["request"]["kind"],
+        subject=doc["subject"],
+        input=doc,
+        result=decision.to_json(),
+        outcome=decision.outcome,
+        revision=engine.snapshot().revision,
+        latency_us=1,
+        masked=masked or [],
     )
 
 
 @pytest.fixture
 def baseline(tmp_path: Path) -> EmbeddedEngine:
-    return EmbeddedEngine("regorus", load_policy_source(
-        write_policy_tree(tmp_path / "baseline", max_usd=10_000.0)))
+    return EmbeddedEngine(
+        "regorus", load_policy_source(write_policy_tree(tmp_path / "baseline", max_usd=10_000.0))
+    )
 
 
 @pytest.fixture
 def log(tmp_path: Path, baseline: EmbeddedEngine) -> SqlLog:
     store = SqlLog(f"sqlite:///{tmp_path / 'log.db'}")
-    store.append_batch([
-        record(baseline, policy_input(1_000), "2026-11-01T10:00:00.000000Z"),
-        record(baseline, policy_input(5_000), "2026-11-02T10:00:00.000000Z"),  # -> deny
-        record(baseline, policy_input(7_000), "2026-11-03T10:00:00.000000Z",  # -> deny
-               masked=["/travel_rule/originator"]),
-        record(baseline, policy_input(5_000, kyc="none"), "2026-11-04T10:00:00.000000Z"),
-        record(baseline, policy_input(0, method="eth_blockNumber"), "2026-11-05T10:00:00.000000Z"),
-        record(baseline, policy_input(5_000, jurisdiction="CN"), "2026-11-06T10:00:00.000000Z"),
-        record(baseline, policy_input(100, to=NEWLY_SANCTIONED), "2026-11-07T10:00:00.000000Z"),
-    ])
+    store.append_batch(
+        [
+            record(baseline, policy_input(1_000), "2026-11-01T10:00:00.000000Z"),
+            record(baseline, policy_input(5_000), "2026-11-02T10:00:00.000000Z"),  # -> deny
+            record(
+                baseline,
+                policy_input(7_000),
+                "2026-11-03T10:00:00.000000Z",  # -> deny
+                masked=["/travel_rule/originator"],
+            ),
+            record(baseline, policy_input(5_000, kyc="none"), "2026-11-04T10:00:00.000000Z"),
+            record(
+                baseline, policy_input(0, method="eth_blockNumber"), "2026-11-05T10:00:00.000000Z"
+            ),
+            record(baseline, policy_input(5_000, jurisdiction="CN"), "2026-11-06T10:00:00.000000Z"),
+            record(baseline, policy_input(100, to=NEWLY_SANCTIONED), "2026-11-07T10:00:00.000000Z"),
+        ]
+    )
     return store
 
 
@@ -119,9 +156,7 @@ def test_loosened_threshold_is_deny_to_allow(log: SqlLog, tmp_path: Path) -> Non
 def test_unchanged_draft_changes_nothing(log: SqlLog, tmp_path: Path) -> None:
     report = replay(log, draft(tmp_path, 10_000.0)).to_json()
     assert report["changed"] == 0 and report["unchanged"] == 7
-    assert report["baseline_revisions"] == {
-        load_policy_source(tmp_path / "baseline").revision: 7
-    }
+    assert report["baseline_revisions"] == {load_policy_source(tmp_path / "baseline").revision: 7}
 
 
 def test_reference_data_changes_are_re_enriched(log: SqlLog, tmp_path: Path) -> None:
@@ -215,9 +250,12 @@ def drive_traffic(gw: GatewayServer, anvil: Anvil, sub: str) -> None:
         resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
         assert "result" in resp.json(), resp.text
         assert rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=bearer).status_code == 200
-    denied = rpc(gw.rpc_url(), "eth_sendRawTransaction",
-                 [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
-                 bearer=token(sub=sub + "-nokyc", kyc="none"))
+    denied = rpc(
+        gw.rpc_url(),
+        "eth_sendRawTransaction",
+        [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
+        bearer=token(sub=sub + "-nokyc", kyc="none"),
+    )
     assert denied.json()["error"]["code"] == -32003
 
 
@@ -254,7 +292,9 @@ def traffic_gateway(tmp_path: Path, policy_dir: Path, anvil: Anvil) -> Any:
 
 @pytest.mark.slow
 def test_replay_on_gateway_traffic_flags_exactly_the_affected(
-    traffic_gateway: GatewayServer, policy_dir: Path, tmp_path: Path,
+    traffic_gateway: GatewayServer,
+    policy_dir: Path,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     records = recorded(traffic_gateway)
@@ -265,9 +305,20 @@ def test_replay_on_gateway_traffic_flags_exactly_the_affected(
     bundle = tmp_path / "draft.tar.gz"
     assert cli_main(["policy", "build", str(tree), "-o", str(bundle), "--revision", "tight"]) == 0
     out = tmp_path / "report.json"
-    code = cli_main(["policy", "replay", "--bundle", str(bundle), "--db",
-                     traffic_gateway.settings.audit.database_url, "--examples", "100",
-                     "--json", str(out)])
+    code = cli_main(
+        [
+            "policy",
+            "replay",
+            "--bundle",
+            str(bundle),
+            "--db",
+            traffic_gateway.settings.audit.database_url,
+            "--examples",
+            "100",
+            "--json",
+            str(out),
+        ]
+    )
     assert code == 0
     assert "allow_to_deny" in capsys.readouterr().out
     report = json.loads(out.read_text())
