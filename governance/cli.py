@@ -116,7 +116,7 @@ def _mint(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    from governance.policy.engine import EmbeddedEngine
+    from governance.policy.engine import EmbeddedEngine, decide_sync
     from governance.policy.source import load_policy_source
 
     if args.policy:  # officers trying rules need no gateway configuration
@@ -132,7 +132,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         return 2
     policy_input = doc.get("input", doc) if isinstance(doc, dict) else doc
     engine = EmbeddedEngine(engine_name, load_policy_source(policy_path))
-    decision = engine.snapshot().decide_sync(policy_input)
+    decision = decide_sync(engine.snapshot(), policy_input)
     print(json.dumps(decision.raw, indent=2, sort_keys=True))
     _explain(decision.raw)
     return 0 if decision.allow else 1

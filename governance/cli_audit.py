@@ -104,11 +104,11 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from governance.audit.checkpoint import load_public_key, parse_verifier_key
+    from governance.audit.checkpoint import parse_verifier_key, read_public_key
 
     key_path = Path(args.public_key)
     try:
-        public_key = load_public_key(key_path)
+        public_key = read_public_key(key_path)
         text = key_path.read_text(encoding="utf-8").strip()
     except (OSError, ValueError) as exc:
         print(f"cannot read public key {key_path}: {exc}", file=sys.stderr)

@@ -155,8 +155,8 @@ def load_settings(
     require_auth: bool = True,
 ) -> Settings:
     """`require_auth=False` for commands that serve nobody (e.g. `governance decide`)."""
-    env = os.environ if environ is None else environ
-    path = config_file or env.get("GOVERNANCE_CONFIG")
+    environ = os.environ if environ is None else environ
+    path = config_file or environ.get("GOVERNANCE_CONFIG")
     doc: dict[str, Any] = {}
     base_dir = "."
     if path:
@@ -168,7 +168,7 @@ def load_settings(
             raise ConfigError(f"config file {path}: {exc}") from exc
         base_dir = str(Path(path).resolve().parent)
     settings = _from_document(doc, base_dir)
-    settings = _read_key_files(_apply_env(settings, env))
+    settings = _read_key_files(_apply_env(settings, environ))
     _validate(settings, require_auth)
     return settings
 
@@ -308,19 +308,19 @@ _ENV: dict[str, tuple[str, str]] = {
 }
 
 
-def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
+def _apply_env(settings: Settings, environ: Mapping[str, str]) -> Settings:
     for var, (section, key) in _ENV.items():
-        if var in env:
+        if var in environ:
             current = getattr(settings, section)
             expected = type(getattr(current, key)) if getattr(current, key) is not None else None
-            value = _coerce(var, env[var], expected)
+            value = _coerce(var, environ[var], expected)
             settings = replace(settings, **{section: replace(current, **{key: value})})
     ledger = settings.default_ledger
-    if "GOVERNANCE_LEDGER_URL" in env:
-        ledger = replace(ledger, url=env["GOVERNANCE_LEDGER_URL"])
-    if "GOVERNANCE_CHAIN_ID" in env:
+    if "GOVERNANCE_LEDGER_URL" in environ:
+        ledger = replace(ledger, url=environ["GOVERNANCE_LEDGER_URL"])
+    if "GOVERNANCE_CHAIN_ID" in environ:
         ledger = replace(
-            ledger, chain_id=_coerce("GOVERNANCE_CHAIN_ID", env["GOVERNANCE_CHAIN_ID"], int)
+            ledger, chain_id=_coerce("GOVERNANCE_CHAIN_ID", environ["GOVERNANCE_CHAIN_ID"], int)
         )
     ledgers = tuple(ledger if x.name == ledger.name else x for x in settings.ledgers)
     return replace(settings, ledgers=ledgers)

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from governance.audit.log import DecisionLog
 from governance.audit.masking import mask_document
 from governance.config import LedgerConfig, Settings
 from governance.domain.models import Decision, Subject
-from governance.domain.ports import PolicyEngine
+from governance.domain.ports import DecisionLogPort, LedgerNode, PolicyEngine
 from governance.domain.records import DecisionRecord, new_ulid
+from governance.domain.snapshot import PolicySnapshot
 from governance.errors import DENIED, GovernanceError
-from governance.ledger.evm import EvmNode, inspect_call
+from governance.ledger.evm import inspect_call
 from governance.ledger.rpc import RpcRequest, error_response
 from governance.ledger.simulation import OFF, Simulation, Simulator
 from governance.metrics import Metrics
 from governance.policy.effects import outgoing_usd
-from governance.policy.engine import PolicySnapshot
 from governance.policy.inputs import Envelope, build_input
 from governance.read_filter import FilterOutcome, ReadFilter
 
@@ -44,13 +44,13 @@ class Call:
 class Admission:
     """A call that was decided, allowed and (for writes) recorded: ready to forward."""
 
-    env: Envelope
+    envelope: Envelope
     snapshot: PolicySnapshot
     policy_input: dict[str, Any]
     decision: Decision
 
     def parts(self) -> tuple[Envelope, PolicySnapshot, dict[str, Any], Decision]:
-        return self.env, self.snapshot, self.policy_input, self.decision
+        return self.envelope, self.snapshot, self.policy_input, self.decision
 
 
 @dataclass(frozen=True)
@@ -65,19 +65,19 @@ class Gateway:
         self,
         settings: Settings,
         engine: PolicyEngine,
-        log: DecisionLog,
-        nodes: dict[str, EvmNode],
+        decision_log: DecisionLogPort,
+        nodes: Mapping[str, LedgerNode],
         metrics: Metrics,
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.log = log
+        self.decision_log = decision_log
         self.nodes = nodes
         self.metrics = metrics
         self.read_filter = ReadFilter(engine)
         self.simulators = {
-            name: Simulator(node, node.config.simulation, node.config.simulation_timeout_s)
-            for name, node in nodes.items()
+            x.name: Simulator(nodes[x.name], x.simulation, x.simulation_timeout_s)
+            for x in settings.ledgers
         }
 
     async def probe_simulation(self) -> None:
@@ -95,60 +95,60 @@ class Gateway:
         admitted = await self.admit(call)  # decode, enrich, decide, record
         if isinstance(admitted, Answer):
             return admitted  # denied or refused
-        if admitted.env.facts.kind == "read":
+        if admitted.envelope.facts.kind == "read":
             return await self._read(*admitted.parts())  # forward, then filter for the reader
-        return await self._forward(admitted.env)
+        return await self._forward(admitted.envelope)
 
     async def admit(self, call: Call, *, record_reads: bool = False) -> Admission | Answer:
         """Everything before forwarding. Writes, admin calls and denials are recorded here;
         an allowed read is recorded once its answer is filtered (or here, if asked)."""
-        env = self._envelope(call)  # classify + decode (ledger adapter)
+        envelope = self._envelope(call)  # classify + decode (ledger adapter)
         snapshot = self.engine.snapshot()
-        self.metrics.requests.labels(call.ledger.name, env.facts.kind).inc()
+        self.metrics.requests.labels(call.ledger.name, envelope.facts.kind).inc()
         try:
-            simulation = await self._simulate(env)  # the write's effects, at the pending state
-            async with self._limits_guard(env):  # one subject's quota at a time
-                aggregates = await self._aggregates(env)
-                policy_input = build_input(env, snapshot.reference, aggregates, simulation)
+            simulation = await self._simulate(envelope)  # the write's effects, at the pending state
+            async with self._limits_guard(envelope):  # one subject's quota at a time
+                aggregates = await self._aggregates(envelope)
+                policy_input = build_input(envelope, snapshot.reference, aggregates, simulation)
                 decision = await self._decide(snapshot, policy_input)  # fail closed
-                if record_reads or env.facts.kind != "read" or not decision.allow:
-                    await self._record(env, snapshot, policy_input, decision)  # durable first
+                if record_reads or envelope.facts.kind != "read" or not decision.allow:
+                    await self._record(envelope, snapshot, policy_input, decision)  # durable first
         except GovernanceError as exc:
-            return self._refuse(env, exc)
+            return self._refuse(envelope, exc)
         if not decision.allow:
-            return Answer(env.decision_id, _denial(env, decision))
-        return Admission(env, snapshot, policy_input, decision)
+            return Answer(envelope.decision_id, _denial(envelope, decision))
+        return Admission(envelope, snapshot, policy_input, decision)
 
     async def _read(
         self,
-        env: Envelope,
+        envelope: Envelope,
         snapshot: PolicySnapshot,
         policy_input: dict[str, Any],
         decision: Decision,
     ) -> Answer:
         """Forward, filter the answer for this reader, then record what was withheld."""
-        answer = await self._forward(env)
+        answer = await self._forward(envelope)
         result = answer.response.get("result")
         try:
             if "result" in answer.response:
                 filtered = await self.read_filter.apply(
-                    snapshot, policy_input, decision, env.request.method, result
+                    snapshot, policy_input, decision, envelope.request.method, result
                 )
-                answer, decision = self._filtered(env, answer, filtered, decision)
-                await self._record(env, snapshot, policy_input, decision, filtered.summary)
+                answer, decision = self._filtered(envelope, answer, filtered, decision)
+                await self._record(envelope, snapshot, policy_input, decision, filtered.summary)
             else:
-                await self._record(env, snapshot, policy_input, decision)
+                await self._record(envelope, snapshot, policy_input, decision)
         except GovernanceError as exc:
-            return self._refuse(env, exc)
+            return self._refuse(envelope, exc)
         return answer
 
     def _filtered(
-        self, env: Envelope, answer: Answer, filtered: FilterOutcome, decision: Decision
+        self, envelope: Envelope, answer: Answer, filtered: FilterOutcome, decision: Decision
     ) -> tuple[Answer, Decision]:
         if filtered.denial is not None:
-            return Answer(env.decision_id, _denial(env, filtered.denial)), filtered.denial
+            return Answer(envelope.decision_id, _denial(envelope, filtered.denial)), filtered.denial
         response = {**answer.response, "result": filtered.result}
-        return Answer(env.decision_id, response, answer.status), decision
+        return Answer(envelope.decision_id, response, answer.status), decision
 
     def _envelope(self, call: Call) -> Envelope:
         return Envelope(
@@ -163,29 +163,29 @@ class Gateway:
             travel_rule_errors=call.travel_rule_errors,
         )
 
-    def _limits_guard(self, env: Envelope) -> AbstractAsyncContextManager[Any]:
-        if env.facts.kind == "write":
-            return self.log.subject_guard(env.subject.sub)
+    def _limits_guard(self, envelope: Envelope) -> AbstractAsyncContextManager[Any]:
+        if envelope.facts.kind == "write":
+            return self.decision_log.subject_guard(envelope.subject.sub)
         return nullcontext()
 
-    async def _simulate(self, env: Envelope) -> Simulation | None:
-        if env.facts.kind != "write":
+    async def _simulate(self, envelope: Envelope) -> Simulation | None:
+        if envelope.facts.kind != "write":
             return None
-        if env.facts.write is None:
+        if envelope.facts.write is None:
             return OFF  # undecodable: refused on decode_error, nothing to simulate
         started = time.perf_counter()
         try:
-            return await self.simulators[env.ledger.name].simulate(env.facts.write)
+            return await self.simulators[envelope.ledger.name].simulate(envelope.facts.write)
         finally:
-            self.metrics.simulation_latency.labels(env.ledger.name).observe(
+            self.metrics.simulation_latency.labels(envelope.ledger.name).observe(
                 time.perf_counter() - started
             )
 
-    async def _aggregates(self, env: Envelope) -> dict[str, float] | None:
-        if env.facts.kind != "write":
+    async def _aggregates(self, envelope: Envelope) -> dict[str, float] | None:
+        if envelope.facts.kind != "write":
             return None
-        day = env.received_at[:10]
-        return await self.log.aggregates(env.subject.sub, day, day[:4])
+        day = envelope.received_at[:10]
+        return await self.decision_log.aggregates(envelope.subject.sub, day, day[:4])
 
     async def _decide(self, snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
         started = time.perf_counter()
@@ -198,7 +198,7 @@ class Gateway:
 
     async def _record(
         self,
-        env: Envelope,
+        envelope: Envelope,
         snapshot: PolicySnapshot,
         policy_input: dict[str, Any],
         decision: Decision,
@@ -207,60 +207,62 @@ class Gateway:
         stored_input, masked = mask_document(policy_input, decision.mask)
         tx = policy_input.get("tx") or {}
         record = DecisionRecord(
-            id=env.decision_id,
-            time=env.received_at,
-            ledger=env.ledger.name,
-            method=env.request.method,
-            kind=env.facts.kind,
-            subject=env.subject.to_input(),
+            id=envelope.decision_id,
+            time=envelope.received_at,
+            ledger=envelope.ledger.name,
+            method=envelope.request.method,
+            kind=envelope.facts.kind,
+            subject=envelope.subject.to_input(),
             input=stored_input,
             result=decision.to_json(),
             outcome=decision.outcome,
             revision=snapshot.revision,
-            latency_us=int((time.perf_counter() - env.started) * 1_000_000),
+            latency_us=int((time.perf_counter() - envelope.started) * 1_000_000),
             masked=masked,
             amount_usd=_spent_usd(policy_input, tx),
             cross_border=bool(tx.get("cross_border", False)),
             filtering=filtering,
         )
         # Anything that can change the ledger is committed before it is forwarded.
-        await self.log.record(record, durable=env.facts.kind != "read")
+        await self.decision_log.record(record, durable=envelope.facts.kind != "read")
 
-    async def _forward(self, env: Envelope) -> Answer:
-        node = self.nodes[env.ledger.name]
+    async def _forward(self, envelope: Envelope) -> Answer:
+        node = self.nodes[envelope.ledger.name]
         started = time.perf_counter()
         try:
-            response = await node.call(env.request.raw)
+            response = await node.call(envelope.request.raw)
         except GovernanceError as exc:
-            await self._release(env)
-            return self._refuse(env, exc)
+            await self._release(envelope)
+            return self._refuse(envelope, exc)
         finally:
-            self.metrics.upstream_latency.labels(env.ledger.name).observe(
+            self.metrics.upstream_latency.labels(envelope.ledger.name).observe(
                 time.perf_counter() - started
             )
         if "error" in response:
-            await self._release(env)  # the node refused: the quota was not spent
-        return Answer(env.decision_id, response)
+            await self._release(envelope)  # the node refused: the quota was not spent
+        return Answer(envelope.decision_id, response)
 
-    async def _release(self, env: Envelope) -> None:
-        if env.facts.kind == "write":
-            await self.log.release(env.decision_id)
+    async def _release(self, envelope: Envelope) -> None:
+        if envelope.facts.kind == "write":
+            await self.decision_log.release(envelope.decision_id)
 
-    def _refuse(self, env: Envelope, exc: GovernanceError) -> Answer:
+    def _refuse(self, envelope: Envelope, exc: GovernanceError) -> Answer:
         self.metrics.errors.labels(str(exc.code)).inc()
-        return Answer(env.decision_id, error_response(env.request.id, exc), exc.http_status)
+        return Answer(
+            envelope.decision_id, error_response(envelope.request.id, exc), exc.http_status
+        )
 
 
-def _denial(env: Envelope, decision: Decision) -> dict[str, Any]:
+def _denial(envelope: Envelope, decision: Decision) -> dict[str, Any]:
     first = decision.reasons[0].message if decision.reasons else "denied by policy"
     return {
         "jsonrpc": "2.0",
-        "id": env.request.id,
+        "id": envelope.request.id,
         "error": {
             "code": DENIED,
             "message": f"denied by policy: {first}",
             "data": {
-                "decision_id": env.decision_id,
+                "decision_id": envelope.decision_id,
                 "reasons": [r.to_json() for r in decision.reasons],
             },
         },

@@ -14,6 +14,7 @@ from typing import Any
 
 from governance.domain.models import Decision, Entity
 from governance.domain.ports import PolicyEngine
+from governance.domain.snapshot import PolicySnapshot
 from governance.ledger.results import (
     ResultItem,
     blank_item,
@@ -23,7 +24,6 @@ from governance.ledger.results import (
     scrub,
     withhold,
 )
-from governance.policy.engine import PolicySnapshot
 
 # A denied item of these kinds alone at the top of the answer refuses the call.
 _REFUSED_WHOLE = ("transaction", "receipt", "log", "result")

@@ -117,6 +117,7 @@ def fresh_anvil() -> Iterator[Anvil]:
 
 # ---- Solidity test contracts (tests/fixtures/contracts/, rebuilt by scripts/build-contracts) ---
 
+
 @functools.cache
 def artifact(name: str) -> dict[str, Any]:
     """The compiled artifact {compiler, source, contract, abi, bytecode} of a test contract."""
@@ -131,8 +132,14 @@ def web3_for(node: Anvil) -> Web3:
 def send_direct(w3: Web3, key: int, tx: dict[str, Any], *, check: bool = True) -> TxReceipt:
     """Signs `tx` with dev account `key`, sends it straight to the node and waits for it."""
     acct = ACCOUNTS[key]
-    tx = {"chainId": 31337, "nonce": w3.eth.get_transaction_count(acct.address, "pending"),
-          "gas": 3_000_000, "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9, **tx}
+    tx = {
+        "chainId": 31337,
+        "nonce": w3.eth.get_transaction_count(acct.address, "pending"),
+        "gas": 3_000_000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        **tx,
+    }
     tx_hash = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
     if check and receipt["status"] != 1:
@@ -142,8 +149,9 @@ def send_direct(w3: Web3, key: int, tx: dict[str, Any], *, check: bool = True) -
 
 def transact_direct(w3: Web3, key: int, call: ContractFunction, value: int = 0) -> TxReceipt:
     """Sends a contract function call from dev account `key` straight to the node."""
-    return send_direct(w3, key, {"to": call.address, "data": call._encode_transaction_data(),
-                                 "value": value})
+    return send_direct(
+        w3, key, {"to": call.address, "data": call._encode_transaction_data(), "value": value}
+    )
 
 
 def deploy(w3: Web3, name: str, *args: Any, key: int = 0) -> Contract:
@@ -178,8 +186,10 @@ class Deployed:
 
     def addresses(self) -> dict[str, str]:
         """Lower-case address of each contract, by role."""
-        return {role: getattr(self, role).address.lower()
-                for role in ("erc20", "erc721", "erc1155", "multisend", "router")}
+        return {
+            role: getattr(self, role).address.lower()
+            for role in ("erc20", "erc721", "erc1155", "multisend", "router")
+        }
 
 
 def deploy_all(node: Anvil, owner: int = 0) -> Deployed:
@@ -194,7 +204,12 @@ def deploy_all(node: Anvil, owner: int = 0) -> Deployed:
     for token_id in (1, 2):
         transact_direct(w3, DEPLOYER, erc1155.functions.mint(holder, token_id, 1000))
     return Deployed(
-        node=node, w3=w3, owner=owner, erc20=erc20, erc721=erc721, erc1155=erc1155,
+        node=node,
+        w3=w3,
+        owner=owner,
+        erc20=erc20,
+        erc721=erc721,
+        erc1155=erc1155,
         multisend=deploy(w3, "MultiSend", key=DEPLOYER),
         router=deploy(w3, "Router", key=DEPLOYER),
     )
@@ -210,8 +225,9 @@ def chain() -> Iterator[Deployed]:
         node.stop()
 
 
-def register_asset(policy_path: Path, address: str, symbol: str, asset_class: str,
-                   decimals: int) -> None:
+def register_asset(
+    policy_path: Path, address: str, symbol: str, asset_class: str, decimals: int
+) -> None:
     """Adds a token contract to a policy tree's assets.json (tests use a copy of the tree)."""
     path = policy_path / "data" / "assets.json"
     assets = json.loads(path.read_text())

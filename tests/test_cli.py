@@ -121,9 +121,14 @@ def test_decide_needs_no_auth_configuration(tmp_path: Path) -> None:
     path = tmp_path / "input.json"
     path.write_text((ROOT / "tests" / "perf" / "sample_input.json").read_text())
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
-    out = subprocess.run([sys.executable, "-m", "governance.cli", "decide", str(path),
-                          "--config", str(config)], capture_output=True, text=True, timeout=120,
-                         cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-m", "governance.cli", "decide", str(path), "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+    )
     assert out.returncode in (0, 1), out.stderr
     assert "auth" not in out.stderr and "allow" in json.loads(out.stdout)
 

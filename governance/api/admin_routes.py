@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from governance.api.security import require_roles, services
 from governance.audit.sqlstore import filter_clause
-from governance.audit.views import DecisionFilter, Scope
+from governance.audit.views import AuditScope, DecisionFilter
 from governance.domain.models import Subject
 from governance.errors import ApiError
 from governance.policy.bundle import is_url, load_policy_source_any, read_bundle
@@ -82,7 +82,7 @@ async def admin_replay(
 ) -> JSONResponse:
     body = await replay_request(request)
     svc = services(request)
-    scope = Scope.for_roles(subject.roles, subject.org, subject.jurisdiction)
+    scope = AuditScope.for_roles(subject.roles, subject.org, subject.jurisdiction)
     assert scope is not None  # both replay roles read the log
     drafts = svc.settings.policy.drafts_dir
     drafts_dir = None if drafts is None else svc.settings.resolve(drafts)

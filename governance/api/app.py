@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from governance.api.admin_routes import admin_router
 from governance.api.audit_live import stream_router
@@ -19,7 +20,7 @@ from governance.api.boundary import install_rest_errors, limited_receive
 from governance.api.console import console_router, static_files
 from governance.api.overview_routes import overview_router
 from governance.api.routes import ops_router
-from governance.api.rpc import Receive, RpcEndpoint, Scope, Send
+from governance.api.rpc import RpcEndpoint
 from governance.api.ws import ws_router
 from governance.audit.checkpointer import Checkpointer
 from governance.audit.log import DecisionLog
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 class Services:
     settings: Settings
     engine: PolicyEngine
-    log: DecisionLog
+    decision_log: DecisionLog
     nodes: dict[str, EvmNode]
     auth: Authenticator
     metrics: Metrics
@@ -65,7 +66,7 @@ class Services:
         engine = make_policy_engine(settings)
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
         store = SqlLog(settings.audit.database_url)
-        log = DecisionLog(store, read_window_s=settings.audit.group_commit_ms / 1000)
+        decision_log = DecisionLog(store, read_window_s=settings.audit.group_commit_ms / 1000)
         checkpointer = Checkpointer(
             store, settings.audit, settings.resolve(settings.audit.signing_key_file)
         )
@@ -79,12 +80,14 @@ class Services:
                 audience=settings.auth.audience,
             )
         )
-        gateway = Gateway(settings, engine, log, nodes, metrics)
+        gateway = Gateway(settings, engine, decision_log, nodes, metrics)
         reloader = make_reloader(settings, engine, metrics)
-        return cls(settings, engine, log, nodes, auth, metrics, gateway, checkpointer, reloader)
+        return cls(
+            settings, engine, decision_log, nodes, auth, metrics, gateway, checkpointer, reloader
+        )
 
     async def start(self) -> None:
-        self.log.start()
+        self.decision_log.start()
         await self.checkpointer.start()
         if self.reloader is not None:
             await self.reloader.start()
@@ -93,9 +96,9 @@ class Services:
     async def stop(self) -> None:
         if self.reloader is not None:
             await self.reloader.stop()
-        await self.log.close()  # flushes queued read records
+        await self.decision_log.close()  # flushes queued read records
         await self.checkpointer.stop()  # the final checkpoint covers everything flushed
-        self.log.store.close()  # the final checkpoint reopened the connection pool
+        self.decision_log.store.close()  # the final checkpoint reopened the connection pool
         if self._replay_store is not None:
             self._replay_store.close()
         await asyncio.gather(*(n.close() for n in self.nodes.values()))

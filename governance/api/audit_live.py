@@ -24,7 +24,7 @@ from fastapi.responses import StreamingResponse
 
 from governance.api.audit_routes import Filter, ReaderScope, item_of, store_call, store_of
 from governance.audit.sqlstore import StoredDecision, filter_clause
-from governance.audit.views import Scope
+from governance.audit.views import AuditScope
 
 POLL_SECONDS = 0.5
 STREAM_SECONDS = 30.0
@@ -55,7 +55,7 @@ def _last_event_id(request: Request) -> int | None:
 
 
 async def _events(
-    request: Request, scope: Scope, where: object, after: int
+    request: Request, scope: AuditScope, where: object, after: int
 ) -> AsyncIterator[bytes]:
     yield b"retry: 1000\n\n"
     started = last_sent = time.monotonic()

@@ -30,7 +30,7 @@ from governance.api.security import require_roles, services
 from governance.audit import views
 from governance.audit.checkpointer import Signer, load_signer
 from governance.audit.sqlstore import SqlLog, StoredCheckpoint, StoredDecision, filter_clause
-from governance.audit.views import DecisionFilter, FilterError, Scope
+from governance.audit.views import AuditScope, DecisionFilter, FilterError
 from governance.domain.models import Subject
 from governance.errors import ApiError
 
@@ -50,14 +50,14 @@ def _services(request: Request) -> Services:
 
 async def reader_scope(
     subject: Annotated[Subject, Depends(require_roles(*views.AUDIT_ROLES))],
-) -> Scope:
+) -> AuditScope:
     """The caller's scope; require_roles answered 401 or 403 already."""
-    scope = Scope.for_roles(subject.roles, subject.org, subject.jurisdiction)
+    scope = AuditScope.for_roles(subject.roles, subject.org, subject.jurisdiction)
     assert scope is not None  # every audit role grants a scope
     return scope
 
 
-ReaderScope = Annotated[Scope, Depends(reader_scope)]
+ReaderScope = Annotated[AuditScope, Depends(reader_scope)]
 Text = Annotated[str | None, Query(max_length=256)]
 
 
@@ -85,14 +85,14 @@ Filter = Annotated[DecisionFilter, Depends(decision_filter)]
 async def store_call(request: Request, fn: Callable[..., T], *args: Any) -> T:
     """Runs a blocking store read on the log's query threads; database trouble is a 503."""
     try:
-        result: T = await _services(request).log.run(fn, *args)
+        result: T = await _services(request).decision_log.run(fn, *args)
     except SQLAlchemyError as exc:
         raise ApiError(503, f"decision log unavailable: {type(exc).__name__}") from exc
     return result
 
 
 def store_of(request: Request) -> SqlLog:
-    return _services(request).log.store
+    return _services(request).decision_log.store
 
 
 # ---- records -------------------------------------------------------------------------------
@@ -173,14 +173,14 @@ def _newer_than_checkpoint(request: Request, index: int, latest: StoredCheckpoin
     )
 
 
-async def _scoped(request: Request, scope: Scope, decision_id: str) -> StoredDecision:
+async def _scoped(request: Request, scope: AuditScope, decision_id: str) -> StoredDecision:
     row: StoredDecision | None = await store_call(request, store_of(request).decision, decision_id)
     if row is None or not scope.admits(row.record()):
         raise ApiError(404, f"no decision {decision_id!r} in your scope")
     return row
 
 
-def item_of(row: StoredDecision, scope: Scope) -> dict[str, Any]:
+def item_of(row: StoredDecision, scope: AuditScope) -> dict[str, Any]:
     return views.view_item(row.leaf_index, row.leaf_hash, row.record(), scope)
 
 

@@ -25,15 +25,12 @@ from typing import Any
 
 import aiohttp
 import jwt
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.types import Options
 
 from governance.domain.countries import JURISDICTION_CODES
 from governance.domain.models import ENTITY_KINDS, KYC_LEVELS, ROLES, Subject
 from governance.errors import AuthError
+from governance.keys import VerificationKey, load_public_key
 
 log = logging.getLogger(__name__)
 
@@ -79,38 +76,9 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
-class VerificationKey:
-    """A key together with the only algorithm it may verify."""
-
-    key: Any
-    algorithm: str
-
-
-@dataclass(frozen=True)
 class _Header:
     alg: str
     kid: str | None
-
-
-def load_public_key(pem: str) -> VerificationKey:
-    """Parses a PEM public key or certificate and infers its one algorithm."""
-    data = pem.encode()
-    try:
-        if b"-----BEGIN CERTIFICATE-----" in data:
-            public: Any = x509.load_pem_x509_certificate(data).public_key()
-        else:
-            public = serialization.load_pem_public_key(data)
-    except (ValueError, UnsupportedAlgorithm) as error:
-        raise ValueError("public_key_pem: not a PEM public key or certificate") from error
-    if isinstance(public, rsa.RSAPublicKey):
-        if public.key_size < 2048:
-            raise ValueError("public_key_pem: RSA keys must have at least 2048 bits")
-        return VerificationKey(public, "RS256")
-    if isinstance(public, ec.EllipticCurvePublicKey) and isinstance(public.curve, ec.SECP256R1):
-        return VerificationKey(public, "ES256")
-    if isinstance(public, ed25519.Ed25519PublicKey):
-        return VerificationKey(public, "EdDSA")
-    raise ValueError("public_key_pem: unsupported key type (use RSA, EC P-256 or Ed25519)")
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -29,7 +29,7 @@ async def readyz(request: Request) -> JSONResponse:
     svc = _services(request)
     names = list(svc.nodes)
     results = await asyncio.gather(
-        svc.engine.ready(), svc.log.writable(), *(svc.nodes[n].healthy() for n in names)
+        svc.engine.ready(), svc.decision_log.writable(), *(svc.nodes[n].healthy() for n in names)
     )
     checks: dict[str, Any] = {"engine": results[0], "log": results[1]}
     checks["ledgers"] = dict(zip(names, results[2:], strict=True))
@@ -54,7 +54,7 @@ async def status(request: Request) -> dict[str, Any]:
             "engine": svc.settings.policy.engine,
             "last_reload": getattr(svc, "last_reload", None),
         },
-        "log": {"healthy": svc.log.healthy, "last_error": svc.log.last_error},
+        "log": {"healthy": svc.decision_log.healthy, "last_error": svc.decision_log.last_error},
         "ledgers": [
             {"name": n, "chain_id": svc.nodes[n].config.chain_id, "healthy": h}
             for n, h in zip(names, health, strict=True)

@@ -4,10 +4,10 @@ framework's routing and validation layers (measured in tests/perf)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from starlette.types import Receive, Scope, Send
 
 from governance.api.auth import Authenticator
 from governance.api.boundary import BodyTooLarge
@@ -18,9 +18,6 @@ from governance.gateway import Answer, Call, Gateway
 from governance.ledger.rpc import error_response, parse_body
 from governance.policy.travel_rule import parse_travel_rule_header
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 NO_DECISION = "-"
 
 

@@ -161,7 +161,7 @@ class WsSession:
         sub = self.subscriptions.get(str(params.get("subscription")))
         if sub is None:
             return
-        _env, snapshot, policy_input, decision = sub.admission.parts()
+        _envelope, snapshot, policy_input, decision = sub.admission.parts()
         filtered = await self.svc.gateway.read_filter.apply(
             snapshot, policy_input, decision, "eth_subscription", params.get("result")
         )

@@ -235,7 +235,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def load_public_key(path: Path) -> Ed25519PublicKey:
+def read_public_key(path: Path) -> Ed25519PublicKey:
     """Read a PEM SubjectPublicKeyInfo file or a file holding a verifier key string."""
     text = path.read_text(encoding="utf-8").strip()
     if not text.startswith("-----BEGIN"):

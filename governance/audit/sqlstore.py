@@ -37,8 +37,8 @@ from governance.audit import merkle
 from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow, SpendRow
 from governance.audit.views import (
     COLUMN_NAMES,
+    AuditScope,
     DecisionFilter,
-    Scope,
     columns_of,
     jurisdiction_forms,
 )
@@ -157,8 +157,10 @@ class SqlLog:
         conn.exec_driver_sql(_insert_sql("decisions", DECISION_COLUMNS, self.is_postgres), rows)
         conn.exec_driver_sql(_insert_sql("merkle_nodes", NODE_COLUMNS, self.is_postgres), created)
         if spends:
-            conn.exec_driver_sql(_insert_sql("spend", SPEND_COLUMNS, self.is_postgres),
-                                 [tuple(s[c] for c in SPEND_COLUMNS) for s in spends])
+            conn.exec_driver_sql(
+                _insert_sql("spend", SPEND_COLUMNS, self.is_postgres),
+                [tuple(s[c] for c in SPEND_COLUMNS) for s in spends],
+            )
         return created
 
     def _size(self, conn: Connection) -> int:
@@ -430,7 +432,7 @@ def _node_query(count: int, postgres: bool) -> str:
     return f"SELECT level, idx, hash FROM merkle_nodes WHERE {terms}"
 
 
-def filter_clause(flt: DecisionFilter, scope: Scope) -> ColumnElement[bool] | None:
+def filter_clause(flt: DecisionFilter, scope: AuditScope) -> ColumnElement[bool] | None:
     """SQL for a reader's scope and filters over the decisions table's copied columns."""
     terms: list[ColumnElement[bool]] = []
     if not scope.everything:
@@ -454,7 +456,7 @@ def filter_clause(flt: DecisionFilter, scope: Scope) -> ColumnElement[bool] | No
     return and_(*terms) if terms else None
 
 
-def _scope_clause(scope: Scope) -> ColumnElement[bool]:
+def _scope_clause(scope: AuditScope) -> ColumnElement[bool]:
     options: list[ColumnElement[bool]] = []
     if scope.orgs:
         options.append(D.c.org.in_(scope.orgs))

@@ -118,7 +118,7 @@ def _check_text(name: str, value: str | None) -> None:
 
 
 @dataclass(frozen=True)
-class Scope:
+class AuditScope:
     """Which records a reader may see: all, or the union of some orgs' records and the records
     in which some jurisdictions applied (DESIGN.md section 3)."""
 
@@ -127,7 +127,7 @@ class Scope:
     jurisdictions: tuple[str, ...] = ()  # a regulator's: records where these applied
 
     @classmethod
-    def for_roles(cls, roles: Iterable[str], org: str, jurisdiction: str) -> Scope | None:
+    def for_roles(cls, roles: Iterable[str], org: str, jurisdiction: str) -> AuditScope | None:
         """None when no role grants access to the log."""
         granted = set(roles) & set(AUDIT_ROLES)
         if not granted:
@@ -154,7 +154,7 @@ class Scope:
         return any(j in applied for j in self.jurisdictions)
 
 
-EVERYTHING = Scope(everything=True)
+EVERYTHING = AuditScope(everything=True)
 
 
 def jurisdiction_forms(code: str) -> tuple[str, ...]:
@@ -166,7 +166,7 @@ def jurisdiction_forms(code: str) -> tuple[str, ...]:
 
 
 def view_item(
-    leaf_index: int, leaf_hash: bytes, record: dict[str, Any], scope: Scope
+    leaf_index: int, leaf_hash: bytes, record: dict[str, Any], scope: AuditScope
 ) -> dict[str, Any]:
     """The reader's view of one stored record (see the module docstring)."""
     view_masked: list[str] = []
@@ -287,7 +287,7 @@ class ExportSource(Protocol):
 
 
 def export_lines(
-    source: ExportSource, where: Any, scope: Scope, fmt: str, size: int, page: int = 1000
+    source: ExportSource, where: Any, scope: AuditScope, fmt: str, size: int, page: int = 1000
 ) -> Iterator[bytes]:
     """An export of the first `size` leaves (one snapshot), a page of rows per read; a jsonl
     export ends with the checkpoints it covers so it can be verified on its own."""

@@ -1,12 +1,15 @@
-"""Ports: what the gateway needs from a policy engine. Adapters live in governance/policy and
-are chosen by an explicit factory (governance.policy.factory)."""
+"""Ports: what the gateway needs from a policy engine, a decision log and a ledger node.
+Adapters live in governance/policy, governance/audit and governance/ledger, and are chosen by
+explicit factories (governance.policy.factory, governance.api.app)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from governance.domain.models import Decision
-from governance.policy.engine import PolicySnapshot
+from governance.domain.records import DecisionRecord
+from governance.domain.snapshot import PolicySnapshot
 
 
 class PolicyEngine(Protocol):
@@ -24,3 +27,27 @@ class PolicyEngine(Protocol):
     async def ready(self) -> bool: ...
 
     async def close(self) -> None: ...
+
+
+class DecisionLogPort(Protocol):
+    """Records decisions and keeps each subject's spending within its limits."""
+
+    async def record(self, record: DecisionRecord, *, durable: bool) -> None:
+        """With durable=True returns only once the record is committed."""
+        ...
+
+    def subject_guard(self, sub: str) -> AbstractAsyncContextManager[None]:
+        """Held from reading a subject's aggregates until its decision is recorded."""
+        ...
+
+    async def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]: ...
+
+    async def release(self, decision_id: str) -> None:
+        """The node refused an allowed write: its amount no longer counts."""
+        ...
+
+
+class LedgerNode(Protocol):
+    """Forwards one JSON-RPC element to the ledger node and returns its answer."""
+
+    async def call(self, payload: dict[str, Any]) -> Any: ...

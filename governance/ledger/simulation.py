@@ -13,8 +13,9 @@ from typing import Any
 
 from eth_hash.auto import keccak
 
+from governance.domain.ports import LedgerNode
 from governance.errors import LedgerUnavailable
-from governance.ledger.evm import EvmNode, WriteFacts
+from governance.ledger.evm import WriteFacts
 
 
 def _topic(signature: str) -> str:
@@ -68,7 +69,7 @@ OFF = Simulation(mode="off", status="off")
 class Simulator:
     """Simulates writes on one ledger's node. `auto` is resolved once by `probe()`."""
 
-    def __init__(self, node: EvmNode, mode: str, timeout_s: float) -> None:
+    def __init__(self, node: LedgerNode, mode: str, timeout_s: float) -> None:
         self.node = node
         self.mode = mode
         self.timeout_s = timeout_s

@@ -27,7 +27,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from governance.api.auth import VerificationKey, load_public_key
+from governance.keys import VerificationKey, load_public_key
 from governance.policy.source import PolicySource, PolicySourceError, load_policy_source
 
 MANIFEST = ".manifest"

@@ -261,9 +261,7 @@ def _wiring(modules: list[tuple[str, str]]) -> list[Problem]:
             continue
         parts = match.group(1).split(".")
         if len(parts) == 4 and parts[:2] == ["governance", "jurisdictions"]:
-            wired = (
-                f'jurisdiction_package("{parts[2]}", "{parts[3]}") := data.{match.group(1)}'
-            )
+            wired = f'jurisdiction_package("{parts[2]}", "{parts[3]}") := data.{match.group(1)}'
             if wired not in main:
                 problems.append(
                     Problem(name, 1, f"package {match.group(1)} is not listed in {MAIN_FILE}")

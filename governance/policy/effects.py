@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from governance.config import LedgerConfig
+from governance.domain.reference import Reference, format_units, to_units
 from governance.ledger.evm import WriteFacts
 from governance.ledger.simulation import Approval, Movement, Simulation
-from governance.policy.reference import Reference, format_units, to_units
 
 
 def effects_input(

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from governance.domain.models import Decision
+from governance.domain.reference import Reference
+from governance.domain.snapshot import PolicySnapshot, RegoEvaluator
 from governance.errors import EngineUnavailable
-from governance.policy.reference import Reference
 from governance.policy.source import DECISION_RULE, PolicySource
 
 ENGINES = ("regorus", "regopy")
-
-
-class RegoEvaluator(Protocol):
-    """A compiled policy set that evaluates one rule for one JSON input."""
-
-    def eval_json(self, rule: str, input_json: str) -> Any: ...
 
 
 # Engines whose evaluator was discarded, by owning thread: a regorus engine may only be
@@ -119,40 +113,32 @@ def read_cache_key(policy_input: dict[str, Any]) -> bytes | None:
     return orjson.dumps({**policy_input, "request": stable}, option=orjson.OPT_SORT_KEYS)
 
 
-@dataclass(frozen=True)
-class PolicySnapshot:
-    """One loaded revision: reference data for enrichment and the evaluator that decides.
-    Swapped as one reference, so a request is decided entirely by one revision."""
+def decide_sync(snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
+    """Decides on the snapshot's own evaluator; identical reads share one evaluation."""
+    key = read_cache_key(policy_input)
+    cached = snapshot.read_cache.get(key) if key is not None else None
+    if cached is not None:
+        return cached
+    decision = _evaluate(snapshot.evaluator, policy_input)
+    if key is not None:
+        if len(snapshot.read_cache) >= READ_CACHE_SIZE:
+            snapshot.read_cache.clear()  # bounded; a cold start costs what no cache costs
+        snapshot.read_cache[key] = decision
+    return decision
 
-    revision: str
-    reference: Reference
-    evaluator: RegoEvaluator | None  # None for the remote engine
-    read_cache: dict[bytes, Decision] = field(default_factory=dict, compare=False, repr=False)
 
-    def decide_sync(self, policy_input: dict[str, Any]) -> Decision:
-        key = read_cache_key(policy_input)
-        cached = self.read_cache.get(key) if key is not None else None
-        if cached is not None:
-            return cached
-        decision = self._evaluate(policy_input)
-        if key is not None:
-            if len(self.read_cache) >= READ_CACHE_SIZE:
-                self.read_cache.clear()  # bounded; a cold start costs what no cache costs
-            self.read_cache[key] = decision
-        return decision
-
-    def _evaluate(self, policy_input: dict[str, Any]) -> Decision:
-        if self.evaluator is None:
-            raise EngineUnavailable("no embedded evaluator in this snapshot")
-        try:
-            doc = self.evaluator.eval_json(DECISION_RULE, orjson.dumps(policy_input).decode())
-            return Decision.from_json(doc)
-        except EngineUnavailable:
-            raise
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # pyo3 panics are BaseExceptions; every failure fails closed
-            raise EngineUnavailable(f"policy evaluation failed: {exc}") from exc
+def _evaluate(evaluator: RegoEvaluator | None, policy_input: dict[str, Any]) -> Decision:
+    if evaluator is None:
+        raise EngineUnavailable("no embedded evaluator in this snapshot")
+    try:
+        doc = evaluator.eval_json(DECISION_RULE, orjson.dumps(policy_input).decode())
+        return Decision.from_json(doc)
+    except EngineUnavailable:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # pyo3 panics are BaseExceptions; every failure fails closed
+        raise EngineUnavailable(f"policy evaluation failed: {exc}") from exc
 
 
 class EmbeddedEngine:
@@ -176,7 +162,7 @@ class EmbeddedEngine:
         self._snapshot = snapshot
 
     async def decide(self, snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
-        return snapshot.decide_sync(policy_input)
+        return decide_sync(snapshot, policy_input)
 
     async def ready(self) -> bool:
         return self._snapshot.evaluator is not None

@@ -4,10 +4,10 @@ and its reloader."""
 
 from __future__ import annotations
 
-from governance.api.auth import VerificationKey
 from governance.config import Settings, read_text_file
 from governance.domain.ports import PolicyEngine
 from governance.errors import ConfigError
+from governance.keys import VerificationKey
 from governance.metrics import Metrics
 from governance.policy.bundle import is_url, load_policy_source_any, load_verification_key
 from governance.policy.engine import ENGINES, EmbeddedEngine

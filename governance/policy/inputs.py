@@ -7,6 +7,7 @@ from typing import Any
 
 from governance.config import LedgerConfig
 from governance.domain.models import Asset, Subject
+from governance.domain.reference import Reference, format_units, to_units
 from governance.ledger.evm import CallFacts, WriteFacts
 from governance.ledger.methods import CALLS, RAW_STATE, raw_state_contract
 from governance.ledger.rpc import RpcRequest
@@ -14,7 +15,6 @@ from governance.ledger.scan import scan
 from governance.ledger.simulation import Simulation
 from governance.ledger.transactions import selector
 from governance.policy.effects import effects_input
-from governance.policy.reference import Reference, format_units, to_units
 
 ZERO_AGGREGATES = {
     "subject_daily_usd": 0.0,
@@ -42,49 +42,49 @@ class Envelope:
 
 
 def build_input(
-    env: Envelope,
+    envelope: Envelope,
     reference: Reference,
     aggregates: dict[str, float] | None = None,
     simulation: Simulation | None = None,
 ) -> dict[str, Any]:
     """`simulation` is None for calls that are not writes (then `input.simulation` is null)."""
-    facts = env.facts
+    facts = envelope.facts
     tx: dict[str, Any] | None = None
     parties: dict[str, Any] = {}
     if facts.write is not None:
-        tx, parties = _write_input(facts.write, env, reference)
+        tx, parties = _write_input(facts.write, envelope, reference)
     effects = (
-        effects_input(simulation, facts.write, env.ledger, reference)
+        effects_input(simulation, facts.write, envelope.ledger, reference)
         if simulation is not None
         else NO_EFFECTS
     )
     return {
         "request": {
-            "id": env.decision_id,
-            "ledger": env.ledger.name,
-            "chain_id": env.ledger.chain_id,
-            "method": env.request.method,
+            "id": envelope.decision_id,
+            "ledger": envelope.ledger.name,
+            "chain_id": envelope.ledger.chain_id,
+            "method": envelope.request.method,
             "kind": facts.kind,
-            "received_at": env.received_at,
-            "day": env.received_at[:10],
-            "year": env.received_at[:4],
+            "received_at": envelope.received_at,
+            "day": envelope.received_at[:10],
+            "year": envelope.received_at[:4],
             "decode_error": facts.decode_error,
         },
-        "subject": env.subject.to_input(),
+        "subject": envelope.subject.to_input(),
         "tx": tx,
         "parties": parties,
-        "travel_rule": env.travel_rule,
-        "travel_rule_errors": list(env.travel_rule_errors),
+        "travel_rule": envelope.travel_rule,
+        "travel_rule_errors": list(envelope.travel_rule_errors),
         "aggregates": dict(aggregates or ZERO_AGGREGATES),
-        "read": _read_input(env, reference) if facts.kind in ("read", "unknown") else None,
+        "read": _read_input(envelope, reference) if facts.kind in ("read", "unknown") else None,
         **effects,
     }
 
 
 def _write_input(
-    w: WriteFacts, env: Envelope, reference: Reference
+    w: WriteFacts, envelope: Envelope, reference: Reference
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    asset, raw_amount, holder, beneficiary = _movement(w, env.ledger, reference)
+    asset, raw_amount, holder, beneficiary = _movement(w, envelope.ledger, reference)
     units = to_units(raw_amount, asset.decimals)
     usd = reference.usd(asset.symbol, units)
     sender = reference.entity(holder)
@@ -102,7 +102,7 @@ def _write_input(
         "selector": selector(w.data),
         "token_transfer": w.token is not None and w.token.call != "approve",
         "token_call": None if w.token is None else w.token.call,
-        "cross_border": recipient.jurisdiction != env.subject.jurisdiction,
+        "cross_border": recipient.jurisdiction != envelope.subject.jurisdiction,
     }
     return tx, {"sender": sender.to_input(), "recipient": recipient.to_input()}
 
@@ -119,10 +119,10 @@ def _movement(
     return asset, w.token.amount, w.token.holder, w.token.recipient
 
 
-def _read_input(env: Envelope, reference: Reference) -> dict[str, Any]:
-    method = env.request.method
-    params = env.request.params if env.request.params is not None else []
-    addresses = env.facts.read_addresses
+def _read_input(envelope: Envelope, reference: Reference) -> dict[str, Any]:
+    method = envelope.request.method
+    params = envelope.request.params if envelope.request.params is not None else []
+    addresses = envelope.facts.read_addresses
     if method in CALLS:  # any directory address anywhere in the calldata is a party
         addresses = tuple(dict.fromkeys(addresses + scan(params, reference.address_index)))
     parties = [reference.entity(a) for a in addresses]

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from governance.policy.engine import ENGINES, RegoEvaluator, make_evaluator
+from governance.domain.snapshot import RegoEvaluator
+from governance.policy.engine import ENGINES, make_evaluator
 from governance.policy.source import PolicySource, load_policy_source
 
 STRATEGIES = {"regorus": "direct", "regopy": "lift"}

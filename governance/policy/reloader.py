@@ -23,9 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from governance.api.auth import VerificationKey
 from governance.domain.models import Decision
 from governance.domain.ports import PolicyEngine
+from governance.domain.snapshot import PolicySnapshot
+from governance.keys import VerificationKey
 from governance.metrics import Metrics
 from governance.policy.bundle import (
     fetch_bundle,
@@ -34,7 +35,7 @@ from governance.policy.bundle import (
     read_bundle,
     read_bundle_file,
 )
-from governance.policy.engine import ENGINES, PolicySnapshot, make_evaluator
+from governance.policy.engine import ENGINES, decide_sync, make_evaluator
 from governance.policy.source import DECISION_RULE, PolicySource, PolicySourceError
 
 log = logging.getLogger(__name__)
@@ -305,7 +306,7 @@ class PolicyReloader:
         source, cid = validated.loaded.source, validated.loaded.content_id
         snapshot = _guard("compile_error", source.revision, cid, self.engine.compile, source)
         if snapshot.evaluator is not None:
-            _guard("compile_error", source.revision, cid, snapshot.decide_sync, PROBE_INPUT)
+            _guard("compile_error", source.revision, cid, decide_sync, snapshot, PROBE_INPUT)
         return _Candidate(validated.loaded, snapshot, validated.tests)
 
     def _swap(self, candidate: _Candidate, started: float) -> ReloadResult:

@@ -19,9 +19,9 @@ import aiohttp
 from opa_client import AsyncOpaClient
 
 from governance.domain.models import Decision
+from governance.domain.reference import Reference
+from governance.domain.snapshot import PolicySnapshot
 from governance.errors import EngineUnavailable
-from governance.policy.engine import PolicySnapshot
-from governance.policy.reference import Reference
 from governance.policy.source import PolicySource
 
 DECISION_PACKAGE = "governance.main"

@@ -21,8 +21,8 @@ from typing import Any, Protocol
 
 from governance.audit.tables import DecisionRow
 from governance.domain.models import Decision
+from governance.domain.reference import Reference
 from governance.policy.engine import make_evaluator
-from governance.policy.reference import Reference
 from governance.policy.reloader import PROBE_INPUT
 from governance.policy.source import DECISION_RULE, PolicySource
 
@@ -94,8 +94,12 @@ class ReplayFilter:
         return where
 
     def to_json(self) -> dict[str, Any]:
-        return {"since": self.since, "until": self.until, "jurisdiction": self.jurisdiction,
-                "limit": self.limit}
+        return {
+            "since": self.since,
+            "until": self.until,
+            "jurisdiction": self.jurisdiction,
+            "limit": self.limit,
+        }
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,10 @@ class ReplayReport:
             lines.append(f"  - {code}: {n}")
         for c in CATEGORIES:
             for ex in self.examples[c][:3]:
-                lines.append(f"  e.g. {c} {ex['id']} {ex['method']} {ex['subject']}: "
-                             f"{ex['before']['reasons']} -> {ex['after']['reasons']}")
+                lines.append(
+                    f"  e.g. {c} {ex['id']} {ex['method']} {ex['subject']}: "
+                    f"{ex['before']['reasons']} -> {ex['after']['reasons']}"
+                )
         return "\n".join(lines)
 
 
@@ -319,8 +325,11 @@ def reenrich(policy_input: dict[str, Any], reference: Reference) -> dict[str, An
     if isinstance(read, dict) and isinstance(read.get("parties"), list):
         read["parties"] = [_entity(p, reference) for p in read["parties"]]
         read["residency"] = sorted(
-            {p["jurisdiction"] for p in read["parties"] if isinstance(p, dict)
-             and p.get("jurisdiction")}
+            {
+                p["jurisdiction"]
+                for p in read["parties"]
+                if isinstance(p, dict) and p.get("jurisdiction")
+            }
         )
     tx = doc.get("tx")
     if isinstance(tx, dict):

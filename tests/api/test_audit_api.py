@@ -70,7 +70,7 @@ class AuditApi:
     def __init__(self, server: GatewayServer, checkpointer: Checkpointer) -> None:
         self.server = server
         self.checkpointer = checkpointer
-        self.store = server.services.log.store
+        self.store = server.services.decision_log.store
 
     def get(self, path: str, bearer: str | None = ADMIN, **params: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
@@ -115,9 +115,9 @@ def api(tmp_path: Path) -> Iterator[AuditApi]:
     if not any(getattr(r, "path", "") == "/audit/decisions" for r in app.routes):
         app.include_router(audit_router)  # until governance/api/app.py includes it
     checkpointer = getattr(server.services, "checkpointer", None) or Checkpointer(
-        server.services.log.store, audit, Path(audit.signing_key_file)
+        server.services.decision_log.store, audit, Path(audit.signing_key_file)
     )
-    server.services.log.store.append_batch(RECORDS)
+    server.services.decision_log.store.append_batch(RECORDS)
     with server:
         yield AuditApi(server, checkpointer)
 

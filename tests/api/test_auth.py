@@ -279,9 +279,7 @@ async def test_each_missing_claim(name: str) -> None:
 @pytest.mark.parametrize("value", ["cn", "CHN", "C", "D3", "de", "XX", "ZZ", "AA", "UK"])
 async def test_bad_jurisdiction(value: str) -> None:
     token = hs256(claims(jurisdiction=value))
-    expected = (
-        f"invalid jurisdiction '{value}' (an assigned ISO 3166-1 alpha-2 code, upper case)"
-    )
+    expected = f"invalid jurisdiction '{value}' (an assigned ISO 3166-1 alpha-2 code, upper case)"
     assert await rejected(token) == expected
 
 

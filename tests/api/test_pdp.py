@@ -16,8 +16,8 @@ import uvicorn
 
 from governance.api.pdp import create_pdp_app
 from governance.domain.models import Decision
+from governance.domain.reference import Reference
 from governance.policy.engine import EmbeddedEngine
-from governance.policy.reference import Reference
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import PolicySource, load_policy_source
 from tests.conftest import free_port

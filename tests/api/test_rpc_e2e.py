@@ -314,8 +314,15 @@ def test_undecodable_write_is_refused_by_its_own_rule(gateway: GatewayServer, ra
 def test_token_with_a_jurisdiction_that_names_no_country_is_401(
     gateway: GatewayServer, jurisdiction: str
 ) -> None:
-    claims = {"sub": "x", "org": "acme-us", "jurisdiction": jurisdiction, "roles": ["trader"],
-              "entity_kind": "institution", "kyc": "verified", "exp": int(time.time()) + 60}
+    claims = {
+        "sub": "x",
+        "org": "acme-us",
+        "jurisdiction": jurisdiction,
+        "roles": ["trader"],
+        "entity_kind": "institution",
+        "kyc": "verified",
+        "exp": int(time.time()) + 60,
+    }
     resp = rpc(gateway.rpc_url(), "eth_chainId", bearer=jwt.encode(claims, SECRET, "HS256"))
     assert resp.status_code == 401 and resp.json()["error"]["code"] == -32001
     assert "ISO 3166-1" in resp.json()["error"]["message"]

@@ -30,8 +30,8 @@ from governance.audit.checkpoint import (
     generate_key_file,
     key_id,
     load_private_key,
-    load_public_key,
     parse_verifier_key,
+    read_public_key,
     sign_checkpoint,
     sign_note,
     verifier_key,
@@ -372,7 +372,7 @@ def test_public_key_files_round_trip_as_pem_and_vkey(tmp_path: Path) -> None:
     vkey_path = tmp_path / "checkpoint.vkey"
     vkey_path.write_text(verifier_key("log.example", key.public_key()) + "\n")
     for path in (pem_path, vkey_path):
-        loaded = load_public_key(path)
+        loaded = read_public_key(path)
         assert loaded.public_bytes(Encoding.Raw, PublicFormat.Raw) == raw_public(key)
 
 
@@ -387,7 +387,7 @@ def test_non_ed25519_keys_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not an Ed25519 private key"):
         load_private_key(private)
     with pytest.raises(ValueError, match="not an Ed25519 public key"):
-        load_public_key(public)
+        read_public_key(public)
     garbage = tmp_path / "garbage.key"
     garbage.write_text("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
     with pytest.raises(ValueError, match="not an unencrypted PEM private key"):

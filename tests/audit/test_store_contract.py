@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from governance.audit import merkle
 from governance.audit.sqlstore import SqlLog, StoredCheckpoint, filter_clause
-from governance.audit.views import EVERYTHING, Scope, parse_filter
+from governance.audit.views import EVERYTHING, AuditScope, parse_filter
 from governance.domain.records import DecisionRecord
 from tests.audit.conftest import sample_record
 
@@ -237,7 +237,7 @@ def filled(store: SqlLog) -> SqlLog:
     return store
 
 
-def select_ids(store: SqlLog, scope: Scope = EVERYTHING, /, **params: str) -> list[str]:
+def select_ids(store: SqlLog, scope: AuditScope = EVERYTHING, /, **params: str) -> list[str]:
     where = filter_clause(parse_filter(params), scope)
     return [d.record()["id"] for d in store.decisions(where, limit=1000)]
 
@@ -277,17 +277,17 @@ def test_filters_select_exactly_the_matching_records(
 
 
 def test_scopes_follow_the_roles(filled: SqlLog) -> None:
-    auditor = Scope.for_roles(["auditor"], "acme-us", "US")
-    regulator = Scope.for_roles(["regulator"], "ministry", "CN")
-    both = Scope.for_roles(["compliance_officer", "regulator"], "euro-de", "CN")
+    auditor = AuditScope.for_roles(["auditor"], "acme-us", "US")
+    regulator = AuditScope.for_roles(["regulator"], "ministry", "CN")
+    both = AuditScope.for_roles(["compliance_officer", "regulator"], "euro-de", "CN")
     assert auditor is not None and regulator is not None and both is not None
-    assert Scope.for_roles(["trader"], "acme-us", "US") is None
+    assert AuditScope.for_roles(["trader"], "acme-us", "US") is None
     assert select_ids(filled, auditor) == expect(lambda r: r.org == "acme-us")
     assert select_ids(filled, regulator) == expect(lambda r: "CN" in r.jurisdictions)
     assert select_ids(filled, both) == expect(
         lambda r: r.org == "euro-de" or "CN" in r.jurisdictions
     )
-    eu_regulator = Scope.for_roles(["regulator"], "esma", "EU")
+    eu_regulator = AuditScope.for_roles(["regulator"], "esma", "EU")
     assert eu_regulator is not None
     assert select_ids(filled, eu_regulator) == [RECORDS[60].id]
     assert select_ids(filled, auditor, outcome="deny") == expect(

@@ -20,7 +20,7 @@ from governance.audit.checkpoint import Checkpoint, sign_checkpoint
 from governance.audit.checkpointer import Checkpointer
 from governance.audit.sqlstore import D, N, SqlLog, StoredCheckpoint
 from governance.audit.verify import LogVerifier, NoteEntry, entry_from_export
-from governance.audit.views import Scope, checkpoint_line, jsonl_line, view_item
+from governance.audit.views import AuditScope, checkpoint_line, jsonl_line, view_item
 from governance.config import AuditConfig
 from governance.domain.records import canonical_json
 from tests.audit.conftest import sample_record
@@ -322,7 +322,7 @@ def test_export_lines_of_another_format_are_rejected(
 def test_view_masked_records_verify_by_their_leaf_hash(log: SignedLog) -> None:
     """An auditor's view hides travel-rule data; the leaf hash still ties it to the tree, and
     a changed hash breaks the signed root."""
-    auditor = Scope(orgs=("acme-us",))
+    auditor = AuditScope(orgs=("acme-us",))
     rows = list(log.store.decisions(None, -1, 1000))
     lines = [jsonl_line(view_item(r.leaf_index, r.leaf_hash, r.record(), auditor)) for r in rows]
     lines += [checkpoint_line(cp.size, cp.root, cp.note, cp.time) for cp in log.store.checkpoints()]

@@ -32,7 +32,7 @@ from governance.policy.bundle import (
     sign_bundle,
     unpack,
 )
-from governance.policy.engine import EmbeddedEngine
+from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.source import load_policy_source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,8 +231,8 @@ def test_bundle_decides_like_the_directory(tree: Path) -> None:
     }
     direct = EmbeddedEngine("regorus", load_policy_source(tree)).snapshot()
     bundled = EmbeddedEngine("regorus", read_bundle(build_bundle(load_policy_source(tree))))
-    assert direct.decide_sync(policy_input) == bundled.snapshot().decide_sync(policy_input)
-    assert [r.code for r in direct.decide_sync(policy_input).reasons] == ["SANCTIONED_PARTY"]
+    assert decide_sync(direct, policy_input) == decide_sync(bundled.snapshot(), policy_input)
+    assert [r.code for r in decide_sync(direct, policy_input).reasons] == ["SANCTIONED_PARTY"]
 
 
 def test_build_is_deterministic_and_default_revision_is_content_hash(tree: Path) -> None:

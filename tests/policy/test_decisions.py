@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from governance.policy.engine import ENGINES, RegoEvaluator, make_evaluator
+from governance.domain.snapshot import RegoEvaluator
+from governance.policy.engine import ENGINES, make_evaluator
 from governance.policy.source import DECISION_RULE, PolicySource, load_policy_source
 from governance.policy.travel_rule import parse_travel_rule_header, travel_rule_header
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from governance.config import LedgerConfig
+from governance.domain.reference import Reference
 from governance.ledger.evm import WriteFacts
 from governance.ledger.simulation import Approval, Movement, Simulation
 from governance.policy.effects import effects_input, outgoing_usd
-from governance.policy.reference import Reference
 
 USDC, ROUTER, MYST = "0x" + "aa" * 20, "0x" + "bb" * 20, "0x" + "cc" * 20
 ME, MINE, THEM = "0x" + "01" * 20, "0x" + "02" * 20, "0x" + "03" * 20

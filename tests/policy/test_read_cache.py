@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.policy.check import check_policies
-from governance.policy.engine import EmbeddedEngine, read_cache_key
+from governance.policy.engine import EmbeddedEngine, decide_sync, read_cache_key
 from governance.policy.source import load_policy_source
 from tests.conftest import ROOT
 
@@ -39,17 +39,17 @@ def test_identical_reads_share_one_evaluation_and_writes_never_do() -> None:
     snapshot = engine.snapshot()
     counter = CountingEvaluator(snapshot.evaluator)
     object.__setattr__(snapshot, "evaluator", counter)
-    a = snapshot.decide_sync(read_input("0x" + "11" * 20, "01A", "2026-11-26T12:00:00Z"))
-    b = snapshot.decide_sync(read_input("0x" + "11" * 20, "01B", "2026-11-26T12:00:09Z"))
+    a = decide_sync(snapshot, read_input("0x" + "11" * 20, "01A", "2026-11-26T12:00:00Z"))
+    b = decide_sync(snapshot, read_input("0x" + "11" * 20, "01B", "2026-11-26T12:00:09Z"))
     assert a == b and counter.calls == 1  # id and arrival time are not part of the key
-    snapshot.decide_sync(read_input("0x" + "22" * 20))
+    decide_sync(snapshot, read_input("0x" + "22" * 20))
     assert counter.calls == 2  # other params: evaluated
     later = read_input("0x" + "11" * 20)
     later["request"]["day"] = "2026-11-27"
-    snapshot.decide_sync(later)
+    decide_sync(snapshot, later)
     assert counter.calls == 3  # another day: evaluated (transfer bases expire by day)
     for _ in range(2):
-        snapshot.decide_sync(copy.deepcopy(SAMPLE))
+        decide_sync(snapshot, copy.deepcopy(SAMPLE))
     assert counter.calls == 5 and read_cache_key(SAMPLE) is None
     fresh = engine.compile(load_policy_source(ROOT / "policies"))
     assert fresh.read_cache == {}  # a new revision starts cold

@@ -25,7 +25,7 @@ from governance.audit.sqlstore import SqlLog
 from governance.config import PolicyConfig
 from governance.metrics import Metrics
 from governance.policy.bundle import build_bundle, load_verification_key, sign_bundle
-from governance.policy.engine import EmbeddedEngine
+from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.factory import make_reloader
 from governance.policy.reloader import PolicyReloader
 from governance.policy.remote import RemoteEngine
@@ -79,7 +79,7 @@ async def dir_reloader(tree: Path) -> Any:
 
 
 def allowed(engine: EmbeddedEngine, policy_input: dict[str, Any]) -> bool:
-    return engine.snapshot().decide_sync(policy_input).allow
+    return decide_sync(engine.snapshot(), policy_input).allow
 
 
 # ---- directory -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 
 from governance.config import PolicyConfig
 from governance.errors import EngineUnavailable
+from governance.policy.engine import decide_sync
 from governance.policy.factory import make_policy_engine
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import PolicySource, load_policy_source
@@ -178,7 +179,7 @@ async def test_reference_and_revision_come_from_local_source(
     assert snap.revision == source.revision and snap.evaluator is None
     assert snap.reference.entity("0x8589427373d6d84e98730d7795d8f6f8731fda16").sanctioned
     with pytest.raises(EngineUnavailable):
-        snap.decide_sync(READ)  # no local evaluator: the remote decides
+        decide_sync(snap, READ)  # no local evaluator: the remote decides
     await engine.close()
 
 

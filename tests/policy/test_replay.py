@@ -16,7 +16,7 @@ from governance.audit.sqlstore import SqlLog
 from governance.cli import main as cli_main
 from governance.domain.records import DecisionRecord, new_ulid
 from governance.policy.bundle import build_bundle, read_bundle
-from governance.policy.engine import EmbeddedEngine
+from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.replay import DraftError, ReplayFilter, reenrich, replay
 from governance.policy.source import load_policy_source
 from tests.api.test_rpc_e2e import ACCT, signed_transfer
@@ -65,7 +65,7 @@ def policy_input(
 def record(
     engine: EmbeddedEngine, doc: dict[str, Any], time: str, masked: list[str] | None = None
 ) -> DecisionRecord:
-    decision = engine.snapshot().decide_sync(doc)
+    decision = decide_sync(engine.snapshot(), doc)
     return DecisionRecord(
         id=new_ulid(),
         time=time,
@@ -168,7 +168,7 @@ def test_reference_data_changes_are_re_enriched(log: SqlLog, tmp_path: Path) -> 
 
 def test_reenrich_prices_and_parties(tmp_path: Path) -> None:
     source = draft(tmp_path, 10_000.0, sanction_new=True)
-    from governance.policy.reference import Reference
+    from governance.domain.reference import Reference
 
     doc = policy_input(3_000.0, to=NEWLY_SANCTIONED)
     doc["tx"]["value"] = "2"
