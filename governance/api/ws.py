@@ -82,7 +82,6 @@ class WsSession:
         self.ids = itertools.count(1)
         self.pending: dict[int, tuple[Any, Call, Admission]] = {}
         self.subscriptions: dict[str, Subscription] = {}
-        self.withheld = 0
 
     async def run(self) -> None:
         assert self.ledger is not None
@@ -166,8 +165,7 @@ class WsSession:
             snapshot, policy_input, decision, "eth_subscription", params.get("result")
         )
         if filtered.denial is not None:
-            self.withheld += 1
-            return
+            return  # a denied notification is dropped for this reader
         await self._send({**doc, "params": {**params, "result": filtered.result}})
 
     async def _watch(self, upstream: aiohttp.ClientWebSocketResponse) -> None:

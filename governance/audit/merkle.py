@@ -301,8 +301,8 @@ def _length_message(kind: str, more_or_fewer: str, count: int) -> str:
 class MemoryTree:
     """An append-only tree keeping the same (level, index) nodes as the database store.
 
-    Leaf hashes live at level 0 of the node map. For tests and offline verification of an
-    exported log.
+    Leaf hashes live at level 0 of the node map. The reference the tests check the stored
+    node plans against.
     """
 
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:

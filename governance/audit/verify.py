@@ -252,19 +252,6 @@ class LogVerifier:
             self._problems.append(problem)
 
 
-def verify_log(
-    leaves: Iterable[Leaf],
-    checkpoints: Sequence[NoteEntry],
-    public_key: Ed25519PublicKey,
-    key_name: str,
-    origin: str | None = None,
-) -> Report:
-    verifier = LogVerifier(checkpoints, public_key, key_name, origin)
-    for leaf in leaves:
-        verifier.add(leaf)
-    return verifier.finish()
-
-
 def check_levels(
     size: int, read_level: Callable[[int], Iterable[tuple[int, bytes]]]
 ) -> Iterator[Problem]:

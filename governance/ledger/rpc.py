@@ -59,7 +59,3 @@ def _element(doc: Any) -> RpcRequest | GovernanceError:
 
 def error_response(request_id: Any, error: GovernanceError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": error.to_rpc_error()}
-
-
-def result_response(request_id: Any, result: Any) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": request_id, "result": result}

@@ -34,7 +34,6 @@ MANIFEST = ".manifest"
 SIGNATURES = ".signatures.json"
 DATA_FILE = "data.json"
 DEFAULT_ROOTS = ("governance", "reference")
-SIGNING_ALGORITHMS = ("RS256", "ES256")
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024  # compressed and uncompressed alike: refuses gzip bombs
 MAX_FILES = 10_000
 FETCH_TIMEOUT_S = 10.0

@@ -20,7 +20,6 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from governance.api.app import Services
 from governance.audit.sqlstore import SqlLog
 from governance.config import PolicyConfig
 from governance.metrics import Metrics
@@ -324,33 +323,6 @@ async def test_remote_engine_reload_validates_locally(tree: Path) -> None:
 # ---- through the gateway, under load -------------------------------------------------------
 
 
-def attach_reloader(gw: GatewayServer) -> PolicyReloader:
-    """The Services wiring from the report (a reloader started and stopped with the app, and
-    `last_reload` for /status), applied here until app.py carries it."""
-    svc = gw.services
-    existing = getattr(svc, "reloader", None)
-    if existing is not None:
-        return existing  # type: ignore[no-any-return]
-    reloader = make_reloader(gw.settings, svc.engine, svc.metrics)
-    start, stop = svc.start, svc.stop
-
-    async def start_both() -> None:
-        await start()
-        await reloader.start()
-
-    async def stop_both() -> None:
-        await reloader.stop()
-        await stop()
-
-    svc.start, svc.stop = start_both, stop_both  # type: ignore[method-assign]
-    return reloader
-
-
-def publish_status(svc: Services, reloader: PolicyReloader) -> None:
-    if not isinstance(getattr(type(svc), "last_reload", None), property):
-        svc.last_reload = reloader.last_reload  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 def reloading_gateway(
     tmp_path: Path, anvil: Anvil
@@ -359,7 +331,8 @@ def reloading_gateway(
     settings = make_settings(anvil.url, tree, tmp_path / "log.db")
     settings = replace(settings, policy=PolicyConfig(path=str(tree), reload_seconds=0.02))
     gw = GatewayServer(settings)
-    reloader = attach_reloader(gw)
+    reloader = gw.services.reloader
+    assert reloader is not None  # built by Services from reload_seconds
     gw.__enter__()
     yield gw, reloader, tree
     gw.__exit__()
@@ -453,7 +426,6 @@ def test_broken_policy_refused_through_gateway(
     resp = rpc(gw.rpc_url(), "eth_chainId", [], bearer=bearer)
     assert resp.json()["error"]["code"] == -32003  # still revision A: eth_chainId blocked
     assert rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=bearer).json().get("result")
-    publish_status(gw.services, reloader)
     status = httpx.get(f"{gw.url}/status").json()["policy"]
     assert status["revision"] == serving
     assert status["last_reload"]["ok"] is False
