@@ -5,6 +5,10 @@ here before it fails at import time."""
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import re
+import sys
+import tomllib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "governance"
@@ -73,3 +77,39 @@ def test_no_cycle_between_parts() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": {"c"}}) is None
+
+
+# ---- runtime dependencies are what the package imports ------------------------------------
+
+PYPROJECT = PACKAGE.parent / "pyproject.toml"
+# Loaded by name rather than imported: SQLAlchemy's driver for postgresql+psycopg URLs.
+LOADED_BY_NAME = {"psycopg"}
+
+
+def _distribution_name(requirement: str) -> str:
+    name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _third_party_imports() -> set[str]:
+    names: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+    return {n for n in names if n != "governance" and n not in sys.stdlib_module_names}
+
+
+def test_runtime_dependencies_are_what_the_package_imports() -> None:
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    declared = {_distribution_name(r) for r in project["dependencies"]}
+    providers = importlib.metadata.packages_distributions()
+    imported = {
+        _distribution_name(dist)
+        for module in _third_party_imports()
+        for dist in providers.get(module, [module])
+    }
+    assert imported - declared == set(), "imported but not a runtime dependency"
+    assert declared - imported - LOADED_BY_NAME == set(), "a runtime dependency nobody imports"
