@@ -1,4 +1,4 @@
-"""The hot path (DESIGN.md section 2) for one JSON-RPC element of an authenticated call:
+"""The hot path (docs/design.md section 2) for one JSON-RPC element of an authenticated call:
 classify + decode, enrich, decide, record, then forward or deny."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`POST /admin/replay`: the impact of a draft policy on recorded traffic (DESIGN.md section 3).
+"""`POST /admin/replay`: the impact of a draft policy on recorded traffic
+(docs/design.md section 3).
 
 Body (JSON), exactly one of the first two:
 

@@ -1,4 +1,4 @@
-"""Auditor API (DESIGN.md sections 3 and 6): query, prove, export the decision log.
+"""Auditor API (docs/design.md sections 3 and 6): query, prove, export the decision log.
 
 Every route needs `Authorization: Bearer <JWT>` (401 otherwise) and one of the roles auditor,
 compliance_officer (own org's records), regulator (records in which their jurisdiction applied)

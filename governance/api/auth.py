@@ -1,4 +1,4 @@
-"""Bearer-token authentication (DESIGN.md section 3).
+"""Bearer-token authentication (docs/design.md section 3).
 
 Every JSON-RPC call carries `Authorization: Bearer <JWT>`. The algorithm a token may use is
 decided by the configured key source, never by the token: a secret allows HS256 only, a PEM

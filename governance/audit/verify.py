@@ -1,4 +1,4 @@
-"""Offline verification of a decision log (DESIGN.md section 6): pure, no I/O.
+"""Offline verification of a decision log (docs/design.md section 6): pure, no I/O.
 
 Feed every leaf in order to a LogVerifier, then `finish()`:
 

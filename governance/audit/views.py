@@ -120,7 +120,7 @@ def _check_text(name: str, value: str | None) -> None:
 @dataclass(frozen=True)
 class AuditScope:
     """Which records a reader may see: all, or the union of some orgs' records and the records
-    in which some jurisdictions applied (DESIGN.md section 3)."""
+    in which some jurisdictions applied (docs/design.md section 3)."""
 
     everything: bool = False
     orgs: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ KYC_LEVELS = ("verified", "pending", "none")
 
 @dataclass(frozen=True)
 class Subject:
-    """The authenticated caller, from the JWT claims (DESIGN.md section 3)."""
+    """The authenticated caller, from the JWT claims (docs/design.md section 3)."""
 
     sub: str
     org: str
@@ -94,7 +94,7 @@ class Reason:
 
 @dataclass(frozen=True)
 class Decision:
-    """`data.governance.main.decision` as a value (DESIGN.md section 4)."""
+    """`data.governance.main.decision` as a value (docs/design.md section 4)."""
 
     allow: bool
     reasons: tuple[Reason, ...] = ()

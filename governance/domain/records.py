@@ -1,4 +1,4 @@
-"""The decision record: one per decision, allow or deny, read or write (DESIGN.md section 6).
+"""The decision record: one per decision, allow or deny, read or write (docs/design.md section 6).
 Its canonical JSON is the Merkle leaf, so the fields here are the log format."""
 
 from __future__ import annotations

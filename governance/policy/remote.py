@@ -1,5 +1,5 @@
 """The PolicyEngine port on a remote OPA (a sidecar, or `governance pdp`), for stateless
-replicas (DESIGN.md section 8).
+replicas (docs/design.md section 8).
 
 Each decision is `POST /v1/data/governance/main/decision {"input": ...}` through
 opa-python-client's async client on a small keep-alive pool, bounded by policy.opa_timeout_ms.

@@ -1,4 +1,4 @@
-# The decision: data.governance.main.decision (DESIGN.md section 4, docs/policy-input.md).
+# The decision: data.governance.main.decision (docs/design.md section 4, docs/policy-input.md).
 #
 # 1. Applicable jurisdictions: the caller's, each party's (sender and recipient of a write),
 #    and the residency of the data a read touches; any EU member state also brings "EU".

@@ -1,4 +1,4 @@
-# The closed list of reason codes (DESIGN.md section 4). Every reason the tree emits is built
+# The closed list of reason codes (docs/design.md section 4). Every reason the tree emits is built
 # here, so each carries a code, the jurisdiction that raised it, the regulation (instrument and
 # article) and a message. `governance policy check` rejects any code not listed below and any
 # code missing from docs/policies.md. Tests assert codes, never messages.
@@ -8,11 +8,11 @@ import rego.v1
 
 codes := {
 	"METHOD_FORBIDDEN": {
-		"regulation": "Gateway access policy (DESIGN.md section 3: method table and roles)",
+		"regulation": "Gateway access policy (docs/design.md section 3: method table and roles)",
 		"message": "this JSON-RPC method is not allowed for the caller",
 	},
 	"ROLE_FORBIDDEN": {
-		"regulation": "Gateway access policy (DESIGN.md section 3 roles); FATF Recommendation 18 (internal controls)",
+		"regulation": "Gateway access policy (docs/design.md section 3 roles); FATF Recommendation 18 (internal controls)",
 		"message": "the caller's roles do not allow this call",
 	},
 	"KYC_REQUIRED": {

@@ -9,7 +9,7 @@ Validators (all offline; CI installs them with the `test` extra, and a missing o
                           (--builtin-schema vendor.compose-spec)
 
 plus structural checks of compose.yaml and the manifests, and a check that every command line
-and probe path matches the gateway's documented CLI and HTTP contract (DESIGN.md sections 3
+and probe path matches the gateway's documented CLI and HTTP contract (docs/design.md sections 3
 and 7). Each validator also gets a deliberately broken copy, to prove it can fail.
 """
 
@@ -40,7 +40,7 @@ YAMLLINT_CONFIG = DEPLOY / ".yamllint"
 K8S_DIR = DEPLOY / "k8s"
 K8S_VERSION = "1.30.0"
 
-# --- the documented contract (DESIGN.md sections 3 and 7, plus the deployment commands) ------
+# --- the documented contract (docs/design.md sections 3 and 7, plus the deployment commands) ------
 
 LIVENESS_PATH = "/healthz"
 READINESS_PATH = "/readyz"
@@ -48,7 +48,7 @@ GATEWAY_PORT = 8080
 CONFIG_PATH_IN_IMAGE = "/etc/governance/governance.toml"
 
 # `governance` sub-commands the deployment files may run: flag -> takes a value.
-# `serve` is DESIGN.md section 7; `pdp` (OPA-compatible decision server) and `policy build`
+# `serve` is docs/design.md section 7; `pdp` (OPA-compatible decision server) and `policy build`
 # (OPA bundle from a policy tree, which like `policy test|check` takes the tree as its one
 # positional argument) are the deployment commands. test_cli_table_matches_the_real_cli
 # holds this table to `governance ... --help`.
@@ -795,10 +795,7 @@ def test_configmap_carries_the_same_container_config() -> None:
 
 
 def test_contract_constants_agree_with_design_doc() -> None:
-    design = REPO.parent / "shared" / "DESIGN.md"
-    if not design.is_file():
-        pytest.skip(f"{design} is not beside the checkout")
-    text = design.read_text(encoding="utf-8")
+    text = (REPO / "docs" / "design.md").read_text(encoding="utf-8")
     assert f"`GET {LIVENESS_PATH}`" in text
     assert f"`GET {READINESS_PATH}`" in text
     assert "`governance serve --config FILE --host --port`" in text
