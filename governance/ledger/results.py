@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from governance.ledger.scan import AddressIndex, scan
+from governance.domain.reference import AddressIndex
+from governance.ledger.scan import scan
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 ZERO_ADDRESS = "0x" + "00" * 20

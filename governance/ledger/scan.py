@@ -13,8 +13,9 @@ Fields that hold hashes or signature values are skipped: they cannot carry an ad
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Final
+
+from governance.domain.reference import AddressIndex
 
 _HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 
@@ -41,26 +42,6 @@ SKIPPED_FIELDS: Final = frozenset(
         "blobVersionedHashes",
     }
 )
-
-# Above this many directory addresses, searching each one in a blob costs more than looking
-# up every 20-byte window of the blob.
-_PER_ADDRESS_LIMIT: Final = 48
-
-
-class AddressIndex:
-    """The directory addresses worth finding inside blobs (lower-case hex, no `0x`)."""
-
-    def __init__(self, addresses: Iterable[str]) -> None:
-        self.hex = frozenset(a.lower().removeprefix("0x") for a in addresses if len(a) == 42)
-        self._ordered = tuple(sorted(self.hex))
-
-    def embedded(self, blob: str) -> list[str]:
-        """Directory addresses inside a hex blob (`0x...`), at any offset."""
-        text = blob.lower()
-        if len(self._ordered) <= _PER_ADDRESS_LIMIT:
-            return ["0x" + a for a in self._ordered if a in text]
-        windows = {text[i : i + 40] for i in range(len(text) - 39)}
-        return ["0x" + a for a in sorted(windows & self.hex)]
 
 
 def is_address(value: str) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from governance.domain.reference import AddressIndex
 from governance.ledger.results import (
     TRANSFER_TOPIC,
     ZERO_ADDRESS,
@@ -12,7 +13,6 @@ from governance.ledger.results import (
     scrub,
     withhold,
 )
-from governance.ledger.scan import AddressIndex
 
 A = "0x" + "aa" * 20
 B = "0x" + "bb" * 20

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from governance.ledger.scan import AddressIndex, scan
+from governance.domain.reference import AddressIndex
+from governance.ledger.scan import scan
 
 KNOWN = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
 OTHER = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
