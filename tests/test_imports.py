@@ -82,8 +82,9 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 # ---- runtime dependencies are what the package imports ------------------------------------
 
 PYPROJECT = PACKAGE.parent / "pyproject.toml"
-# Loaded by name rather than imported: SQLAlchemy's driver for postgresql+psycopg URLs.
-LOADED_BY_NAME = {"psycopg"}
+# Loaded by another library rather than imported: SQLAlchemy's driver for postgresql+psycopg
+# URLs, and the template engine behind starlette.templating.
+LOADED_BY_NAME = {"psycopg", "jinja2"}
 
 
 def _distribution_name(requirement: str) -> str:

@@ -13,6 +13,7 @@ Fields that hold hashes or signature values are skipped: they cannot carry an ad
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final
 
 from governance.domain.reference import AddressIndex
