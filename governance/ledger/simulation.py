@@ -141,7 +141,7 @@ def from_simulate_v1(result: Any, sender: str, to: str | None) -> Simulation:
     sender, top = sender.lower(), (to or "").lower()
     movements: list[Movement] = []
     approvals: list[Approval] = []
-    touched = [top] if top else []
+    touched: list[str] = []  # log emitters: the answer does not say which accounts ran code
     for log in call.get("logs") or []:
         address = log["address"].lower()
         if address != NATIVE_PSEUDO and address not in touched:
