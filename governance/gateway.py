@@ -27,6 +27,7 @@ from governance.policy.inputs import Envelope, build_input
 from governance.read_filter import FilterOutcome, ReadFilter
 
 logger = logging.getLogger(__name__)
+NOTIFICATION_ID = "governance-notification"
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,13 @@ class Gateway:
     async def _forward(self, envelope: Envelope) -> Answer:
         node = self.nodes[envelope.ledger.name]
         started = time.perf_counter()
+        payload = envelope.request.raw
+        if envelope.request.is_notification:
+            # Forwarded with an id of ours so that the node's answer (discarded: the client
+            # gets 204) still says whether it refused, which decides the quota.
+            payload = {**payload, "id": NOTIFICATION_ID}
         try:
-            response = await node.call(envelope.request.raw)
+            response = await node.call(payload)
         except GovernanceError as exc:
             await self._release(envelope)
             return self._refuse(envelope, exc)

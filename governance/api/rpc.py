@@ -74,16 +74,18 @@ class RpcEndpoint:
         is_batch: bool,
     ) -> None:
         ids = ",".join(a.decision_id for a in answers)
-        if not is_batch:
-            await _send(send, answers[0].status, answers[0].response, decision_ids=ids)
-            return
-        # JSON-RPC: notifications get no response element.
+        # JSON-RPC: notifications get no response element; nothing to answer is HTTP 204.
         body = [
             a.response
             for a, c in zip(answers, calls, strict=True)
             if not (isinstance(c, Call) and c.request.is_notification)
         ]
-        await _send(send, 200, body, decision_ids=ids)
+        if not body:
+            await _send(send, 204, None, decision_ids=ids)
+        elif not is_batch:
+            await _send(send, answers[0].status, answers[0].response, decision_ids=ids)
+        else:
+            await _send(send, 200, body, decision_ids=ids)
 
 
 def _ledger_name(path: str) -> str | None:
@@ -112,11 +114,9 @@ async def _send(
     decision_ids: str | None = None,
     allow: str | None = None,
 ) -> None:
-    body = orjson.dumps(payload)
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
+    body = b"" if status == 204 else orjson.dumps(payload)
+    headers = [] if status == 204 else [(b"content-type", b"application/json")]
+    headers.append((b"content-length", str(len(body)).encode()))
     if decision_ids:
         headers.append((b"x-decision-id", decision_ids.encode()))
     if status == 401:
