@@ -33,10 +33,6 @@ deny contains reasons.make("DAILY_LIMIT_EXCEEDED", J, limits.daily_regulation(J)
 	limits.daily_limit_exceeded(J)
 }
 
-report contains r if {
-	some r in limits.reports(J)
-}
-
 # Self-hosted addresses: ownership must be attested above the threshold in "self_hosted".
 deny contains reasons.make("SELF_HOSTED_UNVERIFIED", J, counterparty.self_hosted_regulation(J)) if {
 	counterparty.self_hosted_unverified(J)

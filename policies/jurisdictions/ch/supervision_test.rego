@@ -23,6 +23,7 @@ cases := {
 		"input": fx.put2(fx.with_payload(fx.transfer(alpine, fx.acct8, mueller, "stablecoin", 100)), "aggregates", "subject_daily_usd", fx.daily_usd("CH", "institution") - 99.99),
 		"in": "CH", "codes": ["DAILY_LIMIT_EXCEEDED"],
 	},
+	"test_ch_travel_rule_needs_identifying_data": {"input": fx.with_payload_of(fx.transfer(alpine, fx.acct8, mueller, "stablecoin", 0.01), fx.name_only, fx.name_only), "in": "CH", "codes": ["TRAVEL_RULE_INVALID"]},
 }
 
 # ---- tests (one per case) ----
@@ -36,3 +37,5 @@ test_ch_self_hosted_without_threshold if harness.passes(cases.test_ch_self_hoste
 test_ch_self_hosted_attested if harness.passes(cases.test_ch_self_hosted_attested)
 
 test_ch_daily_limit_exceeded if harness.passes(cases.test_ch_daily_limit_exceeded)
+
+test_ch_travel_rule_needs_identifying_data if harness.passes(cases.test_ch_travel_rule_needs_identifying_data)

@@ -5,18 +5,9 @@ package governance.jurisdictions.eu.authorization
 
 import rego.v1
 
-import data.governance.lib.counterparty
-import data.governance.lib.reasons
-
 J := "EU"
 
 citations := {
 	"KYC_REQUIRED": "Directive (EU) 2015/849, art. 13 (customer due diligence measures)",
 	"SENDER_NOT_OWNED": "Directive (EU) 2015/849, art. 13 (customer due diligence measures)",
-}
-
-# Recipients unknown to the directory, where data/jurisdictions.json "EU" has
-# "counterparty": {"require_known": true}.
-deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)) if {
-	counterparty.unknown_recipient(J)
 }

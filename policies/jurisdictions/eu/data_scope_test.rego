@@ -23,6 +23,7 @@ cases := {
 		"in": "EU", "has": ["DATA_SCOPE_FORBIDDEN"],
 	},
 	"test_eu_institution_data_not_personal": {"input": fx.reading(fx.subject("panda-cn", "CN", "institution"), "eth_getLogs", [fx.acct4]), "redact": []},
+	"test_eu_opaque_result_refused": {"input": fx.reading(fx.subject("panda-cn", "CN", "institution"), "eth_getBalance", [anna]), "in": "EU", "codes": ["CROSS_BORDER_TRANSFER_RESTRICTED"]},
 }
 
 # ---- tests (one per case) ----
@@ -42,3 +43,5 @@ test_eu_own_party_visible_abroad if harness.passes(cases.test_eu_own_party_visib
 test_eu_foreign_regulator_refused if harness.passes(cases.test_eu_foreign_regulator_refused)
 
 test_eu_institution_data_not_personal if harness.passes(cases.test_eu_institution_data_not_personal)
+
+test_eu_opaque_result_refused if harness.passes(cases.test_eu_opaque_result_refused)

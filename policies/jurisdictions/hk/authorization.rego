@@ -5,18 +5,9 @@ package governance.jurisdictions.hk.authorization
 
 import rego.v1
 
-import data.governance.lib.counterparty
-import data.governance.lib.reasons
-
 J := "HK"
 
 citations := {
 	"KYC_REQUIRED": "AMLO (Cap. 615), Schedule 2, s. 2 (customer due diligence measures)",
 	"SENDER_NOT_OWNED": "AMLO (Cap. 615), Schedule 2, s. 2 (customer due diligence measures)",
-}
-
-# Recipients unknown to the directory, where data/jurisdictions.json "HK" has
-# "counterparty": {"require_known": true}.
-deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)) if {
-	counterparty.unknown_recipient(J)
 }

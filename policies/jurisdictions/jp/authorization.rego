@@ -5,18 +5,9 @@ package governance.jurisdictions.jp.authorization
 
 import rego.v1
 
-import data.governance.lib.counterparty
-import data.governance.lib.reasons
-
 J := "JP"
 
 citations := {
 	"KYC_REQUIRED": "Act on Prevention of Transfer of Criminal Proceeds, art. 4 (verification at the time of transactions)",
 	"SENDER_NOT_OWNED": "Act on Prevention of Transfer of Criminal Proceeds, art. 4 (verification at the time of transactions)",
-}
-
-# Recipients unknown to the directory, where data/jurisdictions.json "JP" has
-# "counterparty": {"require_known": true}.
-deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)) if {
-	counterparty.unknown_recipient(J)
 }

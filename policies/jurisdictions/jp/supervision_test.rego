@@ -21,6 +21,9 @@ cases := {
 	"test_jp_fefta_report_at_threshold_not_due": {"input": abroad(fefta), "in": "JP", "reports": []},
 	"test_jp_fefta_report_above_threshold": {"input": abroad(fefta + 0.01), "in": "JP", "reports": ["fefta_payment_report"]},
 	"test_jp_fefta_report_domestic_not_due": {"input": fx.transfer(sakura, treasury, sato, "security_token", fefta + 1), "in": "JP", "reports": []},
+	"test_jp_travel_rule_needs_identifying_data": {"input": fx.with_payload_of(fx.transfer(sakura, treasury, sato, "stablecoin", 0.01), fx.name_only, fx.name_only), "in": "JP", "codes": ["TRAVEL_RULE_INVALID"]},
+	"test_jp_daily_limit_exceeded": {"input": fx.put2(fx.transfer(sakura, treasury, sato, "security_token", 100), "aggregates", "subject_daily_usd", fx.daily_usd("JP", "institution") - 99.99), "in": "JP", "codes": ["DAILY_LIMIT_EXCEEDED"]},
+	"test_jp_daily_limit_just_below": {"input": fx.put2(fx.transfer(sakura, treasury, sato, "security_token", 100), "aggregates", "subject_daily_usd", fx.daily_usd("JP", "institution") - 100.01), "in": "JP", "codes": []},
 }
 
 # ---- tests (one per case) ----
@@ -34,3 +37,9 @@ test_jp_fefta_report_at_threshold_not_due if harness.passes(cases.test_jp_fefta_
 test_jp_fefta_report_above_threshold if harness.passes(cases.test_jp_fefta_report_above_threshold)
 
 test_jp_fefta_report_domestic_not_due if harness.passes(cases.test_jp_fefta_report_domestic_not_due)
+
+test_jp_travel_rule_needs_identifying_data if harness.passes(cases.test_jp_travel_rule_needs_identifying_data)
+
+test_jp_daily_limit_exceeded if harness.passes(cases.test_jp_daily_limit_exceeded)
+
+test_jp_daily_limit_just_below if harness.passes(cases.test_jp_daily_limit_just_below)

@@ -5,18 +5,9 @@ package governance.jurisdictions.sg.authorization
 
 import rego.v1
 
-import data.governance.lib.counterparty
-import data.governance.lib.reasons
-
 J := "SG"
 
 citations := {
 	"KYC_REQUIRED": "MAS Notice PSN02, para. 6 (customer due diligence)",
 	"SENDER_NOT_OWNED": "MAS Notice PSN02, para. 6 (customer due diligence)",
-}
-
-# Recipients unknown to the directory, where data/jurisdictions.json "SG" has
-# "counterparty": {"require_known": true}.
-deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)) if {
-	counterparty.unknown_recipient(J)
 }

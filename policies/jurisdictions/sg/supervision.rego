@@ -31,7 +31,3 @@ deny contains reasons.detail("TRAVEL_RULE_INVALID", J, travel.regulation(J), con
 deny contains reasons.make("DAILY_LIMIT_EXCEEDED", J, limits.daily_regulation(J)) if {
 	limits.daily_limit_exceeded(J)
 }
-
-report contains r if {
-	some r in limits.reports(J)
-}

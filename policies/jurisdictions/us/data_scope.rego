@@ -21,7 +21,3 @@ deny contains reasons.make("CROSS_BORDER_TRANSFER_RESTRICTED", J, scope.regulati
 	scope.restricted(J)
 	not data.governance.lib.redaction.redactable
 }
-
-deny contains reasons.make("DATA_SCOPE_FORBIDDEN", J, object.get(scope.foreign_authorities(J), "regulation", "")) if {
-	scope.foreign_regulator(J)
-}
