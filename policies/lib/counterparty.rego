@@ -70,4 +70,8 @@ unregistered_contracts(j) := {a |
 	c := data.governance.lib.ctx.obj(x)
 	not c.registered == true
 	a := lower(data.governance.lib.ctx.str(object.get(c, "address", "")))
+	not directory[a]
 }
+
+# Addresses of the entity directory are accounts, not contracts.
+directory := data.governance.lib.ctx.ref("entities")
