@@ -425,7 +425,29 @@ def cases() -> list[Case]:
 # fmt: on
 
 
-CASES = cases()
+def undecodable(doc: dict[str, Any], error: str) -> dict[str, Any]:
+    """What the gateway builds for a raw transaction that does not decode: no tx, no parties."""
+    return {
+        **doc,
+        "request": {**doc["request"], "decode_error": error},
+        "tx": None,
+        "parties": {},
+        "effects": [],
+        "approvals": [],
+        "contracts": [],
+    }
+
+
+CASES = [
+    *cases(),
+    Case(
+        "undecodable_write",
+        undecodable(
+            write(ACME, ACCT[0], ACCT[5], ETH, 100.0), "typed transaction: unknown type 0x7f"
+        ),
+        {"UNDECODABLE_TRANSACTION@US", "SENDER_NOT_OWNED@US"},
+    ),
+]
 
 
 def codes(decision: dict[str, Any]) -> set[str]:
