@@ -1,123 +1,95 @@
-"""The console in a real browser (Debian's chromium driven by selenium) against a real gateway
-with real traffic on anvil: sign-in and scopes, a trader refused, a filter by reason code."""
+"""The decisions page in a real browser (Debian's chromium driven by selenium) against a real
+gateway with real traffic on anvil: sign-in and scopes, a trader refused, a filter by reason
+code, decisions made after the page loaded appearing live, a regulator's jurisdiction."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from selenium.webdriver.common.by import By
 
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import ROOT, Anvil, GatewayServer, rpc, token
-
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.common.by import By  # noqa: E402
-
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run",
-)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def driver_path() -> str:
-    found = subprocess.run(
-        [str(ROOT / "scripts" / "ensure-chromium")], capture_output=True, text=True, check=False
-    )
-    if found.returncode != 0:
-        pytest.fail(f"no Chromium: {found.stderr}")
-    return found.stdout.strip()
-
-
-@pytest.fixture
-def browser(driver_path: str) -> Iterator[object]:
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="console-chromium-")
-    options = webdriver.ChromeOptions()
-    for flag in (*FLAGS, f"--user-data-dir={profile}", "--window-size=1400,1000"):
-        options.add_argument(flag)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def traffic(gw: GatewayServer, anvil: Anvil) -> None:
-    """Reads by two orgs, a denied write (no KYC) by acme-us, an allowed transfer."""
-    for sub, org in (("alice", "acme-us"), ("bert", "beta-us")):
-        bearer = token(sub=sub, org=org)
-        assert rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=bearer).status_code == 200
-    denied = rpc(gw.rpc_url(), "eth_sendRawTransaction",
-                 [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
-                 bearer=token(sub="nokyc", org="acme-us", kyc="none"))  # fmt: skip
-    assert denied.json()["error"]["code"] == -32003
-    allowed = rpc(gw.rpc_url(), "eth_sendRawTransaction",
-                  [signed_transfer(anvil, 0, ACCT[9].address, 10**15)],
-                  bearer=token(sub="alice", org="acme-us"))  # fmt: skip
-    assert "result" in allowed.json(), allowed.text
-
-
-def sign_in(driver: object, url: str, bearer: str) -> None:
-    d: object = driver
-    d.get(f"{url}/console")  # type: ignore[attr-defined]
-    d.find_element(By.ID, "token").send_keys(bearer)  # type: ignore[attr-defined]
-    d.find_element(By.ID, "signin-button").click()  # type: ignore[attr-defined]
-
-
-def wait_for(predicate: object, timeout: float = 15.0) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()  # type: ignore[operator]
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting in the browser")
-
-
-TABLE_JS = """return [...document.querySelectorAll('#table tbody tr')]
-  .map((tr) => [...tr.cells].map((td) => td.textContent));"""
-
-
-def table(driver: object) -> list[list[str]]:
-    """The table's cells in one script call, so a re-render cannot leave stale elements."""
-    rows: list[list[str]] = driver.execute_script(TABLE_JS)  # type: ignore[attr-defined]
-    return rows
+from tests.api.console.pages import read, sign_in, table, text, traffic, wait_for
+from tests.conftest import Anvil, GatewayServer, token
 
 
 @pytest.mark.slow
 def test_scopes_refusal_and_reason_filter(
-    gateway: GatewayServer, anvil: Anvil, browser: object, tmp_path: Path
+    gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path
 ) -> None:
     traffic(gateway, anvil)
-    time.sleep(0.2)  # reads are group committed
     sign_in(browser, gateway.url, token(sub="ann", org="acme-us", roles=("auditor",)))
-    rows = wait_for(lambda: table(browser))
-    assert isinstance(rows, list)
+    # Reads are group committed: wait until the denied write and both reads by acme-us show.
+    rows = wait_for(lambda: (t := table(browser)) and len(t) >= 3 and t, what="the table")
     subjects = {r[2] for r in rows}
     assert subjects and all(s.endswith("@acme-us") for s in subjects), subjects
     assert "nokyc@acme-us" in subjects
-    browser.save_screenshot(str(tmp_path / "decisions-auditor.png"))  # type: ignore[attr-defined]
+    browser.save_screenshot(str(screenshots / "decisions-auditor.png"))
 
-    browser.find_element(By.NAME, "reason").send_keys("KYC_REQUIRED")  # type: ignore[attr-defined]
-    browser.find_element(By.CSS_SELECTOR, "#filters button").click()  # type: ignore[attr-defined]
+    browser.find_element(By.NAME, "reason").send_keys("KYC_REQUIRED")
+    browser.find_element(By.CSS_SELECTOR, "#filters button").click()
     filtered = wait_for(lambda: (t := table(browser)) and len(t) < len(rows) and t)
-    assert isinstance(filtered, list)
     assert all("KYC_REQUIRED" in r[5] and r[4] == "deny" for r in filtered)
 
-    browser.delete_all_cookies()  # type: ignore[attr-defined]
-    browser.execute_script("sessionStorage.clear()")  # type: ignore[attr-defined]
+    browser.delete_all_cookies()
     sign_in(browser, gateway.url, token(sub="tom", org="acme-us", roles=("trader",)))
-    message = wait_for(lambda: browser.find_element(By.ID, "message").text)  # type: ignore[attr-defined]
-    assert "Not allowed" in str(message)
+    message = wait_for(lambda: text(browser, "message"))
+    assert "Not allowed" in message
     assert not table(browser)
-    browser.save_screenshot(str(tmp_path / "signin-trader.png"))  # type: ignore[attr-defined]
+    browser.save_screenshot(str(screenshots / "signin-trader.png"))
+
+
+@pytest.mark.slow
+def test_decision_made_after_the_page_loaded_appears_without_reload(
+    gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path
+) -> None:
+    read(gateway, "alice", "acme-us")
+    sign_in(browser, gateway.url, token(sub="ann", org="acme-us", roles=("auditor",)))
+    before = wait_for(lambda: table(browser), what="the first decision")
+    wait_for(lambda: text(browser, "live") == "live", what="the stream to connect")
+    browser.execute_script("window.sameDocument = true")  # gone if the page reloads
+
+    read(gateway, "later", "acme-us")
+    read(gateway, "other", "beta-us")  # another org: outside an auditor's scope
+    rows = wait_for(lambda: (t := table(browser)) and t[0][2] == "later@acme-us" and t)
+    assert browser.execute_script("return window.sameDocument") is True
+    assert len(rows) == len(before) + 1
+    assert all(not r[2].endswith("@beta-us") for r in rows)
+    first_row = "return document.querySelector('#table tbody tr').className"
+    assert browser.execute_script(first_row) == "new"
+    # Each row links to its decision page.
+    href = browser.execute_script("return document.querySelector('#table tbody tr a').href")
+    assert href.startswith(f"{gateway.url}/console/decisions/")
+    browser.save_screenshot(str(screenshots / "decisions-live.png"))
+
+
+@pytest.mark.slow
+def test_regulator_sees_only_their_jurisdiction(
+    gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path
+) -> None:
+    traffic(gateway, anvil)  # US subjects
+    read(gateway, "hana", "kowloon-hk", jurisdiction="HK")
+    read(gateway, "hiro", "kowloon-hk", jurisdiction="HK")
+    admin = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
+    everything = wait_for(
+        lambda: (items := _all(gateway, admin)) and len(items) >= 6 and items, what="the log"
+    )
+    in_hk = [i for i in everything if "HK" in i["result"]["jurisdictions"]]
+    assert in_hk and len(in_hk) < len(everything)  # the log holds records outside HK
+
+    regulator = token(sub="reg", org="hkma", jurisdiction="HK", roles=("regulator",))
+    sign_in(browser, gateway.url, regulator)
+    rows = wait_for(lambda: (t := table(browser)) and len(t) == len(in_hk) and t)
+    assert {r[0] for r in rows} == {str(i["leaf_index"]) for i in in_hk}
+    assert all("HK" in r[6].split(", ") for r in rows), rows
+    assert {r[2] for r in rows} == {"hana@kowloon-hk", "hiro@kowloon-hk"}
+    browser.save_screenshot(str(screenshots / "decisions-regulator.png"))
+
+
+def _all(gw: GatewayServer, headers: dict[str, str]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = httpx.get(
+        f"{gw.url}/audit/decisions", headers=headers, timeout=10
+    ).json()["items"]
+    return items
