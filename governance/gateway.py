@@ -27,7 +27,6 @@ from governance.policy.inputs import Envelope, build_input
 from governance.read_filter import FilterOutcome, ReadFilter
 
 logger = logging.getLogger(__name__)
-NOTIFICATION_ID = "governance-notification"
 
 
 @dataclass(frozen=True)
@@ -230,11 +229,10 @@ class Gateway:
     async def _forward(self, envelope: Envelope) -> Answer:
         node = self.nodes[envelope.ledger.name]
         started = time.perf_counter()
-        payload = envelope.request.raw
-        if envelope.request.is_notification:
-            # Forwarded with an id of ours so that the node's answer (discarded: the client
-            # gets 204) still says whether it refused, which decides the quota.
-            payload = {**payload, "id": NOTIFICATION_ID}
+        # Forwarded under an id of ours: a node need not take every id JSON-RPC allows (a
+        # fractional or 70-bit one), and a notification's answer (discarded: the client gets
+        # 204) must still say whether the node refused, which decides the quota.
+        payload = {**envelope.request.raw, "id": envelope.decision_id}
         try:
             response = await node.call(payload)
         except GovernanceError as exc:
@@ -246,7 +244,7 @@ class Gateway:
             )
         if "error" in response:
             await self._release(envelope)  # the node refused: the quota was not spent
-        return Answer(envelope.decision_id, response)
+        return Answer(envelope.decision_id, {**response, "id": envelope.request.id})
 
     async def _release(self, envelope: Envelope) -> None:
         if envelope.facts.kind == "write":

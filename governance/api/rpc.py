@@ -15,7 +15,7 @@ from governance.api.security import authenticate
 from governance.config import Settings
 from governance.errors import GovernanceError, InvalidRequest
 from governance.gateway import Answer, Call, Gateway
-from governance.ledger.rpc import error_response, parse_body
+from governance.ledger.rpc import error_id, error_response, parse_body
 from governance.policy.travel_rule import parse_travel_rule_header
 
 NO_DECISION = "-"
@@ -46,7 +46,7 @@ class RpcEndpoint:
             await _send(send, 413, error_response(None, InvalidRequest(str(exc.detail))))
             return
         except GovernanceError as exc:  # unauthenticated, unparsable or invalid
-            await _send(send, exc.http_status, error_response(None, exc))
+            await _send(send, exc.http_status, error_response(error_id(exc), exc))
             return
         travel_rule, tr_errors = parse_travel_rule_header(headers.get("x-travel-rule"))
         calls = [
@@ -63,7 +63,7 @@ class RpcEndpoint:
 
     async def _one(self, call: Call | GovernanceError) -> Answer:
         if isinstance(call, GovernanceError):
-            return Answer(NO_DECISION, error_response(None, call), call.http_status)
+            return Answer(NO_DECISION, error_response(error_id(call), call), call.http_status)
         return await self.gateway.handle(call)
 
     async def _respond(

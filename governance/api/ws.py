@@ -30,7 +30,7 @@ from governance.api.security import POLICY_VIOLATION, authenticated, services, w
 from governance.domain.models import Subject
 from governance.errors import GovernanceError, LedgerUnavailable
 from governance.gateway import Admission, Answer, Call
-from governance.ledger.rpc import RpcRequest, error_response, parse_body
+from governance.ledger.rpc import RpcRequest, error_id, error_response, parse_body
 from governance.policy.travel_rule import parse_travel_rule_header
 
 if TYPE_CHECKING:
@@ -116,11 +116,11 @@ class WsSession:
             try:
                 elements, _ = parse_body(text.encode(), settings.max_batch)
             except GovernanceError as exc:
-                await self._send(error_response(None, exc))
+                await self._send(error_response(error_id(exc), exc))
                 continue
             for element in elements:
                 if isinstance(element, GovernanceError):
-                    await self._send(error_response(None, element))
+                    await self._send(error_response(error_id(element), element))
                 else:
                     await self._request(upstream, element)
 
