@@ -55,11 +55,8 @@ def test_decision_page_verifies_then_shows_the_tampered_record(
 
     # The stored record edited in place: its bytes no longer hash to its leaf.
     with sqlite3.connect(db) as conn:
-        conn.execute(
-            "UPDATE decisions SET record = replace(record, '\"sub\":\"nokyc\"', '\"sub\":\"n0kyc\"')"
-            " WHERE leaf_index = ?",
-            (int(leaf),),
-        )
+        edit = "UPDATE decisions SET record = replace(record, ?, ?) WHERE leaf_index = ?"
+        conn.execute(edit, ('"sub":"nokyc"', '"sub":"n0kyc"', int(leaf)))
     browser.refresh()
     found = status(browser)
     assert found.startswith("mismatch:") and "is not its leaf hash" in found, found
@@ -72,9 +69,7 @@ def test_decision_page_verifies_then_shows_the_tampered_record(
             "SELECT record FROM decisions WHERE leaf_index = ?", (int(leaf),)
         ).fetchone()
         forged = hashlib.sha256(b"\x00" + body.encode()).digest()
-        conn.execute(
-            "UPDATE decisions SET leaf_hash = ? WHERE leaf_index = ?", (forged, int(leaf))
-        )
+        conn.execute("UPDATE decisions SET leaf_hash = ? WHERE leaf_index = ?", (forged, int(leaf)))
     browser.refresh()
     found = status(browser)
     assert found.startswith("mismatch:") and "is not the signed root" in found, found
