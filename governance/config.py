@@ -5,12 +5,14 @@ raises ConfigError naming the key, and start-up stops."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from governance.domain.models import Asset
 from governance.errors import ConfigError
@@ -101,6 +103,7 @@ class PolicyConfig:
     opa_timeout_ms: int = 200
     bundle_verification_key_file: str | None = None
     reload_seconds: float = 0.0  # 0 = no polling
+    allow_unsigned: bool = False  # a bundle URL without a verification key needs this
     drafts_dir: str | None = None  # where POST /admin/replay may read `bundle_path` drafts
 
 
@@ -171,6 +174,23 @@ def load_settings(
     settings = _read_key_files(_apply_env(settings, environ))
     _validate(settings, require_auth)
     return settings
+
+
+def insecure_url(url: str) -> bool:
+    """True unless https://, or http:// to this machine: policy or keys fetched over plain http
+    from elsewhere could be swapped in transit."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return False
+    if parts.scheme != "http":
+        return True
+    host = parts.hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 def native_asset_warnings(settings: Settings) -> list[str]:
@@ -326,6 +346,21 @@ def _apply_env(settings: Settings, environ: Mapping[str, str]) -> Settings:
     return replace(settings, ledgers=ledgers)
 
 
+def _validate_fetched(s: Settings) -> None:
+    """What is fetched over the network: policy bundles and the JWK set."""
+    if s.auth.jwks_url and insecure_url(s.auth.jwks_url):
+        raise ConfigError("auth.jwks_url must be https:// (plain http:// only to loopback)")
+    if not s.policy.path.startswith(("http://", "https://")):
+        return
+    if insecure_url(s.policy.path):
+        raise ConfigError("policy.path must be https:// (plain http:// only to loopback)")
+    if not s.policy.bundle_verification_key_file and not s.policy.allow_unsigned:
+        raise ConfigError(
+            "policy.path is a bundle URL but policy.bundle_verification_key_file is not set: "
+            "set the key, or policy.allow_unsigned = true to serve an unsigned bundle"
+        )
+
+
 def _validate(s: Settings, require_auth: bool = True) -> None:
     if require_auth and not (s.auth.jwt_secret or s.auth.public_key_pem or s.auth.jwks_url):
         raise ConfigError(
@@ -336,6 +371,7 @@ def _validate(s: Settings, require_auth: bool = True) -> None:
         raise ConfigError("auth.jwt_secret must be at least 16 characters")
     if s.policy.engine not in ENGINE_NAMES:
         raise ConfigError(f"policy.engine must be one of {', '.join(ENGINE_NAMES)}")
+    _validate_fetched(s)
     if not s.audit.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise ConfigError("audit.database_url must start with sqlite:/// or postgresql://")
     if s.server.max_body_bytes <= 0 or s.server.max_batch <= 0:

@@ -27,6 +27,7 @@ import aiohttp
 import jwt
 from jwt.types import Options
 
+from governance.config import insecure_url
 from governance.domain.countries import JURISDICTION_CODES
 from governance.domain.models import ENTITY_KINDS, KYC_LEVELS, ROLES, Subject
 from governance.errors import AuthError
@@ -67,8 +68,8 @@ class AuthSettings:
             raise ValueError(f"jwt_secret must be at least {MIN_SECRET_CHARS} characters")
         if self.public_key_pem is not None:
             load_public_key(self.public_key_pem)
-        if self.jwks_url is not None and not self.jwks_url.startswith(("http://", "https://")):
-            raise ValueError("jwks_url must be an http:// or https:// URL")
+        if self.jwks_url is not None and insecure_url(self.jwks_url):
+            raise ValueError("jwks_url must be an https:// URL (plain http:// only to loopback)")
         if self.leeway_s < 0:
             raise ValueError("leeway_s must not be negative")
         if self.jwks_cache_s <= 0:

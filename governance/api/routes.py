@@ -52,6 +52,7 @@ async def status(request: Request) -> dict[str, Any]:
         "policy": {
             "revision": svc.engine.snapshot().revision,
             "engine": svc.settings.policy.engine,
+            "signed": svc.reloader is not None and svc.reloader.signed,
             "last_reload": getattr(svc, "last_reload", None),
         },
         "log": {"healthy": svc.decision_log.healthy, "last_error": svc.decision_log.last_error},

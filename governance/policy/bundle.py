@@ -27,6 +27,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from governance.config import insecure_url
 from governance.keys import VerificationKey, load_public_key
 from governance.policy.source import PolicySource, PolicySourceError, load_policy_source
 
@@ -182,7 +183,8 @@ def read_bundle(
     manifest = _manifest(content)
     modules, tests, data = _contents(content, manifest["roots"])
     revision = str(manifest.get("revision") or "") or _content_revision(content)
-    return PolicySource(origin, tuple(modules), tuple(tests), data, revision)
+    signed = verification_key is not None  # verified above
+    return PolicySource(origin, tuple(modules), tuple(tests), data, revision, signed)
 
 
 def _manifest(files: list[BundleFile]) -> dict[str, Any]:
@@ -489,6 +491,8 @@ def fetch_bundle(url: str, etag: str | None = None) -> Fetched:
     transport failure becomes a BundleError."""
     if not is_url(url):
         raise BundleError(f"{url}: only http(s) bundle URLs are fetched")
+    if insecure_url(url):
+        raise BundleError(f"{url}: plain http:// is refused except to loopback; use https://")
     headers = {"If-None-Match": etag} if etag else {}
     try:
         request = urllib.request.Request(url, headers=headers)

@@ -222,6 +222,9 @@ class PolicyReloader:
         # The remote engine decides elsewhere; its candidates are still validated locally.
         self.engine_name = name if name in ENGINES else "regorus"
         self.last_result: ReloadResult | None = None
+        # Whether the serving revision is a bundle verified with the key: with a key nothing
+        # else loads, so this holds from start-up until the first look confirms it.
+        self.signed = verification_key is not None
         self._applied: str | None = None
         self._failed: str | None = None
         self._lock = asyncio.Lock()
@@ -290,6 +293,7 @@ class PolicyReloader:
             return None
         if self._applied is None and loaded.source.revision == self.engine.snapshot().revision:
             self._applied = loaded.content_id  # the first look: this is what is serving
+            self.signed = loaded.source.signed
         if loaded.content_id == self._applied:
             return None
         if loaded.content_id == self._failed and not force:
@@ -313,6 +317,7 @@ class PolicyReloader:
         previous = self.engine.snapshot().revision
         self.engine.swap(candidate.snapshot)
         self._applied, self._failed = candidate.loaded.content_id, None
+        self.signed = candidate.loaded.source.signed
         revision = candidate.snapshot.revision
         if previous != revision:
             _remove_label(self.metrics, previous)

@@ -30,6 +30,7 @@ class PolicySource:
     tests: tuple[tuple[str, str], ...]
     data: Mapping[str, Any]
     revision: str
+    signed: bool = False  # a bundle whose signature was verified with the configured key
 
     @property
     def data_json(self) -> str:

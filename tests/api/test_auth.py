@@ -114,6 +114,7 @@ def public_pem(private: PrivateKey) -> str:
         (lambda: {"public_key_pem": public_pem(weak_rsa())}, "at least 2048 bits"),
         (lambda: {"public_key_pem": public_pem(p384())}, "unsupported key type"),
         (lambda: {"jwks_url": "file:///etc/jwks"}, "jwks_url must be"),
+        (lambda: {"jwks_url": "http://idp.example/jwks"}, "jwks_url must be an https"),
     ],
 )
 def test_settings_are_validated(settings: Callable[[], dict[str, Any]], message: str) -> None:

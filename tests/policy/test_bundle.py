@@ -482,3 +482,11 @@ def test_url_fetch_with_etag(bundle_url: str) -> None:
 def test_url_errors_are_bundle_errors(bundle_url: str) -> None:
     with pytest.raises(BundleError, match="cannot fetch"):
         fetch_bundle("http://127.0.0.1:1/none.tar.gz")
+
+
+@pytest.mark.parametrize("url", ["http://10.255.255.1/b.tar.gz", "http://bundles.example/b.tar.gz"])
+def test_plain_http_fetch_refused_before_connecting(url: str) -> None:
+    with pytest.raises(BundleError, match="plain http:// is refused"):
+        fetch_bundle(url)
+    with pytest.raises(BundleError, match="plain http:// is refused"):
+        load_policy_source_any(url)

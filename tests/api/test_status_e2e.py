@@ -1,0 +1,152 @@
+"""`GET /status` through a real gateway: whether the serving policy is a verified signed bundle,
+for a signed bundle URL, an unsigned one the configuration allows, and a directory."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from governance.config import load_settings
+from governance.errors import ConfigError
+from governance.policy.bundle import build_bundle, sign_bundle
+from governance.policy.source import load_policy_source
+from tests.conftest import SECRET, GatewayServer
+
+SIGNER = ec.generate_private_key(ec.SECP256R1())
+
+
+class _Bundles(http.server.BaseHTTPRequestHandler):
+    body: ClassVar[bytes] = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def bundle_url() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Bundles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/bundles/governance.tar.gz"
+    server.shutdown()
+
+
+def public_key_file(tmp_path: Path) -> str:
+    path = tmp_path / "release.pub.pem"
+    path.write_bytes(
+        SIGNER.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return str(path)
+
+
+def signer_pem() -> bytes:
+    return SIGNER.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def configured(tmp_path: Path, policy: str) -> str:
+    path = tmp_path / "governance.toml"
+    path.write_text(f'[auth]\njwt_secret = "{SECRET}"\n[policy]\n{policy}\n')
+    return str(path)
+
+
+def status_policy(gw: GatewayServer) -> dict[str, object]:
+    doc = httpx.get(f"{gw.url}/status", timeout=10).json()
+    return dict(doc["policy"])
+
+
+def test_signed_bundle_url_shows_signed(
+    gateway_factory: Callable[..., GatewayServer],
+    policy_dir: Path,
+    bundle_url: str,
+    tmp_path: Path,
+) -> None:
+    _Bundles.body = sign_bundle(build_bundle(load_policy_source(policy_dir), "s1"), signer_pem())
+    key = public_key_file(tmp_path)
+    settings = load_settings(
+        configured(tmp_path, f'path = "{bundle_url}"\nbundle_verification_key_file = "{key}"'),
+        environ={},
+    )
+    gw = gateway_factory(policy=settings.policy)
+    assert status_policy(gw) | {"last_reload": None} == {
+        "revision": "s1",
+        "engine": "regorus",
+        "signed": True,
+        "last_reload": None,
+    }
+
+
+def test_unsigned_bundle_url_needs_allow_unsigned_and_shows_unsigned(
+    gateway_factory: Callable[..., GatewayServer],
+    policy_dir: Path,
+    bundle_url: str,
+    tmp_path: Path,
+) -> None:
+    _Bundles.body = build_bundle(load_policy_source(policy_dir), "u1")
+    with pytest.raises(ConfigError, match="allow_unsigned"):
+        load_settings(configured(tmp_path, f'path = "{bundle_url}"'), environ={})
+    settings = load_settings(
+        configured(tmp_path, f'path = "{bundle_url}"\nallow_unsigned = true'), environ={}
+    )
+    gw = gateway_factory(policy=settings.policy)
+    policy = status_policy(gw)
+    assert policy["revision"] == "u1" and policy["signed"] is False
+
+
+def test_directory_shows_unsigned(gateway: GatewayServer) -> None:
+    assert status_policy(gateway)["signed"] is False
+
+
+@pytest.mark.parametrize(
+    ("policy", "auth", "names"),
+    [
+        ('path = "http://bundles.example/governance.tar.gz"', "", "policy.path must be https"),
+        ('path = "http://10.0.0.7/b.tar.gz"\nallow_unsigned = true', "", "policy.path"),
+        ('path = "https://bundles.example/b.tar.gz"', "", "policy.allow_unsigned"),
+        ("", 'jwks_url = "http://idp.example/jwks.json"', "auth.jwks_url must be https"),
+        ("", 'jwks_url = "http://127.0.0.1.example/jwks.json"', "auth.jwks_url"),
+    ],
+)
+def test_plain_http_and_unsigned_urls_refused(
+    tmp_path: Path, policy: str, auth: str, names: str
+) -> None:
+    path = tmp_path / "governance.toml"
+    path.write_text(f'[auth]\njwt_secret = "{SECRET}"\n{auth}\n[policy]\n{policy}\n')
+    with pytest.raises(ConfigError, match=names):
+        load_settings(str(path), environ={})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/b.tar.gz",
+        "http://127.8.0.1/b.tar.gz",
+        "http://localhost:9/b.tar.gz",
+        "http://[::1]:9/b.tar.gz",
+        "https://bundles.example/b.tar.gz",
+    ],
+)
+def test_loopback_http_and_https_accepted(tmp_path: Path, url: str) -> None:
+    path = tmp_path / "governance.toml"
+    jwks = url.replace("b.tar.gz", "jwks.json")
+    path.write_text(
+        f'[auth]\njwks_url = "{jwks}"\n[policy]\npath = "{url}"\nallow_unsigned = true\n'
+    )
+    settings = load_settings(str(path), environ={})
+    assert settings.policy.path == url and settings.auth.jwks_url == jwks
