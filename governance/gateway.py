@@ -14,7 +14,7 @@ from typing import Any
 from governance.audit.masking import mask_document
 from governance.config import LedgerConfig, Settings
 from governance.domain.models import Decision, Subject
-from governance.domain.ports import DecisionLogPort, LedgerNode, PolicyEngine
+from governance.domain.ports import DecisionLogPort, LedgerNode, PolicyEngine, QuotaPort
 from governance.domain.records import DecisionRecord, new_ulid
 from governance.domain.snapshot import PolicySnapshot
 from governance.errors import DENIED, GovernanceError
@@ -66,12 +66,14 @@ class Gateway:
         settings: Settings,
         engine: PolicyEngine,
         decision_log: DecisionLogPort,
+        quota: QuotaPort,
         nodes: Mapping[str, LedgerNode],
         metrics: Metrics,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.decision_log = decision_log
+        self.quota = quota
         self.nodes = nodes
         self.metrics = metrics
         self.read_filter = ReadFilter(engine)
@@ -165,7 +167,7 @@ class Gateway:
 
     def _limits_guard(self, envelope: Envelope) -> AbstractAsyncContextManager[Any]:
         if envelope.facts.kind == "write":
-            return self.decision_log.subject_guard(envelope.subject.sub)
+            return self.quota.subject_guard(envelope.subject.sub)
         return nullcontext()
 
     async def _simulate(self, envelope: Envelope) -> Simulation | None:
@@ -185,7 +187,7 @@ class Gateway:
         if envelope.facts.kind != "write":
             return None
         day = envelope.received_at[:10]
-        return await self.decision_log.aggregates(envelope.subject.sub, day, day[:4])
+        return await self.quota.aggregates(envelope.subject.sub, day, day[:4])
 
     async def _decide(self, snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
         started = time.perf_counter()
@@ -248,7 +250,7 @@ class Gateway:
 
     async def _release(self, envelope: Envelope) -> None:
         if envelope.facts.kind == "write":
-            await self.decision_log.release(envelope.decision_id)
+            await self.quota.release(envelope.decision_id)
 
     def _refuse(self, envelope: Envelope, exc: GovernanceError) -> Answer:
         self.metrics.errors.labels(str(exc.code)).inc()

@@ -23,7 +23,9 @@ from governance.api.routes import ops_router
 from governance.api.rpc import RpcEndpoint
 from governance.api.ws import ws_router
 from governance.audit.checkpointer import Checkpointer
+from governance.audit.factory import open_stores
 from governance.audit.log import DecisionLog
+from governance.audit.quota import SqlQuota
 from governance.audit.sqlstore import SqlLog
 from governance.config import Settings, native_asset_warnings
 from governance.domain.ports import PolicyEngine
@@ -41,6 +43,7 @@ class Services:
     settings: Settings
     engine: PolicyEngine
     decision_log: DecisionLog
+    quota: SqlQuota
     nodes: dict[str, EvmNode]
     auth: Authenticator
     metrics: Metrics
@@ -65,7 +68,7 @@ class Services:
         metrics = Metrics()
         engine = make_policy_engine(settings)
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
-        store = SqlLog(settings.audit.database_url)
+        store, quota = open_stores(settings.audit.database_url)
         decision_log = DecisionLog(store, read_window_s=settings.audit.group_commit_ms / 1000)
         checkpointer = Checkpointer(
             store, settings.audit, settings.resolve(settings.audit.signing_key_file)
@@ -80,10 +83,19 @@ class Services:
                 audience=settings.auth.audience,
             )
         )
-        gateway = Gateway(settings, engine, decision_log, nodes, metrics)
+        gateway = Gateway(settings, engine, decision_log, quota, nodes, metrics)
         reloader = make_reloader(settings, engine, metrics)
         return cls(
-            settings, engine, decision_log, nodes, auth, metrics, gateway, checkpointer, reloader
+            settings,
+            engine,
+            decision_log,
+            quota,
+            nodes,
+            auth,
+            metrics,
+            gateway,
+            checkpointer,
+            reloader,
         )
 
     async def start(self) -> None:
@@ -97,6 +109,7 @@ class Services:
         if self.reloader is not None:
             await self.reloader.stop()
         await self.decision_log.close()  # flushes queued read records
+        self.quota.close()
         await self.checkpointer.stop()  # the final checkpoint covers everything flushed
         self.decision_log.store.close()  # the final checkpoint reopened the connection pool
         if self._replay_store is not None:

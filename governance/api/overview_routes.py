@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 
 from governance.api.audit_routes import Filter, ReaderScope, store_call, store_of
 from governance.audit import stats
+from governance.audit.quota import SqlQuota
 from governance.audit.sqlstore import SqlLog, StoredCheckpoint, filter_clause
 from governance.audit.views import TIME_FORMAT, DecisionFilter, b64
 from governance.errors import ApiError
@@ -52,14 +53,16 @@ async def decision_stats(request: Request, scope: ReaderScope, flt: Filter) -> d
     rows = await store_call(request, stats.stat_rows, store, where, stats.MAX_ROWS + 1)
     truncated = len(rows) > stats.MAX_ROWS
     doc = stats.summarise(rows[-stats.MAX_ROWS :], since, until, truncated)
+    quota = _services(request).quota
+    busiest = stats.busiest_subjects(rows)
     doc["usage"] = await store_call(
-        request, _usage, store, where, stats.busiest_subjects(rows), _reference(request)
+        request, _usage, store, quota, where, busiest, _reference(request)
     )
     return doc
 
 
 def _usage(
-    store: SqlLog, where: Any, subjects: list[str], reference: dict[str, Any]
+    store: SqlLog, quota: SqlQuota, where: Any, subjects: list[str], reference: dict[str, Any]
 ) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     day, year = now.strftime("%Y-%m-%d"), now.strftime("%Y")
@@ -67,7 +70,7 @@ def _usage(
         stats.subject_usage(
             sub,
             stats.latest_subject(store, where, sub),
-            store.aggregates(sub, day, year),
+            quota.totals(sub, day, year),
             reference,
         )
         for sub in subjects

@@ -10,10 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from governance.audit.sqlstore import SqlLog
@@ -38,7 +35,6 @@ class DecisionLog:
         # One thread for appends keeps commit order equal to queue order.
         self._append_pool = ThreadPoolExecutor(1, thread_name_prefix="log-append")
         self._query_pool = ThreadPoolExecutor(4, thread_name_prefix="log-query")
-        self._subject_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.healthy = True
         self.last_error: str | None = None
         self.appended = 0
@@ -117,33 +113,6 @@ class DecisionLog:
 
     async def run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._query_pool, fn, *args)
-
-    @asynccontextmanager
-    async def subject_guard(self, sub: str) -> AsyncIterator[None]:
-        """Serialises read-aggregates -> decide -> record for one subject, so two requests
-        cannot both spend the last of a quota (in-process lock + store lock across replicas)."""
-        async with self._subject_locks[sub]:
-            if not self.store.is_postgres:  # one process owns a SQLite log: this lock suffices
-                yield
-                return
-            handle = await self.run(self.store.try_subject_lock, sub)
-            while handle is False:  # another replica holds it: wait without holding a thread
-                await asyncio.sleep(0.002)
-                handle = await self.run(self.store.try_subject_lock, sub)
-            try:
-                yield
-            finally:
-                await self.run(self.store.subject_unlock, handle, sub)
-
-    async def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]:
-        try:
-            result: dict[str, float] = await self.run(self.store.aggregates, sub, day, year)
-        except Exception as exc:
-            raise LogUnavailable(f"aggregates unavailable: {exc}") from exc
-        return result
-
-    async def release(self, decision_id: str) -> None:
-        await self.run(self.store.release, decision_id)
 
     async def writable(self) -> bool:
         return self.healthy and bool(await self.run(self.store.writable))

@@ -1,8 +1,9 @@
 """SQL decision log (SQLite by default, PostgreSQL by URL): synchronous core.
 
-Appends assign gap-free leaf indices, store the Merkle nodes that each append completes, and
-the spend rows that limits depend on, all in one transaction. On PostgreSQL a transaction-level
-advisory lock serialises appenders across processes, so leaf order is one total order.
+Appends assign gap-free leaf indices and store the Merkle nodes that each append completes, in
+one transaction; whatever else must commit with a decision (the quota store's spend rows) joins
+that transaction through `on_append`. On PostgreSQL a transaction-level advisory lock serialises
+appenders across processes, so leaf order is one total order.
 
 Roots and proofs read the O(log n) stored nodes that merkle.py's plans name, in one query."""
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,21 +21,19 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     and_,
-    create_engine,
-    event,
     false,
     func,
     insert,
     or_,
     select,
     text,
-    update,
 )
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from governance.audit import merkle
-from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow, SpendRow
+from governance.audit.db import insert_sql, make_engine
+from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow
 from governance.audit.views import (
     COLUMN_NAMES,
     AuditScope,
@@ -49,7 +48,6 @@ SIGNER_LOCK_KEY = 0x60F0_0002  # advisory lock: one checkpoint signer at a time
 
 D = DecisionRow.__table__  # type: ignore[attr-defined]
 N = MerkleNodeRow.__table__  # type: ignore[attr-defined]
-S = SpendRow.__table__  # type: ignore[attr-defined]
 C = CheckpointRow.__table__  # type: ignore[attr-defined]
 
 
@@ -85,35 +83,24 @@ class StoredRow:
     node: bytes | None  # the level-0 Merkle node stored for this index
 
 
-def make_engine(url: str, pool_size: int = 8) -> Engine:
-    """Explicit factory for both backends; SQLite gets WAL and full fsync on commit."""
-    if url.startswith("sqlite:///"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if url.startswith(("postgresql://", "postgres://")):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    raise ValueError(f"unsupported database URL {url!r}")
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
+# Runs inside each append transaction with the records appended (the quota store's spends).
+AppendHook = Callable[[Connection, Sequence[DecisionRecord]], None]
 
 
 class SqlLog:
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, engine: Engine | None = None, on_append: AppendHook | None = None
+    ) -> None:
+        """A log on `url` (or on `engine`, opened on it). Without `on_append` appends record
+        no spending: readers and tools; the gateway opens its log with governance.audit.factory."""
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = engine or make_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
-        SQLModel.metadata.create_all(self.engine, tables=[D, N, S, C])
+        self.on_append = on_append
+        SQLModel.metadata.create_all(self.engine, tables=[D, N, C])
         # The right edge of the tree (root_plan(size).nodes): the only stored nodes the next
         # append reads. Trusted only while the size is the one this process last wrote.
         self._edge: dict[merkle.NodeId, bytes] = {}
-        self._locks: Engine | None = None
         self._edge_size = -1
         self._lock = threading.Lock()
 
@@ -144,23 +131,15 @@ class SqlLog:
     ) -> list[merkle.StoredNode]:
         rows: list[tuple[Any, ...]] = []
         leaves: list[bytes] = []
-        spends: list[dict[str, Any]] = []
         for offset, record in enumerate(records):
             body = canonical_json(_fields(record))
             leaves.append(merkle.leaf_hash(body))
             rows.append(_row(start + offset, record, body, leaves[-1]))
-            if record.kind == "write" and record.outcome == "allow" and record.amount_usd:
-                spends.append(_spend(record))
         created = merkle.nodes_to_store_many(start, leaves, lambda lv, ix: edge[(lv, ix)])
-        # Driver-level executemany: SQLAlchemy's per-row parameter handling cost more than
-        # the inserts themselves at group-commit batch sizes.
-        conn.exec_driver_sql(_insert_sql("decisions", DECISION_COLUMNS, self.is_postgres), rows)
-        conn.exec_driver_sql(_insert_sql("merkle_nodes", NODE_COLUMNS, self.is_postgres), created)
-        if spends:
-            conn.exec_driver_sql(
-                _insert_sql("spend", SPEND_COLUMNS, self.is_postgres),
-                [tuple(s[c] for c in SPEND_COLUMNS) for s in spends],
-            )
+        conn.exec_driver_sql(insert_sql("decisions", DECISION_COLUMNS, self.is_postgres), rows)
+        conn.exec_driver_sql(insert_sql("merkle_nodes", NODE_COLUMNS, self.is_postgres), created)
+        if self.on_append is not None:
+            self.on_append(conn, records)
         return created
 
     def _size(self, conn: Connection) -> int:
@@ -186,65 +165,6 @@ class SqlLog:
         params = tuple(value for key in keys for value in key)
         rows = conn.exec_driver_sql(sql, params).all()
         return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
-
-    # ---- limits --------------------------------------------------------------------------
-
-    def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]:
-        """What the subject's allowed, unreleased writes add up to. Plain SQL on the driver:
-        this runs before every write, and building the query through the ORM layer cost
-        more than the query itself."""
-        mark = "%s" if self.is_postgres else "?"
-        sql = _AGGREGATES_SQL.replace("?", mark)
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute(sql, (day, day, sub, year))
-            row = cursor.fetchone() or (0, 0, 0, 0)
-            cursor.close()
-            raw.commit()  # ends the read transaction, so the next read sees new commits
-        finally:
-            raw.close()
-        return {
-            "subject_daily_usd": float(row[0]),
-            "subject_annual_usd": float(row[1]),
-            "subject_daily_cross_border_usd": float(row[2]),
-            "subject_annual_cross_border_usd": float(row[3]),
-        }
-
-    def release(self, decision_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(S).where(S.c.decision_id == decision_id).values(released=True))
-
-    def try_subject_lock(self, sub: str) -> Connection | bool:
-        """Cross-replica lock on one subject's limits. On PostgreSQL a session advisory lock
-        taken without waiting (the caller retries without holding a thread), on a connection
-        of its own pool so lock holders never starve the queries they go on to make. True on
-        SQLite, where one gateway process owns the file and its in-process lock suffices."""
-        if not self.is_postgres:
-            return True
-        conn = self._lock_engine().connect()
-        try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:s))"), {"s": sub})
-            if got.scalar():
-                return conn
-        except Exception:
-            conn.close()
-            raise
-        conn.close()
-        return False
-
-    def subject_unlock(self, handle: Connection | bool, sub: str) -> None:
-        if isinstance(handle, Connection):
-            try:
-                handle.execute(text("SELECT pg_advisory_unlock(hashtext(:s))"), {"s": sub})
-                handle.commit()
-            finally:
-                handle.close()
-
-    def _lock_engine(self) -> Engine:
-        if self._locks is None:
-            self._locks = make_engine(self.url, pool_size=32)
-        return self._locks
 
     # ---- tree ----------------------------------------------------------------------------
 
@@ -415,8 +335,6 @@ class SqlLog:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self._locks is not None:
-            self._locks.dispose()
 
 
 _MAX_KEYS = 256  # per node query: far above a proof's O(log n), far below SQL parameter limits
@@ -481,36 +399,7 @@ _FIELD_NAMES = tuple(DecisionRecord.__dataclass_fields__)
 
 DECISION_COLUMNS = ("leaf_index", *COLUMN_NAMES, "record", "leaf_hash")
 NODE_COLUMNS = ("level", "idx", "hash")
-SPEND_COLUMNS = ("decision_id", "sub", "day", "year", "amount_usd", "cross_border", "released")
-
-
-@functools.cache
-def _insert_sql(table: str, columns: tuple[str, ...], postgres: bool) -> str:
-    marks = ", ".join(["%s" if postgres else "?"] * len(columns))
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
 def _row(index: int, record: DecisionRecord, body: bytes, leaf: bytes) -> tuple[Any, ...]:
     return (index, *columns_of(record).values(), body.decode(), leaf)
-
-
-_AGGREGATES_SQL = (
-    "SELECT"
-    " COALESCE(SUM(CASE WHEN day = ? THEN amount_usd END), 0),"
-    " COALESCE(SUM(amount_usd), 0),"
-    " COALESCE(SUM(CASE WHEN day = ? AND cross_border THEN amount_usd END), 0),"
-    " COALESCE(SUM(CASE WHEN cross_border THEN amount_usd END), 0)"
-    " FROM spend WHERE sub = ? AND year = ? AND NOT released"
-)
-
-
-def _spend(record: DecisionRecord) -> dict[str, Any]:
-    return {
-        "decision_id": record.id,
-        "sub": str(record.subject.get("sub", "")),
-        "day": record.time[:10],
-        "year": record.time[:4],
-        "amount_usd": record.amount_usd,
-        "cross_border": record.cross_border,
-        "released": False,
-    }

@@ -1,6 +1,7 @@
-"""Ports: what the gateway needs from a policy engine, a decision log and a ledger node.
-Adapters live in governance/policy, governance/audit and governance/ledger, and are chosen by
-explicit factories (governance.policy.factory, governance.api.app)."""
+"""Ports: what the gateway needs from a policy engine, a decision log, a quota store and a
+ledger node. Adapters live in governance/policy, governance/audit and governance/ledger, and
+are chosen by explicit factories (governance.policy.factory, governance.audit.quota,
+governance.audit.factory, governance.api.app)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,17 @@ class PolicyEngine(Protocol):
 
 
 class DecisionLogPort(Protocol):
-    """Records decisions and keeps each subject's spending within its limits."""
+    """Records decisions."""
 
     async def record(self, record: DecisionRecord, *, durable: bool) -> None:
-        """With durable=True returns only once the record is committed."""
+        """With durable=True returns only once the record is committed (with what an allowed
+        write spends, so the quota store counts it from then on)."""
         ...
+
+
+class QuotaPort(Protocol):
+    """Keeps each subject's spending within its limits: what its allowed writes add up to,
+    and one decision per subject at a time between reading that and recording the decision."""
 
     def subject_guard(self, sub: str) -> AbstractAsyncContextManager[None]:
         """Held from reading a subject's aggregates until its decision is recorded."""

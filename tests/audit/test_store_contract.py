@@ -1,5 +1,6 @@
 """One contract for the decision-log store, run against SQLite and PostgreSQL (`store_url`):
-append order, leaves, roots and proofs, aggregates and release, checkpoints, filters, scopes."""
+append order, leaves, roots and proofs, checkpoints, filters, scopes. The quota store has its
+own (test_quota_contract.py)."""
 
 from __future__ import annotations
 
@@ -141,56 +142,6 @@ def test_proof_beyond_the_stored_tree_is_refused(store: SqlLog) -> None:
         store.inclusion_proof(3, 20)
     with pytest.raises(ValueError, match="outside"):
         store.inclusion_proof(10, 10)
-
-
-# ---- limits --------------------------------------------------------------------------------
-
-
-def test_aggregates_count_allowed_writes_until_released(store: SqlLog) -> None:
-    def write(i: int, usd: float, **kw: Any) -> DecisionRecord:
-        kw.setdefault("outcome", "allow")
-        return sample_record(i, sub="trader1", amount_usd=usd, **kw)
-
-    domestic = write(1, 100.0, jurisdictions=["US"])
-    cross_border = write(3, 50.0, jurisdictions=["US", "CN"])
-    denied = write(5, 7.0, outcome="deny")  # a denial spends nothing
-    next_month = write(7, 1.0, jurisdictions=["US"], minute=60 * 24 * 40)  # 2026-02-10
-    read = sample_record(2, sub="trader1", amount_usd=999.0)  # a read never spends
-    assert read.kind == "read" and cross_border.cross_border and not domestic.cross_border
-    store.append_batch([domestic, cross_border, denied, next_month, read])
-    assert store.aggregates("trader1", "2026-01-01", "2026") == {
-        "subject_daily_usd": 150.0,
-        "subject_annual_usd": 151.0,
-        "subject_daily_cross_border_usd": 50.0,
-        "subject_annual_cross_border_usd": 50.0,
-    }
-    store.release(cross_border.id)  # the node rejected it
-    totals = store.aggregates("trader1", "2026-01-01", "2026")
-    assert totals["subject_daily_usd"] == 100.0
-    assert totals["subject_annual_cross_border_usd"] == 0.0
-    assert store.aggregates("trader1", "2026-02-10", "2026")["subject_daily_usd"] == 1.0
-    assert store.aggregates("trader1", "2026-02-10", "2027")["subject_annual_usd"] == 0.0
-    assert store.aggregates("someone-else", "2026-01-01", "2026")["subject_daily_usd"] == 0.0
-
-
-def test_subject_lock_serialises_a_subject(store_url: str, store: SqlLog) -> None:
-    other = SqlLog(store_url)
-    try:
-        held = store.try_subject_lock("alice")
-        assert held is not False
-        contended = other.try_subject_lock("alice")
-        # PostgreSQL locks across instances; SQLite has one writer process and always grants.
-        assert (contended is False) == store.is_postgres
-        bob = other.try_subject_lock("bob")
-        assert bob is not False  # other subjects are not blocked
-        other.subject_unlock(bob, "bob")
-        store.subject_unlock(held, "alice")
-        other.subject_unlock(contended, "alice")
-        again = other.try_subject_lock("alice")
-        assert again is not False
-        other.subject_unlock(again, "alice")
-    finally:
-        other.close()
 
 
 # ---- checkpoints ---------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import event
 
 from governance.audit import merkle
+from governance.audit.factory import open_stores
 from governance.audit.log import DecisionLog
 from governance.audit.sqlstore import SqlLog
 from governance.domain.records import DecisionRecord, new_ulid
@@ -80,7 +81,7 @@ def record(i: int) -> DecisionRecord:
 
 
 def group_commit(backend: str, url: str, count: int, writers: int) -> Row:
-    store = SqlLog(url)
+    store, quota = open_stores(url)  # as the gateway opens them: appends write the spend rows
     batches: list[int] = []
     append = store.append_batch
 
@@ -91,6 +92,7 @@ def group_commit(backend: str, url: str, count: int, writers: int) -> Row:
     store.append_batch = counting  # type: ignore[method-assign]
     records = [record(i) for i in range(count)]
     elapsed = asyncio.run(_drive(DecisionLog(store), records, writers))
+    quota.close()
     rate = count / elapsed
     detail = (
         f"{count:,} durable writes, {writers} concurrent writers, "

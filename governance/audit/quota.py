@@ -1,0 +1,187 @@
+"""Quota store: what each subject's allowed writes have spent, and one subject's limits at a
+time.
+
+Spend rows live in the log's database and are written inside the log's append transaction
+(`write_spends`), so a decision and what it spends commit together or not at all. Two adapters,
+chosen by `make_quota_store` from the database: on SQLite one gateway process owns the file and
+a lock per subject in that process suffices; on PostgreSQL replicas share the log, so a session
+advisory lock per subject keeps them apart as well."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Engine, text, update
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from governance.audit.db import insert_sql, make_engine
+from governance.audit.tables import SpendRow
+from governance.domain.records import DecisionRecord
+from governance.errors import LogUnavailable
+
+S = SpendRow.__table__  # type: ignore[attr-defined]
+
+SPEND_COLUMNS = ("decision_id", "sub", "day", "year", "amount_usd", "cross_border", "released")
+
+_AGGREGATES_SQL = (
+    "SELECT"
+    " COALESCE(SUM(CASE WHEN day = ? THEN amount_usd END), 0),"
+    " COALESCE(SUM(amount_usd), 0),"
+    " COALESCE(SUM(CASE WHEN day = ? AND cross_border THEN amount_usd END), 0),"
+    " COALESCE(SUM(CASE WHEN cross_border THEN amount_usd END), 0)"
+    " FROM spend WHERE sub = ? AND year = ? AND NOT released"
+)
+
+
+class SqlQuota:
+    """The spend table, on either backend; the subclasses lock subjects."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_postgres = engine.dialect.name == "postgresql"
+        SQLModel.metadata.create_all(engine, tables=[S])
+        self._aggregates_sql = _AGGREGATES_SQL.replace("?", "%s" if self.is_postgres else "?")
+        self._pool = ThreadPoolExecutor(4, thread_name_prefix="quota")
+        self._subject_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # ---- spending ------------------------------------------------------------------------
+
+    def write_spends(self, conn: Connection, records: Sequence[DecisionRecord]) -> None:
+        """Runs inside the log's append transaction: what the allowed writes spend."""
+        rows = [_spend(r) for r in records]
+        spends = [row for row in rows if row is not None]
+        if spends:
+            conn.exec_driver_sql(insert_sql("spend", SPEND_COLUMNS, self.is_postgres), spends)
+
+    def totals(self, sub: str, day: str, year: str) -> dict[str, float]:
+        """What the subject's allowed, unreleased writes add up to. Plain SQL on the driver:
+        this runs before every write, and building the query through the ORM layer cost
+        more than the query itself."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(self._aggregates_sql, (day, day, sub, year))
+            row = cursor.fetchone() or (0, 0, 0, 0)
+            cursor.close()
+            raw.commit()  # ends the read transaction, so the next read sees new commits
+        finally:
+            raw.close()
+        return {
+            "subject_daily_usd": float(row[0]),
+            "subject_annual_usd": float(row[1]),
+            "subject_daily_cross_border_usd": float(row[2]),
+            "subject_annual_cross_border_usd": float(row[3]),
+        }
+
+    def unspend(self, decision_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(S).where(S.c.decision_id == decision_id).values(released=True))
+
+    # ---- the quota port ------------------------------------------------------------------
+
+    async def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]:
+        try:
+            result: dict[str, float] = await self._run(self.totals, sub, day, year)
+        except Exception as exc:
+            raise LogUnavailable(f"aggregates unavailable: {exc}") from exc
+        return result
+
+    async def release(self, decision_id: str) -> None:
+        """The node refused an allowed write: its amount no longer counts."""
+        await self._run(self.unspend, decision_id)
+
+    @asynccontextmanager
+    async def subject_guard(self, sub: str) -> AsyncIterator[None]:
+        """Serialises read-aggregates -> decide -> record for one subject, so two requests
+        cannot both spend the last of a quota."""
+        async with self._subject_locks[sub], self._across_processes(sub):
+            yield
+
+    @asynccontextmanager
+    async def _across_processes(self, sub: str) -> AsyncIterator[None]:
+        yield
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class SqliteQuota(SqlQuota):
+    """One gateway process owns a SQLite log: the lock per subject in that process suffices."""
+
+
+class PostgresQuota(SqlQuota):
+    """Replicas share the log: a session advisory lock per subject keeps them apart too."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        super().__init__(engine)
+        self.url = url
+        self._locks: Engine | None = None
+
+    @asynccontextmanager
+    async def _across_processes(self, sub: str) -> AsyncIterator[None]:
+        handle = await self._run(self.try_subject_lock, sub)
+        while handle is None:  # another replica holds it: wait without holding a thread
+            await asyncio.sleep(0.002)
+            handle = await self._run(self.try_subject_lock, sub)
+        try:
+            yield
+        finally:
+            await self._run(self.subject_unlock, handle, sub)
+
+    def try_subject_lock(self, sub: str) -> Connection | None:
+        """The subject's advisory lock, taken without waiting (the caller retries without
+        holding a thread), on a connection of its own pool so lock holders never starve the
+        queries they go on to make. None while another session holds it."""
+        conn = self._lock_engine().connect()
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:s))"), {"s": sub})
+            if got.scalar():
+                return conn
+        except Exception:
+            conn.close()
+            raise
+        conn.close()
+        return None
+
+    def subject_unlock(self, handle: Connection, sub: str) -> None:
+        try:
+            handle.execute(text("SELECT pg_advisory_unlock(hashtext(:s))"), {"s": sub})
+            handle.commit()
+        finally:
+            handle.close()
+
+    def _lock_engine(self) -> Engine:
+        if self._locks is None:
+            self._locks = make_engine(self.url, pool_size=32)
+        return self._locks
+
+    def close(self) -> None:
+        super().close()
+        if self._locks is not None:
+            self._locks.dispose()
+
+
+def make_quota_store(url: str, engine: Engine) -> SqlQuota:
+    """The adapter for the log's database (`engine` opened on `url`)."""
+    if engine.dialect.name == "postgresql":
+        return PostgresQuota(engine, url)
+    if engine.dialect.name == "sqlite":
+        return SqliteQuota(engine)
+    raise ValueError(f"no quota store for {engine.dialect.name} databases")
+
+
+def _spend(record: DecisionRecord) -> tuple[Any, ...] | None:
+    if record.kind != "write" or record.outcome != "allow" or not record.amount_usd:
+        return None
+    sub = str(record.subject.get("sub", ""))
+    day, year = record.time[:10], record.time[:4]
+    return (record.id, sub, day, year, record.amount_usd, record.cross_border, False)
