@@ -1,9 +1,10 @@
 """`governance audit ...`: the auditor's commands.
 
-    keygen   create the Ed25519 checkpoint signing key
-    verify   recompute a log (database or jsonl export) and check it against a public key
-    export   the API's export formats (jsonl, csv, opa) from a database
-    query    the API's decision listing from a database
+    keygen     create the Ed25519 checkpoint signing key
+    verify     recompute a log (database or jsonl export) and check it against a public key
+    export     the API's export formats (jsonl, csv, opa) from a database
+    query      the API's decision listing from a database
+    reconcile  allowed writes against what was mined (governance/cli_reconcile.py)
 
 The command line has the database, so it applies no role scope (and masks nothing).
 """
@@ -20,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from governance.cli_progress import progress
+from governance.cli_reconcile import add_reconcile_command
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -68,6 +70,7 @@ def add_audit_commands(sub: Any) -> None:
     query.add_argument("--cursor", help="next_cursor of the previous page")
     _add_filters(query)
     query.set_defaults(handler=cmd_query)
+    add_reconcile_command(asub)
     audit.set_defaults(handler=lambda _a: (audit.print_help(), 2)[1])
 
 

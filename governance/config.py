@@ -115,6 +115,9 @@ class AuditConfig:
     checkpoint_seconds: float = 10.0
     origin: str = "governance.example/decisions"
     group_commit_ms: float = 2.0
+    # Reconciliation of the log with mined blocks in `governance serve` (0: off).
+    reconcile_seconds: float = 30.0
+    reconcile_from_block: int = 0
 
 
 @dataclass(frozen=True)
@@ -374,6 +377,8 @@ def _validate(s: Settings, require_auth: bool = True) -> None:
     _validate_fetched(s)
     if not s.audit.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise ConfigError("audit.database_url must start with sqlite:/// or postgresql://")
+    if s.audit.reconcile_seconds < 0 or s.audit.reconcile_from_block < 0:
+        raise ConfigError("audit.reconcile_seconds and audit.reconcile_from_block must be >= 0")
     if s.server.max_body_bytes <= 0 or s.server.max_batch <= 0:
         raise ConfigError("server.max_body_bytes and server.max_batch must be positive")
     names = [x.name for x in s.ledgers]

@@ -66,5 +66,18 @@ class Metrics:
             "governance_policy_loaded", "Loaded policy revision (value 1)", ["revision"], registry=r
         )
 
+        self.reconciliation_findings = Counter(
+            "governance_reconciliation_findings",
+            "Mined transactions the decisions do not explain (effects_differ, bypass)",
+            ["ledger", "finding"],
+            registry=r,
+        )
+        self.reconciled_block = Gauge(
+            "governance_reconciled_block",
+            "Last block reconciled with the decision log",
+            ["ledger"],
+            registry=r,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -26,14 +26,17 @@ from governance.audit.checkpointer import Checkpointer
 from governance.audit.factory import open_stores
 from governance.audit.log import DecisionLog
 from governance.audit.quota import SqlQuota
+from governance.audit.reconcile_store import ReconcileStore
 from governance.audit.sqlstore import SqlLog
 from governance.config import Settings, native_asset_warnings
 from governance.domain.ports import PolicyEngine
+from governance.domain.records import DecisionRecord
 from governance.gateway import Gateway
 from governance.ledger.evm import EvmNode
 from governance.metrics import Metrics
 from governance.policy.factory import make_policy_engine, make_reloader
 from governance.policy.reloader import PolicyReloader
+from governance.reconciliation import ReconcileLoop, Reconciler
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ class Services:
     metrics: Metrics
     gateway: Gateway
     checkpointer: Checkpointer
+    reconciler: Reconciler
+    reconcile_loop: ReconcileLoop
     reloader: PolicyReloader | None = None
     _replay_store: SqlLog | None = None
 
@@ -85,6 +90,10 @@ class Services:
         )
         gateway = Gateway(settings, engine, decision_log, quota, nodes, metrics)
         reloader = make_reloader(settings, engine, metrics)
+        reconciler = _reconciler(settings, engine, decision_log, nodes, metrics)
+        loop = ReconcileLoop(
+            reconciler, [x.name for x in settings.ledgers], settings.audit.reconcile_seconds
+        )
         return cls(
             settings,
             engine,
@@ -95,6 +104,8 @@ class Services:
             metrics,
             gateway,
             checkpointer,
+            reconciler,
+            loop,
             reloader,
         )
 
@@ -104,8 +115,10 @@ class Services:
         if self.reloader is not None:
             await self.reloader.start()
         await self.gateway.probe_simulation()
+        self.reconcile_loop.start()
 
     async def stop(self) -> None:
+        await self.reconcile_loop.stop()
         if self.reloader is not None:
             await self.reloader.stop()
         await self.decision_log.close()  # flushes queued read records
@@ -116,6 +129,26 @@ class Services:
             self._replay_store.close()
         await asyncio.gather(*(n.close() for n in self.nodes.values()))
         await self.engine.close()
+
+
+def _reconciler(
+    settings: Settings,
+    engine: PolicyEngine,
+    decision_log: DecisionLog,
+    nodes: dict[str, EvmNode],
+    metrics: Metrics,
+) -> Reconciler:
+    async def append(record: DecisionRecord) -> None:
+        await decision_log.record(record, durable=True)
+
+    return Reconciler(
+        ReconcileStore(decision_log.store.engine),
+        nodes,
+        lambda: engine.snapshot().reference,
+        append,
+        metrics,
+        settings.audit.reconcile_from_block,
+    )
 
 
 class Dispatcher:

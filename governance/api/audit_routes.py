@@ -29,6 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from governance.api.security import require_roles, services
 from governance.audit import views
 from governance.audit.checkpointer import Signer, load_signer
+from governance.audit.reconcile import Finding
+from governance.audit.reconcile_store import FindingQuery
 from governance.audit.sqlstore import SqlLog, StoredCheckpoint, StoredDecision, filter_clause
 from governance.audit.views import AuditScope, DecisionFilter, FilterError
 from governance.domain.models import Subject
@@ -182,6 +184,42 @@ async def _scoped(request: Request, scope: AuditScope, decision_id: str) -> Stor
 
 def item_of(row: StoredDecision, scope: AuditScope) -> dict[str, Any]:
     return views.view_item(row.leaf_index, row.leaf_hash, row.record(), scope)
+
+
+# ---- reconciliation ------------------------------------------------------------------------
+
+
+@audit_router.get("/reconciliation")
+async def list_reconciliation(
+    request: Request,
+    scope: ReaderScope,
+    ledger: Text = None,
+    finding: Annotated[str | None, Query(pattern="^(effects_differ|bypass)$")] = None,
+    from_block: Annotated[int | None, Query(ge=0)] = None,
+    to_block: Annotated[int | None, Query(ge=0)] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+) -> dict[str, Any]:
+    """Mined transactions the decisions do not explain, in the caller's scope: the sender's
+    org for bypasses and the decision's subject org for effects that differ; a regulator's
+    jurisdiction when it applied to the decision or is the sender's."""
+    try:
+        after = 0 if cursor is None else views.decode_cursor(cursor, FINDING_CURSOR)
+    except FilterError as exc:
+        raise ApiError(400, str(exc)) from exc
+    svc = _services(request)
+    query = FindingQuery(ledger, finding, from_block, to_block)
+    rows: list[tuple[int, Finding]] = await store_call(
+        request, svc.reconciler.store.findings, query, scope, after, limit + 1
+    )
+    more = len(rows) > limit
+    return {
+        "items": [f.to_json() for _, f in rows[:limit]],
+        "next_cursor": views.encode_cursor(rows[limit - 1][0], FINDING_CURSOR) if more else None,
+    }
+
+
+FINDING_CURSOR = "finding"
 
 
 # ---- tree ----------------------------------------------------------------------------------

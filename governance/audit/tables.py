@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, LargeBinary, Text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -69,3 +69,60 @@ class CheckpointRow(SQLModel, table=True):
     root: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
     time: str
+
+
+class ReconcileWriteRow(SQLModel, table=True):
+    """An allowed write awaiting (or matched to) its mined transaction. `mined_hash` and
+    `block` are set once it was reconciled, so a second run does not compare it again."""
+
+    __tablename__ = "reconcile_writes"
+    __table_args__ = (
+        Index("ix_reconcile_writes_hash", "ledger", "tx_hash"),
+        Index("ix_reconcile_writes_sender", "ledger", "sender", "mined_hash"),
+    )
+
+    decision_id: str = Field(primary_key=True, max_length=26)
+    ledger: str
+    leaf_index: int
+    tx_hash: str | None = None  # null for eth_sendTransaction: the node picked it
+    sender: str
+    nonce: int | None = None
+    to: str | None = None
+    mined_hash: str | None = None
+    block: int | None = None
+
+
+class ReconcileFindingRow(SQLModel, table=True):
+    """A mined transaction the decisions do not explain: one row per transaction and finding,
+    so running the reconciliation again adds nothing."""
+
+    __tablename__ = "reconcile_findings"
+    __table_args__ = (
+        UniqueConstraint("ledger", "tx_hash", "finding", name="uq_reconcile_findings_tx"),
+        Index("ix_reconcile_findings_block", "ledger", "block"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ledger: str
+    tx_hash: str
+    block: int
+    finding: str
+    org: str  # "" when the sender has none
+    # ",CN,US," like the decisions table, so a regulator's scope is one LIKE.
+    jurisdictions: str
+    sender: str
+    decision_id: str | None = None
+    record_id: str | None = None
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    time: str
+
+
+class ReconcileCursorRow(SQLModel, table=True):
+    """How far one ledger was reconciled: the last decisions leaf read and the last block
+    scanned (every block up to it)."""
+
+    __tablename__ = "reconcile_cursor"
+
+    ledger: str = Field(primary_key=True)
+    leaf_index: int = -1
+    block: int = -1

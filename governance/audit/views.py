@@ -222,16 +222,18 @@ def columns_of(rec: DecisionRecord) -> dict[str, str]:
 # ---- cursors -------------------------------------------------------------------------------
 
 
-def encode_cursor(leaf_index: int) -> str:
-    return base64.urlsafe_b64encode(f"leaf:{leaf_index}".encode()).decode().rstrip("=")
+def encode_cursor(position: int, prefix: str = "leaf") -> str:
+    text = f"{prefix}:{position}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
-    """The last leaf index of the previous page; raises FilterError for anything else."""
+def decode_cursor(cursor: str, prefix: str = "leaf") -> int:
+    """The last position (leaf index, or finding id) of the previous page; raises
+    FilterError for anything else."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = text.partition(":")
-        if prefix != "leaf" or not number.isdigit():
+        found, _, number = text.partition(":")
+        if found != prefix or not number.isdigit():
             raise ValueError(text)
         return int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):

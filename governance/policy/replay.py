@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from governance.audit.reconcile import RECORD_KIND
 from governance.audit.tables import DecisionRow
 from governance.domain.models import Decision
 from governance.domain.reference import Reference
@@ -79,15 +80,16 @@ class ReplayFilter:
             raise ValueError("limit must be positive")
 
     def where(self) -> Any:
-        conditions = [] if self.scope is None else [self.scope]
+        # Follow-up records of the reconciliation are no decisions: nothing to replay.
+        conditions = [D.c.kind != RECORD_KIND]
+        if self.scope is not None:
+            conditions.append(self.scope)
         if self.since:
             conditions.append(D.c.time >= log_time(self.since, "since"))
         if self.until:
             conditions.append(D.c.time < log_time(self.until, "until"))
         if self.jurisdiction:
             conditions.append(D.c.jurisdictions.like(f"%,{self.jurisdiction},%"))
-        if not conditions:
-            return None
         where = conditions[0]
         for c in conditions[1:]:
             where = where & c

@@ -1,0 +1,243 @@
+"""Reconciliation of the decision log with what a real anvil node mined, through a real gateway
+over HTTP: effects that changed between the decision and the block get one follow-up record,
+transactions of governed addresses that went around the gateway are reported by `governance
+audit reconcile` and by GET /audit/reconciliation, each reader sees its own scope."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from governance import cli
+from tests.conftest import (
+    ACCOUNTS,
+    Anvil,
+    GatewayServer,
+    deploy,
+    make_settings,
+    register_asset,
+    rpc,
+    send_direct,
+    start_anvil,
+    token,
+    web3_for,
+)
+
+OWNER = ACCOUNTS[0]  # acme-us treasury (entities.json)
+ACME_OPS = Web3.to_checksum_address("0xd72b31eebd9ddff8648cdfe3951706f18b86cc6e")  # acme-us
+HANSE = ACCOUNTS[4].address  # hanse-de
+USDC = 10**6
+FINNEY = 10**15
+ACME_AUDITOR = token(sub="audrey", org="acme-us", roles=("auditor",))
+PANDA_AUDITOR = token(sub="wei", org="panda-cn", jurisdiction="CN", roles=("auditor",))
+US_REGULATOR = token(sub="reg", org="fincen", roles=("regulator",))
+
+
+@pytest.fixture
+def node() -> Iterator[Anvil]:
+    anvil = start_anvil()
+    yield anvil
+    anvil.stop()
+
+
+def serve(node: Anvil, policy: Path, tmp_path: Path, every: float = 0.0) -> GatewayServer:
+    settings = make_settings(node.url, policy, tmp_path / "log.db")
+    settings = replace(settings, audit=replace(settings.audit, reconcile_seconds=every))
+    return GatewayServer(settings)
+
+
+def reconcile(
+    gw: GatewayServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *extra: str,
+) -> tuple[int, dict[str, Any]]:
+    """`governance audit reconcile` on the gateway's log and node; (exit code, JSON)."""
+    monkeypatch.delenv("GOVERNANCE_CONFIG", raising=False)
+    monkeypatch.setenv("GOVERNANCE_DATABASE_URL", gw.settings.audit.database_url)
+    monkeypatch.setenv("GOVERNANCE_LEDGER_URL", gw.settings.default_ledger.url)
+    monkeypatch.setenv("GOVERNANCE_POLICY_PATH", gw.settings.policy.path)
+    code = cli.main(["audit", "reconcile", "--ledger", "main", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def signed(w3: Web3, tx: dict[str, Any], nonce: int, key: Any = OWNER) -> str:
+    full = {
+        "chainId": 31337,
+        "nonce": nonce,
+        "gas": 200_000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "value": 0,
+        **tx,
+    }
+    return "0x" + bytes(Account.sign_transaction(full, key.key).raw_transaction).hex()
+
+
+def send_raw(gw: GatewayServer, raw: str) -> tuple[str, str]:
+    """(transaction hash, decision id) of a write the gateway allowed."""
+    resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
+    assert "result" in resp.json(), resp.text
+    return resp.json()["result"], resp.headers["x-decision-id"]
+
+
+def log_records(gw: GatewayServer, kind: str) -> list[dict[str, Any]]:
+    db = gw.settings.audit.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT record FROM decisions WHERE kind = ? ORDER BY leaf_index", [kind]
+        )
+        return [json.loads(r[0]) for r in rows]
+
+
+def findings(gw: GatewayServer, bearer: str, **params: Any) -> list[dict[str, Any]]:
+    resp = httpx.get(
+        f"{gw.url}/audit/reconciliation",
+        params=params,
+        headers={"Authorization": f"Bearer {bearer}"},
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    items: list[dict[str, Any]] = resp.json()["items"]
+    return items
+
+
+def test_effects_changed_before_mining_get_exactly_one_followup_record(
+    node: Anvil,
+    policy_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    w3 = web3_for(node)
+    usdc = deploy(w3, "DemoToken", "Demo Dollar", "USDC", 6, 100 * USDC)  # all 100 to OWNER
+    register_asset(policy_dir, usdc.address, "USDC", "stablecoin", 6)
+    first_block = w3.eth.block_number + 1  # setup above is the treasury's own, not governed
+    transfer = usdc.functions.transfer(ACME_OPS, 60 * USDC)._encode_transaction_data()
+    nonce = w3.eth.get_transaction_count(OWNER.address)
+    with serve(node, policy_dir, tmp_path) as gw:
+        node.rpc("evm_setAutomine", [False])
+        # Two transfers of 60 from a balance of 100. The one with the later nonce is decided
+        # first, while the earlier one does not exist yet: each is simulated on 100.
+        later, later_id = send_raw(
+            gw, signed(w3, {"to": usdc.address, "data": transfer}, nonce + 1)
+        )
+        earlier, _ = send_raw(gw, signed(w3, {"to": usdc.address, "data": transfer}, nonce))
+        node.rpc("evm_mine")
+        assert w3.eth.get_transaction_receipt(earlier)["status"] == 1
+        assert w3.eth.get_transaction_receipt(later)["status"] == 0  # 40 left: it reverted
+
+        code, doc = reconcile(gw, monkeypatch, capsys, "--from-block", str(first_block))
+        assert code == 1
+        [found] = doc["findings"]
+        assert found["finding"] == "effects_differ" and found["tx_hash"] == later
+        assert found["decision_id"] == later_id and found["org"] == "acme-us"
+        assert found["detail"]["status"] == "reverted"
+        assert found["detail"]["missing"] == [
+            {
+                "kind": "erc20",
+                "contract": usdc.address.lower(),
+                "from": OWNER.address.lower(),
+                "to": ACME_OPS.lower(),
+                "value": str(60 * USDC),
+                "token_id": None,
+            }
+        ]
+        assert doc["compared"] == 2 and doc["new_findings"] == 1
+
+        again, doc = reconcile(gw, monkeypatch, capsys, "--from-block", str(first_block))
+        assert again == 1 and doc["new_findings"] == 0 and len(doc["findings"]) == 1
+        [followup] = log_records(gw, "reconciliation")  # one record, not one per run
+        assert followup["id"] == found["record_id"] and followup["outcome"] == "mismatch"
+        assert followup["input"]["decision_id"] == later_id
+        assert followup["input"]["tx"]["hash"] == later
+        assert followup["input"]["tx"]["status"] == "reverted"
+        assert followup["input"]["mined"] == [] and followup["input"]["source"] == "trace"
+        assert followup["result"]["missing"] == found["detail"]["missing"]
+        assert followup["subject"]["org"] == "acme-us"
+
+        [seen] = findings(gw, ACME_AUDITOR)
+        assert seen["record_id"] == followup["id"]
+        assert findings(gw, PANDA_AUDITOR) == []
+        decision = httpx.get(
+            f"{gw.url}/audit/decisions/{followup['id']}",
+            headers={"Authorization": f"Bearer {ACME_AUDITOR}"},
+            timeout=10,
+        )
+        assert decision.status_code == 200 and decision.json()["kind"] == "reconciliation"
+
+
+def test_a_transfer_around_the_gateway_is_reported_to_its_readers_only(
+    node: Anvil,
+    policy_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    w3 = web3_for(node)
+    with serve(node, policy_dir, tmp_path, every=0.2) as gw:  # the background reconciler
+        nonce = w3.eth.get_transaction_count(OWNER.address)
+        allowed, _ = send_raw(gw, signed(w3, {"to": ACME_OPS, "value": FINNEY}, nonce))
+        around = send_direct(w3, 0, {"to": ACME_OPS, "value": 2 * FINNEY})  # straight to the node
+        bypass = "0x" + bytes(around["transactionHash"]).hex()
+        deadline = time.monotonic() + 20
+        while not findings(gw, ACME_AUDITOR) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [seen] = findings(gw, ACME_AUDITOR)
+        assert seen["finding"] == "bypass" and seen["tx_hash"] == bypass
+        assert seen["sender"] == OWNER.address.lower() and seen["block"] == around["blockNumber"]
+        assert seen["detail"] == {
+            "to": ACME_OPS.lower(),
+            "nonce": nonce + 1,
+            "value": str(2 * FINNEY),
+        }
+        assert [f["tx_hash"] for f in findings(gw, US_REGULATOR)] == [bypass]
+        assert findings(gw, PANDA_AUDITOR) == []  # another org's auditor
+        assert findings(gw, ACME_AUDITOR, finding="effects_differ") == []
+        metrics = httpx.get(f"{gw.url}/metrics", timeout=10).text
+        assert (
+            'governance_reconciliation_findings_total{finding="bypass",ledger="main"} 1.0'
+            in metrics
+        )
+
+        code, doc = reconcile(gw, monkeypatch, capsys)
+        assert code == 1
+        assert [(f["finding"], f["tx_hash"]) for f in doc["findings"]] == [("bypass", bypass)]
+        assert allowed not in {f["tx_hash"] for f in doc["findings"]}
+        assert log_records(gw, "reconciliation") == []  # a bypass has no decision to follow up
+
+
+def test_a_clean_run_exits_0(
+    node: Anvil,
+    policy_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    w3 = web3_for(node)
+    with serve(node, policy_dir, tmp_path) as gw:
+        nonce = w3.eth.get_transaction_count(OWNER.address)
+        send_raw(gw, signed(w3, {"to": ACME_OPS, "value": FINNEY}, nonce))
+        # A write from an account the node holds: the node picks its hash.
+        resp = rpc(
+            gw.rpc_url(),
+            "eth_sendTransaction",
+            [{"from": OWNER.address, "to": ACME_OPS, "value": hex(3 * FINNEY)}],
+            bearer=token(),
+        )
+        assert "result" in resp.json(), resp.text
+        code, doc = reconcile(gw, monkeypatch, capsys)
+        assert (code, doc["findings"], doc["compared"]) == (0, [], 2)
+        assert doc["from_block"] == 0 and doc["to_block"] == w3.eth.block_number
+        code, doc = reconcile(gw, monkeypatch, capsys)  # nothing new to scan, still clean
+        assert (code, doc["findings"], doc["blocks"]) == (0, [], 0)
