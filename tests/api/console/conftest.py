@@ -38,6 +38,7 @@ def browser(driver_path: str) -> Iterator[object]:
     options = webdriver.ChromeOptions()
     for flag in (*FLAGS, f"--user-data-dir={profile}", "--window-size=1400,1000"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     try:

@@ -84,3 +84,8 @@ def text(driver: Any, element_id: str) -> str:
         element_id,
     )
     return value
+
+
+def console_errors(driver: Any) -> list[str]:
+    """Errors the page logged (script errors, Content-Security-Policy refusals)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
