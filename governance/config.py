@@ -102,9 +102,17 @@ class PolicyConfig:
     opa_url: str = "http://127.0.0.1:8181"
     opa_timeout_ms: int = 200
     bundle_verification_key_file: str | None = None
-    reload_seconds: float = 0.0  # 0 = no polling
+    # How often the location is checked (0: never); unset: 2 s for a directory or bundle file
+    # (file events wake it sooner), 30 s for a URL (asked with If-None-Match).
+    reload_seconds: float | None = None
     allow_unsigned: bool = False  # a bundle URL without a verification key needs this
     drafts_dir: str | None = None  # where POST /admin/replay may read `bundle_path` drafts
+
+    @property
+    def reload_interval_s(self) -> float:
+        if self.reload_seconds is not None:
+            return float(self.reload_seconds)
+        return 30.0 if self.path.startswith(("http://", "https://")) else 2.0
 
 
 @dataclass(frozen=True)
@@ -375,6 +383,9 @@ def _validate(s: Settings, require_auth: bool = True) -> None:
     if s.policy.engine not in ENGINE_NAMES:
         raise ConfigError(f"policy.engine must be one of {', '.join(ENGINE_NAMES)}")
     _validate_fetched(s)
+    reload = s.policy.reload_seconds
+    if reload is not None and (type(reload) not in (int, float) or reload < 0):
+        raise ConfigError("policy.reload_seconds must be a number of seconds, 0 or more")
     if not s.audit.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise ConfigError("audit.database_url must start with sqlite:/// or postgresql://")
     if s.audit.reconcile_seconds < 0 or s.audit.reconcile_from_block < 0:

@@ -65,6 +65,11 @@ class Metrics:
         self.policy_info = Gauge(
             "governance_policy_loaded", "Loaded policy revision (value 1)", ["revision"], registry=r
         )
+        self.policy_refused = Gauge(
+            "governance_policy_source_refused",
+            "1 while the policy at the configured location is refused (an older revision serves)",
+            registry=r,
+        )
 
         self.reconciliation_findings = Counter(
             "governance_reconciliation_findings",

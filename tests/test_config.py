@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from governance.config import load_settings, native_asset_warnings
+from governance.config import (
+    AuditConfig,
+    AuthConfig,
+    LedgerConfig,
+    PolicyConfig,
+    ServerConfig,
+    load_settings,
+    native_asset_warnings,
+)
 from governance.errors import ConfigError
 
 GOOD = """
@@ -138,3 +148,39 @@ def test_public_chain_native_asset_not_virtual_currency_warns(tmp_path: Path) ->
     warnings = native_asset_warnings(s)
     assert len(warnings) == 1
     assert "ledger mainnet" in warnings[0] and "'tokenized_deposit'" in warnings[0]
+
+
+# ---- every key of the settings model is in docs/configuration.md, and nothing else ------------
+
+CONFIG_DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+
+
+def model_keys() -> set[str]:
+    """The keys the configuration file accepts, as `section.key` (`ledgers.key` per ledger)."""
+    sections = {"server": ServerConfig, "auth": AuthConfig, "policy": PolicyConfig}
+    sections["audit"] = AuditConfig
+    keys = {f"{name}.{f.name}" for name, cls in sections.items() for f in fields(cls)}
+    ledger = {f.name for f in fields(LedgerConfig)}
+    return keys | {f"ledgers.{k}" for k in ledger}
+
+
+def documented_keys() -> set[str]:
+    """The keys named in the first column of the documentation's key table."""
+    keys: set[str] = set()
+    for line in CONFIG_DOC.read_text().splitlines():
+        cells = line.split("|")
+        if len(cells) < 3 or not cells[1].strip().startswith("`"):
+            continue
+        first = cells[1].strip()
+        if first.startswith("`[[ledgers]]`"):
+            names = re.findall(r"`([^`]*)`", first.removeprefix("`[[ledgers]]`"))
+            keys |= {f"ledgers.{k.strip()}" for n in names for k in n.split(",")}
+        else:
+            keys |= set(re.findall(r"`([a-z_]+\.[a-z_]+)`", first))
+    return keys
+
+
+def test_every_configuration_key_is_documented_and_every_documented_key_exists() -> None:
+    model, documented = model_keys(), documented_keys()
+    assert model - documented == set(), "keys missing from docs/configuration.md"
+    assert documented - model == set(), "docs/configuration.md names keys that do not exist"

@@ -53,6 +53,8 @@ async def status(request: Request) -> dict[str, Any]:
             "revision": svc.engine.snapshot().revision,
             "engine": svc.settings.policy.engine,
             "signed": svc.reloader is not None and svc.reloader.signed,
+            # Why the policy now at the location is refused (the revision above still serves).
+            "refused": None if svc.reloader is None else svc.reloader.refused,
             "last_reload": getattr(svc, "last_reload", None),
         },
         "log": {"healthy": svc.decision_log.healthy, "last_error": svc.decision_log.last_error},

@@ -57,11 +57,11 @@ def make_policy_engine(settings: Settings) -> PolicyEngine:
 
 
 def make_reloader(settings: Settings, engine: PolicyEngine, metrics: Metrics) -> PolicyReloader:
-    """Polls every policy.reload_seconds (0: no polling; reload_now() still works)."""
+    """Watches the location (policy.reload_seconds = 0: never; reload_now() still works)."""
     return PolicyReloader(
         engine,
         policy_location(settings),
         bundle_verification_key(settings),
-        settings.policy.reload_seconds,
+        settings.policy.reload_interval_s,
         metrics,
     )

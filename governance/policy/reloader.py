@@ -1,6 +1,7 @@
 """Hot policy reload without restart, atomically.
 
-A watcher notices a change (directory content, bundle file mtime + hash, URL ETag). The new
+A watcher notices a change (directory content, bundle file mtime + hash, URL ETag), polled
+every interval and, for a local directory or file, woken at once by file events. The new
 source is loaded, compiled, probed with one decision and its own `*_test.rego` run in a worker
 thread, off the hot path. Only if all of that passes is the serving snapshot compiled on the
 serving thread (regorus engines are pinned to the thread that built them; this costs one
@@ -37,6 +38,7 @@ from governance.policy.bundle import (
 )
 from governance.policy.engine import ENGINES, decide_sync, make_evaluator
 from governance.policy.source import DECISION_RULE, PolicySource, PolicySourceError
+from governance.policy.watch import watch_location
 
 log = logging.getLogger(__name__)
 
@@ -222,13 +224,16 @@ class PolicyReloader:
         # The remote engine decides elsewhere; its candidates are still validated locally.
         self.engine_name = name if name in ENGINES else "regorus"
         self.last_result: ReloadResult | None = None
+        self.refused: str | None = None  # why the policy at the location is refused, if it is
         # Whether the serving revision is a bundle verified with the key: with a key nothing
         # else loads, so this holds from start-up until the first look confirms it.
         self.signed = verification_key is not None
         self._applied: str | None = None
         self._failed: str | None = None
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake: asyncio.Event | None = None
+        self._stop_watch: asyncio.Event | None = None
         # One thread: candidates are validated one at a time, off the serving thread.
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="policy-reload")
 
@@ -239,15 +244,23 @@ class PolicyReloader:
 
     async def start(self) -> None:
         await self.reload_now(force=True)  # catches a change made since the engine loaded
-        if self.interval_s > 0 and self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        if self.interval_s <= 0 or self._tasks:
+            return
+        loop = asyncio.get_running_loop()
+        self._wake, self._stop_watch = asyncio.Event(), asyncio.Event()
+        self._tasks.append(loop.create_task(self._run(self._wake)))
+        if not is_url(self.location):
+            watch = watch_location(Path(self.location), self._wake, self._stop_watch)
+            self._tasks.append(loop.create_task(watch))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        if self._stop_watch is not None:
+            self._stop_watch.set()  # the file watcher's thread checks this every 50 ms
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
         async with self._lock:  # let a running attempt finish before the pool goes
             self._pool.shutdown(wait=True)
 
@@ -257,9 +270,11 @@ class PolicyReloader:
         async with self._lock:
             return await self._reload(force)
 
-    async def _run(self) -> None:
+    async def _run(self, wake: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(self.interval_s)
+            with contextlib.suppress(TimeoutError):  # a file event, or the polling interval
+                await asyncio.wait_for(wake.wait(), self.interval_s)
+            wake.clear()
             try:
                 await self.reload_now(force=False)
             except Exception:  # the loop must outlive any surprise; the attempt is logged
@@ -295,6 +310,7 @@ class PolicyReloader:
             self._applied = loaded.content_id  # the first look: this is what is serving
             self.signed = loaded.source.signed
         if loaded.content_id == self._applied:
+            self._set_refused(None)  # the location holds what serves (e.g. a save undone)
             return None
         if loaded.content_id == self._failed and not force:
             return None  # already reported; wait for the next change
@@ -317,6 +333,7 @@ class PolicyReloader:
         previous = self.engine.snapshot().revision
         self.engine.swap(candidate.snapshot)
         self._applied, self._failed = candidate.loaded.content_id, None
+        self._set_refused(None)
         self.signed = candidate.loaded.source.signed
         revision = candidate.snapshot.revision
         if previous != revision:
@@ -337,8 +354,13 @@ class PolicyReloader:
             )
         )
 
+    def _set_refused(self, error: str | None) -> None:
+        self.refused = error
+        self.metrics.policy_refused.set(0 if error is None else 1)
+
     def _failed_result(self, failure: _Failure, started: float) -> ReloadResult:
         self._failed = failure.content_id
+        self._set_refused(failure.message)
         self.metrics.policy_reloads.labels(result=failure.result).inc()
         serving = self.engine.snapshot().revision
         log.error(

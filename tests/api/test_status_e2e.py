@@ -88,6 +88,7 @@ def test_signed_bundle_url_shows_signed(
         "revision": "s1",
         "engine": "regorus",
         "signed": True,
+        "refused": None,
         "last_reload": None,
     }
 

@@ -194,7 +194,7 @@ def test_factory_config_errors(tmp_path: Path, tree: Path) -> None:
     with pytest.raises(ConfigError, match=r"policy\.path"):
         make_policy_engine(replace(settings, policy=PolicyConfig(path=str(tmp_path / "no"))))
     reloader = make_reloader(settings, make_policy_engine(settings), Metrics())
-    assert reloader.interval_s == 0 and reloader.location == str(tree)
+    assert reloader.interval_s == 2.0 and reloader.location == str(tree)  # watched by default
 
 
 async def test_polling_picks_up_changes(tree: Path) -> None:
