@@ -1,0 +1,96 @@
+"""The policies page in a real browser: what serves, rules and reason codes per jurisdiction,
+and a replay of an uploaded draft that tightens a threshold, showing the affected decision of
+the viewer's scope only."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+
+from governance.policy.bundle import build_bundle_from_dir
+from tests.api.console.pages import sign_in, text, traffic, wait_for
+from tests.api.test_rpc_e2e import ACCT, signed_transfer
+from tests.conftest import ROOT, Anvil, GatewayServer, legal, rpc, token, travel_rule
+
+OFFICER = token(sub="cora", org="acme-us", roles=("compliance_officer",))
+ROWS_JS = """return [...document.querySelectorAll('#' + arguments[0] + ' tr')]
+  .map((tr) => [...tr.cells].map((td) => td.textContent));"""
+
+
+def tightened_draft(tmp_path: Path) -> Path:
+    """The shipped policies with the US and SG institutions' daily limit cut to 1 (in the
+    limit's currency): every allowed write of a few dollars by an institution there would be
+    denied."""
+    tree = tmp_path / "draft"
+    shutil.copytree(ROOT / "policies", tree)
+    path = tree / "data" / "jurisdictions.json"
+    doc = json.loads(path.read_text())
+    for code in ("US", "SG"):
+        doc[code]["daily_limit"]["limits"]["institution"] = 1
+    path.write_text(json.dumps(doc, indent=2))
+    bundle = tmp_path / "draft.tar.gz"
+    build_bundle_from_dir(tree, bundle)
+    return bundle
+
+
+@pytest.mark.slow
+def test_policy_page_and_replay_of_a_tightened_draft(
+    gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path, tmp_path: Path
+) -> None:
+    traffic(gateway, anvil)  # alice@acme-us's transfer is allowed
+    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCT[5].address
+    other = rpc(gateway.rpc_url(), "eth_sendRawTransaction",
+                [signed_transfer(anvil, 5, account, 10**15)],
+                bearer=token(sub="lee", org="lion-sg", jurisdiction="SG"),
+                headers=travel_rule(lion, account, lion, account))  # fmt: skip
+    assert "result" in other.json(), other.text  # another org's allowed write
+    bundle = tightened_draft(tmp_path)
+    admin = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
+    body = {"bundle_base64": base64.b64encode(bundle.read_bytes()).decode()}
+    everyone = httpx.post(f"{gateway.url}/admin/replay", json=body, headers=admin, timeout=60)
+    assert everyone.json()["allow_to_deny"] == 2, everyone.text  # both orgs' writes
+
+    sign_in(browser, gateway.url, OFFICER, page="policies")
+    serving = wait_for(lambda: text(browser, "serving"), what="the serving policy")
+    revision = gateway.services.engine.snapshot().revision
+    assert f"serving revision{revision}" in serving
+    assert "signed bundlesnot required" in serving
+    assert "last reloadnone since the gateway started" in serving
+    us = browser.execute_script(ROWS_JS, "jurisdiction-US")
+    assert any("KYC_REQUIRED" in row[3] for row in us[1:]), us
+    assert any("DAILY_LIMIT_EXCEEDED" in row[3] for row in us[1:]), us
+
+    browser.find_element(By.NAME, "bundle").send_keys(str(bundle))
+    browser.find_element(By.CSS_SELECTOR, "#replay button").click()
+    summary = wait_for(lambda: text(browser, "replay-summary"), timeout=60, what="the replay")
+    assert "allow to deny1" in summary and "deny to allow0" in summary, summary
+    # The denied write without KYC also gains the code: reasons changed, still denied.
+    assert "reasons changed1" in summary and "+DAILY_LIMIT_EXCEEDED 2" in summary
+    examples = browser.execute_script(ROWS_JS, "examples")[1:]
+    # lee@lion-sg's write is outside a compliance officer of acme-us's scope.
+    assert sorted(row[3] for row in examples) == ["alice@acme-us (US)", "nokyc@acme-us (US)"]
+    change, decision, _, subject, method, before, after = examples[0]
+    assert (change, subject, method) == (
+        "allow to deny",
+        "alice@acme-us (US)",
+        "eth_sendRawTransaction",
+    )
+    assert before.startswith("allow") and after == "deny DAILY_LIMIT_EXCEEDED@US"
+    link = browser.find_element(By.LINK_TEXT, decision).get_attribute("href")
+    assert link == f"{gateway.url}/console/decisions/{decision}"
+    browser.save_screenshot(str(screenshots / "policies-replay.png"))
+
+
+@pytest.mark.slow
+def test_replay_needs_an_officer_or_admin(gateway: GatewayServer, browser: Any) -> None:
+    sign_in(browser, gateway.url, token(sub="ann", org="acme-us", roles=("auditor",)), "policies")
+    note = wait_for(lambda: text(browser, "replay-note"), what="the replay note")
+    assert "needs the compliance_officer or admin role" in note
+    assert browser.execute_script("return document.getElementById('replay').hidden") is True
