@@ -123,6 +123,11 @@ class AuditConfig:
     checkpoint_seconds: float = 10.0
     origin: str = "governance.example/decisions"
     group_commit_ms: float = 2.0
+    # Bounded waits on the log's database: connecting, one statement, a write's append.
+    connect_timeout_s: float = 5.0
+    statement_timeout_s: float = 10.0
+    append_timeout_s: float = 5.0
+    max_queued_reads: int = 10_000  # read records awaiting their commit; more are refused
     # Reconciliation of the log with mined blocks in `governance serve` (0: off).
     reconcile_seconds: float = 30.0
     reconcile_from_block: int = 0
@@ -357,6 +362,14 @@ def _apply_env(settings: Settings, environ: Mapping[str, str]) -> Settings:
     return replace(settings, ledgers=ledgers)
 
 
+def _validate_audit(a: AuditConfig) -> None:
+    for key in ("connect_timeout_s", "statement_timeout_s", "append_timeout_s"):
+        if getattr(a, key) <= 0:
+            raise ConfigError(f"audit.{key} must be positive")
+    if a.max_queued_reads <= 0:
+        raise ConfigError("audit.max_queued_reads must be positive")
+
+
 def _validate_fetched(s: Settings) -> None:
     """What is fetched over the network: policy bundles and the JWK set."""
     if s.auth.jwks_url and insecure_url(s.auth.jwks_url):
@@ -383,6 +396,7 @@ def _validate(s: Settings, require_auth: bool = True) -> None:
     if s.policy.engine not in ENGINE_NAMES:
         raise ConfigError(f"policy.engine must be one of {', '.join(ENGINE_NAMES)}")
     _validate_fetched(s)
+    _validate_audit(s.audit)
     reload = s.policy.reload_seconds
     if reload is not None and (type(reload) not in (int, float) or reload < 0):
         raise ConfigError("policy.reload_seconds must be a number of seconds, 0 or more")

@@ -108,6 +108,8 @@ class Gateway:
         snapshot = self.engine.snapshot()
         self.metrics.requests.labels(call.ledger.name, envelope.facts.kind).inc()
         try:
+            # A log that cannot take the record refuses first: no simulation, no quota wait.
+            self.decision_log.ensure_available(durable=envelope.facts.kind != "read")
             simulation = await self._simulate(envelope)  # the write's effects, at the pending state
             async with self._limits_guard(envelope):  # one subject's quota at a time
                 aggregates = await self._aggregates(envelope)
@@ -249,8 +251,14 @@ class Gateway:
         return Answer(envelope.decision_id, {**response, "id": envelope.request.id})
 
     async def _release(self, envelope: Envelope) -> None:
-        if envelope.facts.kind == "write":
+        if envelope.facts.kind != "write":
+            return
+        try:
             await self.quota.release(envelope.decision_id)
+        except GovernanceError as exc:
+            # The node's answer stands; the amount keeps counting (the safe side) until an
+            # operator releases it.
+            logger.error("decision %s: quota not released: %s", envelope.decision_id, exc)
 
     def _refuse(self, envelope: Envelope, exc: GovernanceError) -> Answer:
         self.metrics.errors.labels(str(exc.code)).inc()

@@ -73,8 +73,18 @@ class Services:
         metrics = Metrics()
         engine = make_policy_engine(settings)
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
-        store, quota = open_stores(settings.audit.database_url)
-        decision_log = DecisionLog(store, read_window_s=settings.audit.group_commit_ms / 1000)
+        audit = settings.audit
+        store, quota = open_stores(
+            audit.database_url,
+            connect_timeout_s=audit.connect_timeout_s,
+            statement_timeout_s=audit.statement_timeout_s,
+        )
+        decision_log = DecisionLog(
+            store,
+            read_window_s=audit.group_commit_ms / 1000,
+            append_timeout_s=audit.append_timeout_s,
+            max_queued_reads=audit.max_queued_reads,
+        )
         checkpointer = Checkpointer(
             store, settings.audit, settings.resolve(settings.audit.signing_key_file)
         )

@@ -9,15 +9,41 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 
-def make_engine(url: str, pool_size: int = 8) -> Engine:
-    """Explicit factory for both backends; SQLite gets WAL and full fsync on commit."""
+def make_engine(
+    url: str,
+    pool_size: int = 8,
+    *,
+    connect_timeout_s: float = 5.0,
+    statement_timeout_s: float = 10.0,
+) -> Engine:
+    """Explicit factory for both backends; SQLite gets WAL and full fsync on commit. Every wait
+    is bounded: connecting (and waiting for a pooled connection), and each statement (on SQLite
+    the wait for another writer's lock), so a database that hangs yields errors, not stalls."""
     if url.startswith("sqlite:///"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        sqlite_args: dict[str, Any] = {"check_same_thread": False, "timeout": statement_timeout_s}
+        engine = create_engine(url, connect_args=sqlite_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        ms = max(1, int(statement_timeout_s * 1000))
+        args: dict[str, Any] = {
+            "connect_timeout": max(1, round(connect_timeout_s)),
+            "options": f"-c statement_timeout={ms}",
+            # A peer that vanished (host down, cable cut) is noticed in seconds, not hours.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+        }
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_timeout=connect_timeout_s,
+            connect_args=args,
+        )
     raise ValueError(f"unsupported database URL {url!r}")
 
 

@@ -8,7 +8,11 @@ from governance.audit.quota import SqlQuota, make_quota_store
 from governance.audit.sqlstore import SqlLog
 
 
-def open_stores(url: str) -> tuple[SqlLog, SqlQuota]:
-    engine = make_engine(url)
-    quota = make_quota_store(url, engine)
+def open_stores(
+    url: str, *, connect_timeout_s: float = 5.0, statement_timeout_s: float = 10.0
+) -> tuple[SqlLog, SqlQuota]:
+    engine = make_engine(
+        url, connect_timeout_s=connect_timeout_s, statement_timeout_s=statement_timeout_s
+    )
+    quota = make_quota_store(url, engine, wait_s=statement_timeout_s)
     return SqlLog(url, engine=engine, on_append=quota.write_spends), quota

@@ -3,13 +3,19 @@
 Records queue up while the previous batch commits, and the next batch takes all of them in one
 transaction (one fsync). A write's caller awaits its batch's commit before forwarding; a read's
 caller does not wait, but a read is refused while the log is failing, and `close()` flushes
-everything queued (graceful stop loses nothing)."""
+everything queued (graceful stop loses nothing).
+
+Every wait is bounded. A write waits at most `append_timeout_s` for its commit; an append that
+has not finished by then marks the log stalled (unhealthy), and while it is, every record is
+refused at once instead of queueing behind it. Read records waiting for their commit are
+bounded too (`max_queued_reads`): beyond that, reads are refused, never dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -20,87 +26,165 @@ from governance.errors import LogUnavailable
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MAX_BATCH = 2000
+_PROBE_S = 0.5  # while failing with nothing queued, how often the database is tried again
+
+Entry = tuple[DecisionRecord, "asyncio.Future[int] | None"]
 
 
 class DecisionLog:
-    def __init__(self, store: SqlLog, read_window_s: float = 0.002) -> None:
+    def __init__(
+        self,
+        store: SqlLog,
+        read_window_s: float = 0.002,
+        *,
+        append_timeout_s: float = 5.0,
+        max_queued_reads: int = 10_000,
+    ) -> None:
         self.store = store
         # Reads wait this long for company before a commit (nobody awaits them); a durable
         # record cuts the wait short. Fewer, larger transactions cost far less per record.
         self.read_window_s = read_window_s
-        self._queue: list[tuple[DecisionRecord, asyncio.Future[int] | None]] = []
+        self.append_timeout_s = append_timeout_s
+        self.max_queued_reads = max_queued_reads
+        self._queue: list[Entry] = []
         self._wakeup = asyncio.Event()
         self._urgent = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         # One thread for appends keeps commit order equal to queue order.
         self._append_pool = ThreadPoolExecutor(1, thread_name_prefix="log-append")
         self._query_pool = ThreadPoolExecutor(4, thread_name_prefix="log-query")
-        self.healthy = True
-        self.last_error: str | None = None
+        self._error: str | None = None  # the kind of the last append failure, until one succeeds
+        self._appending_since: float | None = None
         self.appended = 0
         self._closing = False
+
+    @property
+    def stalled(self) -> bool:
+        """An append has been running longer than a write may wait (a hung database)."""
+        since = self._appending_since
+        return since is not None and time.monotonic() - since > self.append_timeout_s
+
+    @property
+    def healthy(self) -> bool:
+        return self._error is None and not self.stalled
+
+    @property
+    def last_error(self) -> str | None:
+        """The kind of failure only: hosts, paths and SQL stay in the server log."""
+        return "append stalled" if self.stalled else self._error
 
     def start(self) -> None:
         if self._writer is None:
             self._writer = asyncio.get_running_loop().create_task(self._run())
 
-    async def record(self, record: DecisionRecord, *, durable: bool) -> None:
-        """Queues a record; with durable=True returns only after it is committed."""
+    def ensure_available(self, *, durable: bool) -> None:
+        """Raises LogUnavailable when a record of this kind would be refused now (checked
+        again by `record`; callers check first to spare the work a refusal would waste)."""
         if self._closing:
             raise LogUnavailable("decision log is shutting down")
-        if not self.healthy and not durable:
-            raise LogUnavailable(f"decision log unavailable: {self.last_error}")
+        if self.stalled:
+            raise LogUnavailable(
+                f"decision log unavailable: an append has not finished in {self.append_timeout_s} s"
+            )
+        if durable:
+            return  # a write tries the database itself: its commit is what recovers the log
+        if self._error is not None:
+            raise LogUnavailable(f"decision log unavailable: {self._error}")
+        if len(self._queue) >= self.max_queued_reads:
+            raise LogUnavailable(
+                f"decision log unavailable: {len(self._queue)} records await their commit"
+            )
+
+    async def record(self, record: DecisionRecord, *, durable: bool) -> None:
+        """Queues a record; with durable=True returns only after it is committed."""
+        self.ensure_available(durable=durable)
         future = asyncio.get_running_loop().create_future() if durable else None
-        self._queue.append((record, future))
+        entry: Entry = (record, future)
+        self._queue.append(entry)
         self._wakeup.set()
-        if future is not None:
-            self._urgent.set()
-            await future
+        if future is None:
+            return
+        self._urgent.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(future), self.append_timeout_s)
+        except TimeoutError:
+            self._withdraw(entry)
+            raise LogUnavailable(
+                f"decision log unavailable: no commit within {self.append_timeout_s} s"
+            ) from None
+
+    def _withdraw(self, entry: Entry) -> None:
+        """A write whose caller stopped waiting: still queued, it is never committed; already
+        in an append, it commits or fails there (its caller was refused either way)."""
+        record, future = entry
+        for at, queued in enumerate(self._queue):
+            if queued is entry:
+                del self._queue[at]
+                return
+        assert future is not None
+        future.add_done_callback(lambda f: _late_commit(record, f))
 
     async def _run(self) -> None:
         while True:
+            if self._error is not None and not self._queue and not self._closing:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), _PROBE_S)
+                if not self._queue and not self._closing:
+                    await self._probe()
+                    continue
             await self._wakeup.wait()
             if not self._closing and not self._urgent.is_set() and self.read_window_s > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._urgent.wait(), self.read_window_s)
             self._wakeup.clear()
             self._urgent.clear()
-            failures = 0
-            while self._queue:
-                batch, self._queue = self._queue[:_MAX_BATCH], self._queue[_MAX_BATCH:]
-                await self._commit(batch)
-                if not self.healthy:
-                    failures += 1
-                    if self._closing and failures >= 3:
-                        log.error("dropping %d unrecorded read records at stop", len(self._queue))
-                        return
-                    await asyncio.sleep(min(0.1 * 2**failures, 2.0))  # back off while failing
-            if self._closing:
+            if await self._drain():
                 return
 
-    async def _commit(self, batch: list[tuple[DecisionRecord, asyncio.Future[int] | None]]) -> None:
-        loop = asyncio.get_running_loop()
+    async def _drain(self) -> bool:
+        """Commits everything queued; True when the writer should stop."""
+        failures = 0
+        while self._queue:
+            batch, self._queue = self._queue[:_MAX_BATCH], self._queue[_MAX_BATCH:]
+            await self._commit(batch)
+            if self._error is not None:
+                failures += 1
+                if self._closing and failures >= 3:
+                    log.error("dropping %d unrecorded read records at stop", len(self._queue))
+                    return True
+                await asyncio.sleep(min(0.1 * 2**failures, 2.0))  # back off while failing
+        return self._closing
+
+    async def _in_append_thread(self, fn: Any, *args: Any) -> Any:
+        self._appending_since = time.monotonic()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._append_pool, fn, *args)
+        finally:
+            self._appending_since = None
+
+    async def _probe(self) -> None:
+        """Nothing is queued while the log is failing: try the database so that reads (which
+        are refused meanwhile) come back when it does."""
+        if await self._in_append_thread(self.store.writable):
+            log.info("decision log writable again")
+            self._error = None
+
+    async def _commit(self, batch: list[Entry]) -> None:
         records = [r for r, _ in batch]
         try:
-            indices = await loop.run_in_executor(
-                self._append_pool, self.store.append_batch, records
-            )
+            indices = await self._in_append_thread(self.store.append_batch, records)
         except Exception as exc:
-            # Clients and /status see the kind of failure; the details (hosts, paths, SQL) stay
-            # in the server log.
-            self.healthy, self.last_error = False, type(exc).__name__
-            log.error("decision log append failed: %s: %s", self.last_error, exc)
+            self._error = type(exc).__name__
+            log.error("decision log append failed: %s: %s", self._error, exc)
             self._fail(batch, exc)
             return
-        self.healthy, self.last_error = True, None
+        self._error = None
         self.appended += len(batch)
         for (_, future), index in zip(batch, indices, strict=True):
             if future is not None and not future.done():
                 future.set_result(index)
 
-    def _fail(
-        self, batch: list[tuple[DecisionRecord, asyncio.Future[int] | None]], exc: Exception
-    ) -> None:
+    def _fail(self, batch: list[Entry], exc: Exception) -> None:
         for record, future in batch:
             if future is not None:
                 if not future.done():
@@ -115,7 +199,14 @@ class DecisionLog:
         return await asyncio.get_running_loop().run_in_executor(self._query_pool, fn, *args)
 
     async def writable(self) -> bool:
-        return self.healthy and bool(await self.run(self.store.writable))
+        """For readiness: healthy, and the database answers within the append timeout."""
+        if not self.healthy:
+            return False
+        try:
+            probe = self.run(self.store.writable)
+            return bool(await asyncio.wait_for(probe, self.append_timeout_s))
+        except TimeoutError:
+            return False
 
     async def close(self) -> None:
         self._closing = True
@@ -126,3 +217,12 @@ class DecisionLog:
         self._append_pool.shutdown(wait=True)
         self._query_pool.shutdown(wait=True)
         self.store.close()
+
+
+def _late_commit(record: DecisionRecord, future: asyncio.Future[int]) -> None:
+    if future.cancelled() or future.exception() is not None:
+        return  # retrieved: nothing was committed
+    log.warning(
+        "decision %s committed after its caller was refused -32006; it was not forwarded",
+        record.id,
+    )

@@ -10,6 +10,8 @@ advisory lock per subject keeps them apart as well."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +27,7 @@ from governance.audit.tables import SpendRow
 from governance.domain.records import DecisionRecord
 from governance.errors import LogUnavailable
 
+log = logging.getLogger(__name__)
 S = SpendRow.__table__  # type: ignore[attr-defined]
 
 SPEND_COLUMNS = ("decision_id", "sub", "day", "year", "amount_usd", "cross_border", "released")
@@ -42,8 +45,9 @@ _AGGREGATES_SQL = (
 class SqlQuota:
     """The spend table, on either backend; the subclasses lock subjects."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, wait_s: float = 10.0) -> None:
         self.engine = engine
+        self.wait_s = wait_s  # the longest a request waits for any one quota query
         self.is_postgres = engine.dialect.name == "postgresql"
         SQLModel.metadata.create_all(engine, tables=[S])
         self._aggregates_sql = _AGGREGATES_SQL.replace("?", "%s" if self.is_postgres else "?")
@@ -86,10 +90,7 @@ class SqlQuota:
     # ---- the quota port ------------------------------------------------------------------
 
     async def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]:
-        try:
-            result: dict[str, float] = await self._run(self.totals, sub, day, year)
-        except Exception as exc:
-            raise LogUnavailable(f"aggregates unavailable: {exc}") from exc
+        result: dict[str, float] = await self._run(self.totals, sub, day, year)
         return result
 
     async def release(self, decision_id: str) -> None:
@@ -108,7 +109,16 @@ class SqlQuota:
         yield
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        """One query in the pool, within `wait_s`; any failure is the log's (-32006). The
+        client learns the kind of failure; hosts, paths and SQL stay in the server log."""
+        work = asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        try:
+            return await asyncio.wait_for(work, self.wait_s)
+        except TimeoutError:
+            raise LogUnavailable(f"quota store: no answer within {self.wait_s} s") from None
+        except Exception as exc:
+            log.error("quota store %s failed: %s: %s", fn.__name__, type(exc).__name__, exc)
+            raise LogUnavailable(f"quota store unavailable: {type(exc).__name__}") from exc
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -121,15 +131,18 @@ class SqliteQuota(SqlQuota):
 class PostgresQuota(SqlQuota):
     """Replicas share the log: a session advisory lock per subject keeps them apart too."""
 
-    def __init__(self, engine: Engine, url: str) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: Engine, url: str, wait_s: float = 10.0) -> None:
+        super().__init__(engine, wait_s)
         self.url = url
         self._locks: Engine | None = None
 
     @asynccontextmanager
     async def _across_processes(self, sub: str) -> AsyncIterator[None]:
+        deadline = time.monotonic() + self.wait_s
         handle = await self._run(self.try_subject_lock, sub)
         while handle is None:  # another replica holds it: wait without holding a thread
+            if time.monotonic() > deadline:
+                raise LogUnavailable(f"quota store: subject lock not free within {self.wait_s} s")
             await asyncio.sleep(0.002)
             handle = await self._run(self.try_subject_lock, sub)
         try:
@@ -170,12 +183,12 @@ class PostgresQuota(SqlQuota):
             self._locks.dispose()
 
 
-def make_quota_store(url: str, engine: Engine) -> SqlQuota:
+def make_quota_store(url: str, engine: Engine, wait_s: float = 10.0) -> SqlQuota:
     """The adapter for the log's database (`engine` opened on `url`)."""
     if engine.dialect.name == "postgresql":
-        return PostgresQuota(engine, url)
+        return PostgresQuota(engine, url, wait_s)
     if engine.dialect.name == "sqlite":
-        return SqliteQuota(engine)
+        return SqliteQuota(engine, wait_s)
     raise ValueError(f"no quota store for {engine.dialect.name} databases")
 
 

@@ -38,6 +38,10 @@ class DecisionLogPort(Protocol):
         write spends, so the quota store counts it from then on)."""
         ...
 
+    def ensure_available(self, *, durable: bool) -> None:
+        """Raises LogUnavailable when such a record would be refused now."""
+        ...
+
 
 class QuotaPort(Protocol):
     """Keeps each subject's spending within its limits: what its allowed writes add up to,
