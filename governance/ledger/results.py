@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from governance.domain.reference import AddressIndex
-from governance.ledger.scan import scan
+from governance.ledger.scan import Scanner
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -43,54 +43,58 @@ def result_items(method: str, result: Any, index: AddressIndex) -> list[ResultIt
     their items; any other result is one opaque item if it carries an address at all."""
     if result is None:
         return []
+    return _split(method, result, Scanner(index))
+
+
+def _split(method: str, result: Any, scanner: Scanner) -> list[ResultItem]:
     if method in _SINGLE_TX:
-        return [_item("", "transaction", result, index)] if isinstance(result, dict) else []
+        return [_item("", "transaction", result, scanner)] if isinstance(result, dict) else []
     if method == "eth_getTransactionReceipt":
-        return [_item("", "receipt", result, index)] if isinstance(result, dict) else []
+        return [_item("", "receipt", result, scanner)] if isinstance(result, dict) else []
     if method == "eth_getBlockReceipts":
-        return [_item(f"/{i}", "receipt", r, index) for i, r in _objects(result)]
+        return [_item(f"/{i}", "receipt", r, scanner) for i, r in _objects(result)]
     if method in ("eth_getBlockByNumber", "eth_getBlockByHash"):
-        return _block_items("", result, index)
+        return _block_items("", result, scanner)
     if method in _HEADERS:
-        return _block_items("", result, index)
+        return _block_items("", result, scanner)
     if method in _LOG_LISTS:
-        return [_item(f"/{i}", "log", log, index) for i, log in _objects(result)]
+        return [_item(f"/{i}", "log", log, scanner) for i, log in _objects(result)]
     if method == "eth_subscription":
-        return _pushed_items(result, index)
-    return _opaque("", result, index)
+        return _pushed_items(result, scanner)
+    return _opaque("", result, scanner)
 
 
-def _block_items(prefix: str, block: Any, index: AddressIndex) -> list[ResultItem]:
+def _block_items(prefix: str, block: Any, scanner: Scanner) -> list[ResultItem]:
     if not isinstance(block, dict):
-        return _opaque(prefix, block, index)
+        return _opaque(prefix, block, scanner)
     header = {k: v for k, v in block.items() if k != "transactions"}
-    items = _opaque(prefix, header, index, kind="header")
+    items = _opaque(prefix, header, scanner, kind="header")
     txs = block.get("transactions")
     items.extend(
-        _item(f"{prefix}/transactions/{i}", "transaction", t, index) for i, t in _objects(txs)
+        _item(f"{prefix}/transactions/{i}", "transaction", t, scanner) for i, t in _objects(txs)
     )
     return items
 
 
-def _pushed_items(result: Any, index: AddressIndex) -> list[ResultItem]:
+def _pushed_items(result: Any, scanner: Scanner) -> list[ResultItem]:
     """A subscription push: a log, a pending transaction (full object) or a block header."""
     if not isinstance(result, dict):
-        return _opaque("", result, index)
+        return _opaque("", result, scanner)
     if "topics" in result:
-        return [_item("", "log", result, index)]
+        return [_item("", "log", result, scanner)]
     if "parentHash" in result:
-        return _opaque("", result, index, kind="header")
+        return _opaque("", result, scanner, kind="header")
     if "input" in result or "from" in result:
-        return [_item("", "transaction", result, index)]
-    return _opaque("", result, index)
+        return [_item("", "transaction", result, scanner)]
+    return _opaque("", result, scanner)
 
 
-def _item(prefix: str, kind: str, value: Any, index: AddressIndex) -> ResultItem:
-    return ResultItem(prefix, kind, scan(value, index))
+def _item(prefix: str, kind: str, value: Any, scanner: Scanner) -> ResultItem:
+    return ResultItem(prefix, kind, scanner.scan(value))
 
 
-def _opaque(prefix: str, value: Any, index: AddressIndex, kind: str = "result") -> list[ResultItem]:
-    found = scan(value, index)
+def _opaque(prefix: str, value: Any, scanner: Scanner, kind: str = "result") -> list[ResultItem]:
+    found = scanner.scan(value)
     return [ResultItem(prefix, kind, found)] if found else []
 
 

@@ -56,36 +56,61 @@ def is_address(value: str) -> bool:
 
 def scan(value: Any, index: AddressIndex) -> tuple[str, ...]:
     """Lower-case addresses found in `value`, in order of discovery, without duplicates."""
-    found: dict[str, None] = {}
-    blobs: list[str] = []
-    _walk(value, found, blobs)
-    if blobs:  # one search over all blobs of the value: far cheaper than one per blob
-        for address in index.embedded(" ".join(blobs)):
-            found[address] = None
-    return tuple(found)
+    return Scanner(index).scan(value)
 
 
-def _walk(value: Any, found: dict[str, None], blobs: list[str]) -> None:
-    # Strings are handled in the loop (no call per member): this runs on every read answer.
-    members: Iterable[Any]
-    if isinstance(value, dict):
-        for key in value:
-            if len(key) == 42 and is_address(key):  # state overrides, prestate traces
-                found[key.lower()] = None
-        members = [m for k, m in value.items() if k not in SKIPPED_FIELDS]
-    elif isinstance(value, list):
-        members = value
-    elif isinstance(value, str):
-        members = (value,)
-    else:
-        return
-    for member in members:
-        if type(member) is str:
-            size = len(member)
-            if size == 42:
-                if is_address(member):
-                    found[member.lower()] = None
-            elif size > 42:
-                blobs.append(member)
-        elif member is not None:
-            _walk(member, found, blobs)
+class Scanner:
+    """Scans the items of one answer. The items of a large answer repeat the same strings (an
+    event's topic, the few holders of a token): each distinct string is examined once."""
+
+    def __init__(self, index: AddressIndex) -> None:
+        self.index = index
+        self._fields: dict[str, str | None] = {}  # 42-character string -> address or None
+        self._blobs: dict[str, tuple[str, ...]] = {}  # longer string -> directory addresses
+
+    def scan(self, value: Any) -> tuple[str, ...]:
+        found: dict[str, None] = {}
+        blobs: list[str] = []
+        self._walk(value, found, blobs)
+        for blob in blobs:
+            for address in self._embedded(blob):
+                found[address] = None
+        return tuple(found)
+
+    def _embedded(self, blob: str) -> tuple[str, ...]:
+        known = self._blobs.get(blob)
+        if known is None:
+            known = self._blobs[blob] = tuple(self.index.embedded(blob))
+        return known
+
+    def _field(self, text: str) -> str | None:
+        if text in self._fields:
+            return self._fields[text]
+        address = self._fields[text] = text.lower() if is_address(text) else None
+        return address
+
+    def _walk(self, value: Any, found: dict[str, None], blobs: list[str]) -> None:
+        # Strings are handled in the loop (no call per member): this runs on every read answer.
+        members: Iterable[Any]
+        if isinstance(value, dict):
+            for key in value:
+                if len(key) == 42 and is_address(key):  # state overrides, prestate traces
+                    found[key.lower()] = None
+            members = [m for k, m in value.items() if k not in SKIPPED_FIELDS]
+        elif isinstance(value, list):
+            members = value
+        elif isinstance(value, str):
+            members = (value,)
+        else:
+            return
+        for member in members:
+            if type(member) is str:
+                size = len(member)
+                if size == 42:
+                    address = self._field(member)
+                    if address is not None:
+                        found[address] = None
+                elif size > 42:
+                    blobs.append(member)
+            elif member is not None:
+                self._walk(member, found, blobs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -64,12 +65,26 @@ def main() -> None:
                 [hex(block), True],
             ),
         }
-        print(f"\n{'call':<42} {'bare ms':>9} {'gateway ms':>11} {'ratio':>7}  (target <= 2x)")
+        print(
+            f"\n{'call':<42} {'bare ms':>9} {'gateway ms':>11} {'ratio':>7} "
+            f"{'items':>6} {'redacted':>9}"
+        )
         for name, (method, params) in calls.items():
             body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-            t_bare = _time(bare, body, {}, args.repeat)
-            t_gw = _time(gateway, body, {"Authorization": f"Bearer {bearer}"}, args.repeat)
-            print(f"{name:<42} {t_bare:>9.2f} {t_gw:>11.2f} {t_gw / t_bare:>6.2f}x")
+            cpu = _cpu_seconds(procs[0].pid), _cpu_seconds(procs[1].pid)
+            t_bare, plain = _time(bare, body, {}, args.repeat)
+            t_gw, filtered = _time(
+                gateway, body, {"Authorization": f"Bearer {bearer}"}, args.repeat
+            )
+            cpu_bare = (_cpu_seconds(procs[0].pid) - cpu[0]) / (args.repeat + 1) * 1000
+            cpu_gw = (_cpu_seconds(procs[1].pid) - cpu[1]) / (args.repeat + 1) * 1000
+            items, redacted = _compare(plain, filtered)
+            print(
+                f"{name:<42} {t_bare:>9.2f} {t_gw:>11.2f} {t_gw / t_bare:>6.2f}x "
+                f"{items:>6} {redacted:>9}   cpu ms/call bare {cpu_bare:.2f} "
+                f"gateway {cpu_gw:.2f}"
+            )
+        print("targets: eth_getLogs <= 2x, full block <= 1.2x")
     finally:
         for p in procs:
             p.terminate()
@@ -133,17 +148,39 @@ def _full_block(node: object, w3: Web3, count: int) -> int:
     return int(w3.eth.block_number)
 
 
-def _time(url: str, body: dict[str, object], headers: dict[str, str], repeat: int) -> float:
+def _time(
+    url: str, body: dict[str, object], headers: dict[str, str], repeat: int
+) -> tuple[float, object]:
+    """Median wall time in ms, and the last answer's result (checked, not assumed)."""
     with httpx.Client(timeout=60) as client:
         client.post(url, json=body, headers=headers).raise_for_status()  # warm-up
         times = []
+        answer: dict[str, object] = {}
         for _ in range(repeat):
             started = time.perf_counter()
             resp = client.post(url, json=body, headers=headers)
             times.append(time.perf_counter() - started)
-            if "error" in resp.json():
+            answer = resp.json()
+            if "error" in answer:
                 raise RuntimeError(resp.text[:300])
-    return statistics.median(times) * 1000
+    return statistics.median(times) * 1000, answer["result"]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time a server process has used: steadier than wall time on a busy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _compare(plain: object, filtered: object) -> tuple[int, int]:
+    """How many items both answers carry, and how many the gateway changed. A filtered
+    answer with fewer items than the bare one would make the timing meaningless."""
+    if isinstance(plain, dict):  # a full block: its transactions are the items
+        plain, filtered = plain["transactions"], filtered["transactions"]  # type: ignore[index]
+    assert isinstance(plain, list) and isinstance(filtered, list)
+    if len(plain) != len(filtered):
+        raise RuntimeError(f"gateway answered {len(filtered)} items, the node {len(plain)}")
+    return len(plain), sum(a != b for a, b in zip(plain, filtered, strict=True))
 
 
 if __name__ == "__main__":
