@@ -21,7 +21,13 @@ STATUS = "proof-status"
 
 
 def status(browser: Any) -> str:
-    return wait_for(lambda: (s := text(browser, STATUS)) != "checking…" and s, what="the proof")
+    """The proof's final status: "verified" or a mismatch (not "checking…" or "waiting…")."""
+    return wait_for(
+        lambda: (
+            (s := text(browser, STATUS)).startswith(("verified", "mismatch", "not checked")) and s
+        ),
+        what="the proof",
+    )
 
 
 @pytest.mark.slow

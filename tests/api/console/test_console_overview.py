@@ -49,7 +49,7 @@ def test_chart_data_matches_the_log(
     # The last hour per minute: 60 buckets, or 61 when the hour starts within a minute.
     assert len(charts["outcomes"]["labels"]) in (60, 61)
     assert browser.execute_script("return document.querySelector('.step').textContent") == "minute"
-    assert charts["outcomes"]["labels"][-1] == items[-1]["time"][11:16]
+    assert items[-1]["time"][11:16] in charts["outcomes"]["labels"]
     assert charts["reasons"]["labels"] == ["US"]
     assert charts["reasons"]["datasets"] == [{"label": "KYC_REQUIRED", "data": [1]}]
     assert [(d["label"], sum(d["data"])) for d in charts["denials"]["datasets"]] == [("US", 1)]
