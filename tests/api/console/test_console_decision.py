@@ -1,6 +1,7 @@
 """One decision's page in a real browser: what was decided and why, and its inclusion proof
 checked by the browser (WebCrypto SHA-256 and Ed25519) against the latest signed checkpoint;
-a record edited in the database afterwards shows the first mismatch."""
+a record edited in the database afterwards shows the first mismatch; a viewer who may not see
+travel-rule data gets the leaf hash proven and is told so."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
 from tests.api.console.pages import fast_checkpoints, sign_in, table, text, traffic, wait_for
-from tests.conftest import Anvil, GatewayServer, token
+from tests.api.test_rpc_e2e import ACCT, signed_transfer
+from tests.conftest import Anvil, GatewayServer, legal, rpc, token, travel_rule
 
 STATUS = "proof-status"
 
@@ -84,3 +87,52 @@ def test_decision_page_verifies_then_shows_the_tampered_record(
 
 TABLE_JS = """return [...document.querySelectorAll('#' + arguments[0] + ' tbody tr')]
   .map((tr) => [...tr.cells].map((td) => td.textContent));"""
+
+
+@pytest.mark.slow
+def test_masked_view_proves_the_leaf_hash_and_says_so(
+    gateway_factory: Callable[..., GatewayServer],
+    anvil: Anvil,
+    browser: Any,
+    screenshots: Path,
+    tmp_path: Path,
+) -> None:
+    gw = fast_checkpoints(gateway_factory, tmp_path / "masked.db")
+    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCT[5].address
+    sent = rpc(gw.rpc_url(), "eth_sendRawTransaction",
+               [signed_transfer(anvil, 5, account, 10**15)],
+               bearer=token(sub="lee", org="lion-sg", jurisdiction="SG"),
+               headers=travel_rule(lion, account, lion, account))  # fmt: skip
+    decision = sent.json().get("result") and _latest_id(gw)
+    assert decision, sent.text
+
+    # An auditor of the org may not see travel-rule personal data: the leaf hash is proven.
+    sign_in(
+        browser, gw.url, token(sub="al", org="lion-sg", roles=("auditor",)), DECISION + decision
+    )
+    assert status(browser) == "verified", text(browser, "proof-steps")
+    assert "Hidden from your role" in text(browser, "masking")
+    assert "/input/travel_rule" in text(browser, "masking")
+    assert '"travel_rule": "masked"' in text(browser, "input")
+    assert "the record's bytes are not recomputed" in text(browser, "proof-steps")
+    browser.save_screenshot(str(screenshots / "decision-masked.png"))
+
+    # A regulator of a jurisdiction that applied sees it all: the record's bytes are checked.
+    regulator = token(sub="mas", org="mas", jurisdiction="SG", roles=("regulator",))
+    sign_in(browser, gw.url, regulator, DECISION + decision)
+    assert status(browser) == "verified", text(browser, "proof-steps")
+    # The policy erased the travel-rule persons before logging; nothing more is hidden.
+    assert '"travel_rule": {}' in text(browser, "input")
+    masking = text(browser, "masking")
+    assert "Erased before logging (policy mask): /travel_rule/beneficiary" in masking
+    assert "Hidden from your role" not in masking
+    assert "Leaf hash recomputed from the logged record" in text(browser, "proof-steps")
+
+
+DECISION = "decisions/"
+
+
+def _latest_id(gw: GatewayServer) -> str:
+    admin = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
+    page = httpx.get(f"{gw.url}/audit/decisions?order=desc&limit=1", headers=admin, timeout=10)
+    return str(page.json()["items"][0]["id"])
