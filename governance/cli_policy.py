@@ -29,11 +29,13 @@ def _add_test_check(psub: Any) -> None:
     test = psub.add_parser("test", help="run every *_test.rego")
     test.add_argument("path", nargs="?", default="policies", help="policy directory or bundle")
     test.add_argument("--engine", choices=["regorus", "regopy", "all"], default="regorus")
+    test.add_argument("--run", help="only tests whose data.<package>.<name> contains this")
     test.add_argument("-v", "--verbose", action="store_true", help="print passing tests too")
     test.set_defaults(handler=cmd_policy_test)
 
     check = psub.add_parser("check", help="syntax, reason codes and data schemas")
     check.add_argument("path", nargs="?", default="policies")
+    check.add_argument("--docs", help="documentation the codes are checked against (PATH/../docs)")
     check.set_defaults(handler=cmd_policy_check)
 
 
@@ -88,7 +90,7 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
     engines = ["regorus", "regopy"] if args.engine == "all" else [args.engine]
     failed = passed = 0
     for engine in engines:
-        for result in run_tests(source, engine):
+        for result in run_tests(source, engine, match=args.run):
             if result.passed:
                 passed += 1
                 if args.verbose:
@@ -104,7 +106,7 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
 def cmd_policy_check(args: argparse.Namespace) -> int:
     from governance.policy.check import check_policies
 
-    problems = check_policies(Path(args.path))
+    problems = check_policies(Path(args.path), Path(args.docs) if args.docs else None)
     for p in problems:
         location = f"{p.file}:{p.line}" if p.line else p.file
         print(f"{location}: {p.message}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,13 @@ import jwt
 from tests.conftest import ROOT, SECRET
 
 
-def governance(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+def governance(
+    *args: str, env: dict[str, str] | None = None, clean: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Runs the command with `env` over this process's environment (`clean`: without its
+    GOVERNANCE_* variables, as on a machine where nothing is configured)."""
+    inherited = {k: v for k, v in os.environ.items() if not (clean and k.startswith("GOVERNANCE_"))}
+    full_env = {**inherited, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "governance.cli", *args],
         capture_output=True,
@@ -63,26 +69,7 @@ def test_token_refuses_bad_values_and_missing_secret() -> None:
         env={"GOVERNANCE_JWT_SECRET": SECRET},
     )
     assert bad.returncode == 2 and bad.stderr.startswith("error: invalid jurisdiction 'usa'")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
-    missing = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "governance.cli",
-            "token",
-            "--sub",
-            "a",
-            "--org",
-            "o",
-            "--jurisdiction",
-            "US",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
-    )
+    missing = governance("token", "--sub", "a", "--org", "o", "--jurisdiction", "US", clean=True)
     assert missing.returncode == 2 and "auth.jwt_secret" in missing.stderr
 
 
@@ -120,15 +107,7 @@ def test_decide_needs_no_auth_configuration(tmp_path: Path) -> None:
     config.write_text(f'[policy]\npath = "{ROOT / "policies"}"\n')
     path = tmp_path / "input.json"
     path.write_text((ROOT / "tests" / "perf" / "sample_input.json").read_text())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
-    out = subprocess.run(
-        [sys.executable, "-m", "governance.cli", "decide", str(path), "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
-    )
+    out = governance("decide", str(path), "--config", str(config), clean=True)
     assert out.returncode in (0, 1), out.stderr
     assert "auth" not in out.stderr and "allow" in json.loads(out.stdout)
 
@@ -136,14 +115,57 @@ def test_decide_needs_no_auth_configuration(tmp_path: Path) -> None:
 def test_serve_refuses_example_and_short_secrets_unless_dev(tmp_path: Path) -> None:
     cfg = tmp_path / "governance.toml"
     cfg.write_text('[policy]\npath = "no-such-policy-dir"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
     for secret, why in (
         ("dev-only-secret-change-me-0123456789", "example or placeholder"),
         ("0123456789abcdef0123456789", "shorter than 32 bytes"),
     ):
-        with_secret = {**env, "GOVERNANCE_JWT_SECRET": secret}
-        out = governance("serve", "--config", str(cfg), env=with_secret)
+        with_secret = {"GOVERNANCE_JWT_SECRET": secret}
+        out = governance("serve", "--config", str(cfg), env=with_secret, clean=True)
         assert out.returncode == 2 and why in out.stderr and "--dev" in out.stderr, out.stderr
-        dev = governance("serve", "--dev", "--config", str(cfg), env=with_secret)
+        dev = governance("serve", "--dev", "--config", str(cfg), env=with_secret, clean=True)
         # Past the secret check: it stops at the missing policy directory instead.
         assert dev.returncode != 0 and why not in dev.stderr and "no-such-policy-dir" in dev.stderr
+
+
+# ---- policy commands -----------------------------------------------------------------------
+
+UNKNOWN_CODE = '\ndeny contains reasons.make("NO_SUCH_CODE", J, "x") if travel.required(J)\n'
+
+
+def test_policy_check_passes_the_shipped_tree_and_names_a_problem(tmp_path: Path) -> None:
+    ok = governance("policy", "check", "policies")
+    assert (ok.returncode, ok.stdout) == (0, "policies OK\n"), ok.stderr
+    tree = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", tree)
+    path = tree / "jurisdictions/jp/supervision.rego"
+    path.write_text(path.read_text() + UNKNOWN_CODE)
+    line = len(path.read_text().splitlines())
+    bad = governance("policy", "check", str(tree), "--docs", str(ROOT / "docs"))
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines() == [
+        f"jurisdictions/jp/supervision.rego:{line}: unknown reason code NO_SUCH_CODE "
+        "(not in lib/reasons.rego)"
+    ]
+    assert bad.stderr == "1 problem(s)\n"
+    undocumented = governance("policy", "check", str(tree))  # PATH/../docs does not exist
+    assert undocumented.returncode == 1 and "docs/policies.md" in undocumented.stdout
+
+
+def test_policy_test_runs_the_selected_tests_and_fails_a_failing_one(tmp_path: Path) -> None:
+    ok = governance("policy", "test", "policies", "--run", "test_cn_fx_quota", "-v")
+    lines = ok.stdout.splitlines()
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert len(lines) > 1 and lines[-1] == f"{len(lines) - 1} passed, 0 failed"
+    assert all(x.startswith("PASS [regorus] ") and "test_cn_fx_quota" in x for x in lines[:-1])
+    tree = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", tree)
+    path = tree / "governance/main_test.rego"
+    path.write_text(path.read_text() + "\ntest_cli_sees_this_fail if 1 == 2\n")
+    bad = governance("policy", "test", str(tree), "--engine", "all", "--run", "this_fail")
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines() == [
+        f"FAIL [{engine}] tests.main.test_cli_sees_this_fail (governance/main_test.rego)"
+        for engine in ("regorus", "regopy")
+    ] + ["0 passed, 2 failed"]
+    nothing = governance("policy", "test", "policies", "--run", "no_test_is_named_this")
+    assert (nothing.returncode, nothing.stdout) == (1, "0 passed, 0 failed\n")

@@ -14,10 +14,8 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -357,19 +355,3 @@ def _currency_fields(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for item in node:
             yield from _currency_fields(item)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Check a policy tree.")
-    parser.add_argument("path", nargs="?", default="policies", type=Path)
-    parser.add_argument("--docs", type=Path, default=None)
-    args = parser.parse_args(argv)
-    problems = check_policies(args.path, args.docs)
-    for problem in problems:
-        print(problem)
-    print(f"{len(problems)} problem(s)")
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

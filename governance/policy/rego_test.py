@@ -17,18 +17,15 @@ evaluates to exactly `true` (empty input). Two strategies, because the embedded 
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from governance.domain.snapshot import RegoEvaluator
-from governance.policy.engine import ENGINES, make_evaluator
-from governance.policy.source import PolicySource, load_policy_source
+from governance.policy.engine import make_evaluator
+from governance.policy.source import PolicySource
 
 STRATEGIES = {"regorus": "direct", "regopy": "lift"}
 VERDICT = "data.tests.fixtures.verdict"
@@ -220,26 +217,3 @@ def format_results(results: list[TestResult], *, verbose: bool = False) -> str:
     failed = sum(not r.passed for r in results)
     lines.append(f"{len(results) - failed} passed, {failed} failed")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run the Rego tests of a policy tree.")
-    parser.add_argument("path", nargs="?", default="policies", type=Path)
-    parser.add_argument("--engine", choices=(*ENGINES, "all"), default="all")
-    parser.add_argument("--run", help="only tests whose data.<package>.<name> contains this")
-    parser.add_argument("--strategy", choices=("direct", "lift"), help="default: per engine")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args(argv)
-    source = load_policy_source(args.path)
-    engines = ENGINES if args.engine == "all" else (args.engine,)
-    ok = True
-    for engine in engines:
-        results = run_tests(source, engine, match=args.run, strategy=args.strategy)
-        print(f"[{engine}]")
-        print(format_results(results, verbose=args.verbose))
-        ok = ok and bool(results) and all(r.passed for r in results)
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
