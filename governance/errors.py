@@ -79,6 +79,11 @@ class LedgerUnavailable(GovernanceError):
     code = LEDGER_UNAVAILABLE
 
 
+class LedgerOutcomeUnknown(LedgerUnavailable):
+    """The call may have reached the node, but no answer came (a timeout, a dropped connection,
+    a proxy's error page): a write may or may not be on its way to the chain."""
+
+
 class LogUnavailable(GovernanceError):
     """The decision log could not be written: nothing unrecorded is forwarded."""
 

@@ -3,6 +3,7 @@ classify + decode, enrich, decide, record, then forward or deny."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Mapping
@@ -17,9 +18,10 @@ from governance.domain.models import Decision, Subject
 from governance.domain.ports import DecisionLogPort, LedgerNode, PolicyEngine, QuotaPort
 from governance.domain.records import DecisionRecord, new_ulid
 from governance.domain.snapshot import PolicySnapshot
-from governance.errors import DENIED, GovernanceError
+from governance.errors import DENIED, GovernanceError, LedgerOutcomeUnknown
 from governance.ledger.evm import inspect_call
 from governance.ledger.rpc import RpcRequest, error_response
+from governance.ledger.settle import Settler
 from governance.ledger.simulation import OFF, Simulation, Simulator
 from governance.metrics import Metrics
 from governance.policy.effects import outgoing_usd
@@ -77,6 +79,7 @@ class Gateway:
         self.nodes = nodes
         self.metrics = metrics
         self.read_filter = ReadFilter(engine)
+        self.settler = Settler(nodes)
         self.simulators = {
             x.name: Simulator(nodes[x.name], x.simulation, x.simulation_timeout_s)
             for x in settings.ledgers
@@ -239,8 +242,17 @@ class Gateway:
         payload = {**envelope.request.raw, "id": envelope.decision_id}
         try:
             response = await node.call(payload)
+        except LedgerOutcomeUnknown as exc:
+            # Released only once the node is known not to have the transaction.
+            write = envelope.facts.write
+            if envelope.facts.kind == "write" and write is not None:
+                release = functools.partial(self._release, envelope)
+                self.settler.settle(
+                    envelope.ledger.name, envelope.decision_id, write.tx_hash, release
+                )
+            return self._refuse(envelope, exc)
         except GovernanceError as exc:
-            await self._release(envelope)
+            await self._release(envelope)  # never reached the node
             return self._refuse(envelope, exc)
         finally:
             self.metrics.upstream_latency.labels(envelope.ledger.name).observe(

@@ -132,6 +132,7 @@ class Services:
         if self.reloader is not None:
             await self.reloader.stop()
         await self.decision_log.close()  # flushes queued read records
+        await self.gateway.settler.close()  # unsettled writes keep counting
         self.quota.close()
         await self.checkpointer.stop()  # the final checkpoint covers everything flushed
         self.decision_log.store.close()  # the final checkpoint reopened the connection pool

@@ -11,7 +11,7 @@ import aiohttp
 import orjson
 
 from governance.config import LedgerConfig
-from governance.errors import InvalidTransaction, LedgerUnavailable
+from governance.errors import InvalidTransaction, LedgerOutcomeUnknown, LedgerUnavailable
 from governance.ledger.methods import addresses_in_params, classify
 from governance.ledger.rpc import RpcRequest
 from governance.ledger.transactions import (
@@ -118,20 +118,27 @@ class EvmNode:
                 self.config.url, data=body, headers={"Content-Type": "application/json"}
             ) as resp:
                 raw = await resp.read()
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            # The client learns the kind of failure, not the node's host and port.
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # Never connected: the node did not get the call. The client learns the kind of
+            # failure, not the node's host and port.
             log.warning("ledger node %s unreachable: %s", self.config.name, exc)
             raise self._unavailable(f"unreachable ({type(exc).__name__})") from exc
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("ledger node %s gave no answer: %s", self.config.name, exc)
+            raise self._unavailable(f"gave no answer ({type(exc).__name__})", True) from exc
         try:
             doc = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise self._unavailable(f"answered non-JSON (HTTP {resp.status})") from exc
+            raise self._unavailable(f"answered non-JSON (HTTP {resp.status})", True) from exc
         if not _is_rpc_response(doc):
-            raise self._unavailable(f"answered something that is not JSON-RPC (HTTP {resp.status})")
+            detail = f"answered something that is not JSON-RPC (HTTP {resp.status})"
+            raise self._unavailable(detail, True)
         return doc
 
-    def _unavailable(self, detail: str) -> LedgerUnavailable:
-        return LedgerUnavailable(
+    def _unavailable(self, detail: str, maybe_delivered: bool = False) -> LedgerUnavailable:
+        """`maybe_delivered`: the call may have reached the node (its outcome is unknown)."""
+        kind = LedgerOutcomeUnknown if maybe_delivered else LedgerUnavailable
+        return kind(
             f"ledger node {self.config.name} {detail}",
             data={"ledger": self.config.name, "detail": detail},
         )
