@@ -77,7 +77,7 @@ function follow(after) {
   if (live) live.abort();
   const control = live = new AbortController();
   const params = filters();
-  let last = after, pause = 1000;
+  let last = after, pause = 1000, retry = 1000;
   (async () => {
     while (!control.signal.aborted) {
       params.set("after", String(last));
@@ -94,11 +94,15 @@ function follow(after) {
           const { value, done } = await reader.read();
           if (done) break;
           buffer = parseEvents(buffer + value.replace(/\r\n?/g, "\n"), (ev) => {
+            if (ev.retry && /^\d+$/.test(ev.retry)) retry = Number(ev.retry);
             if (ev.event !== "decisions") return;
             prepend(JSON.parse(ev.data.join("\n")).items);
             if (ev.id !== null && /^\d+$/.test(ev.id)) last = Number(ev.id);
           });
         }
+        // The server ended this stream (it does after 30 s): reconnect after the delay
+        // it asked for, from the last leaf seen.
+        await new Promise((done) => setTimeout(done, retry));
       } catch (e) {
         if (control.signal.aborted) return;
         if (e.status === 401 || e.status === 403 || e.status === 400) { $("live").textContent = ""; say(e.message); return; }
