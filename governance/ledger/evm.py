@@ -3,7 +3,9 @@ and forwards allowed calls to the node over one pooled keep-alive client."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,12 +96,21 @@ def _decode_write(request: RpcRequest) -> WriteFacts:
     )
 
 
+CHAIN_CHECK_S = 2.0  # how long a verified chain id is trusted before it is asked again
+_CHAIN_ID_CALL = {"jsonrpc": "2.0", "id": "governance-chain-check", "method": "eth_chainId"}
+
+
 class EvmNode:
-    """One pooled keep-alive HTTP client per ledger."""
+    """One pooled keep-alive HTTP client per ledger. Nothing is sent to a node on another chain
+    than the configured one: its chain id is verified before the first call, again at most
+    every CHAIN_CHECK_S, and after any transport failure (a node that restarted, perhaps with a
+    new chain)."""
 
     def __init__(self, config: LedgerConfig) -> None:
         self.config = config
         self._session: aiohttp.ClientSession | None = None
+        self._chain_verified_at: float | None = None
+        self._chain_lock = asyncio.Lock()
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -112,6 +123,40 @@ class EvmNode:
 
     async def call(self, payload: dict[str, Any] | list[Any]) -> Any:
         """Posts a JSON-RPC payload; the node's own errors come back as they are."""
+        await self._verify_chain()
+        return await self._post(payload)
+
+    async def _verify_chain(self) -> None:
+        if self._chain_fresh():
+            return
+        async with self._chain_lock:  # one question for all the calls that wait on it
+            if self._chain_fresh():
+                return
+            try:
+                doc = await self._post({**_CHAIN_ID_CALL, "params": []})
+            except LedgerUnavailable as exc:  # the call itself was never sent
+                detail = exc.data.get("detail", "unreachable") if isinstance(exc.data, dict) else ""
+                raise self._unavailable(str(detail)) from exc
+            found = _chain_id_of(doc)
+            if found != self.config.chain_id:
+                log.error(
+                    "ledger node %s is on chain %s, configured %s: nothing is sent to it",
+                    self.config.name,
+                    found,
+                    self.config.chain_id,
+                )
+                raise LedgerUnavailable(
+                    f"ledger node {self.config.name} is on chain {found}, "
+                    f"not the configured {self.config.chain_id}",
+                    data={"ledger": self.config.name, "detail": "wrong chain", "chain_id": found},
+                )
+            self._chain_verified_at = time.monotonic()
+
+    def _chain_fresh(self) -> bool:
+        at = self._chain_verified_at
+        return at is not None and time.monotonic() - at < CHAIN_CHECK_S
+
+    async def _post(self, payload: dict[str, Any] | list[Any]) -> Any:
         body = orjson.dumps(payload)
         try:
             async with self._client().post(
@@ -119,11 +164,13 @@ class EvmNode:
             ) as resp:
                 raw = await resp.read()
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            self._chain_verified_at = None  # restarted? ask its chain again first
             # Never connected: the node did not get the call. The client learns the kind of
             # failure, not the node's host and port.
             log.warning("ledger node %s unreachable: %s", self.config.name, exc)
             raise self._unavailable(f"unreachable ({type(exc).__name__})") from exc
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            self._chain_verified_at = None
             log.warning("ledger node %s gave no answer: %s", self.config.name, exc)
             raise self._unavailable(f"gave no answer ({type(exc).__name__})", True) from exc
         try:
@@ -144,17 +191,25 @@ class EvmNode:
         )
 
     async def healthy(self) -> bool:
+        """Answers, and on the configured chain."""
+        self._chain_verified_at = None
         try:
-            doc = await self.call(
-                {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
-            )
+            await self._verify_chain()
         except LedgerUnavailable:
             return False
-        return isinstance(doc, dict) and "result" in doc
+        return True
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def _chain_id_of(doc: Any) -> int | None:
+    result = doc.get("result") if isinstance(doc, dict) else None
+    try:
+        return int(result, 16) if isinstance(result, str) else None
+    except ValueError:
+        return None
 
 
 def _is_rpc_response(doc: Any) -> bool:

@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 # Seconds before each question to the node; two "absent" answers in a row settle it.
 ASK_AFTER_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0)
 
+# Writes awaiting an answer at once; beyond this (a node down for long under heavy writing)
+# further unknown outcomes simply keep counting, so memory stays bounded.
+MAX_PENDING = 10_000
+
 Release = Callable[[], Awaitable[None]]
 
 
@@ -34,6 +38,13 @@ class Settler:
         return len(self._tasks)
 
     def settle(self, ledger: str, decision_id: str, tx_hash: str | None, release: Release) -> None:
+        if len(self._tasks) >= MAX_PENDING:
+            log.warning(
+                "decision %s: %d unknown outcomes pending; its amount keeps counting",
+                decision_id,
+                len(self._tasks),
+            )
+            return
         if tx_hash is None:  # a node-signed write: nothing to ask for
             log.warning(
                 "decision %s: write outcome unknown; its amount keeps counting", decision_id
