@@ -76,6 +76,7 @@ def test_defaults_with_environment_only() -> None:
     s = load_settings(None, environ={"GOVERNANCE_JWT_SECRET": "0123456789abcdef"})
     assert s.default_ledger.url == "http://127.0.0.1:8545"
     assert s.audit.database_url.startswith("sqlite:///")
+    assert s.audit.reconcile_seconds == 30.0 and s.audit.reconcile_from_block == 0
 
 
 @pytest.mark.parametrize(
@@ -96,6 +97,16 @@ def test_defaults_with_environment_only() -> None:
             '[auth]\njwt_secret = "0123456789abcdef"',
             {"GOVERNANCE_CHAIN_ID": "x"},
             "GOVERNANCE_CHAIN_ID",
+        ),
+        (
+            '[auth]\njwt_secret = "0123456789abcdef"\n[audit]\nreconcile_seconds = -1',
+            {},
+            "audit.reconcile_seconds",
+        ),
+        (
+            '[auth]\njwt_secret = "0123456789abcdef"\n[audit]\nreconcile_from_block = -5',
+            {},
+            "audit.reconcile_from_block",
         ),
         ("[auth\n", {}, "governance.toml"),
         ('[auth]\njwt_secret = "0123456789abcdef"\n[nope]\n', {}, "[nope]"),

@@ -206,3 +206,46 @@ def test_node_down_is_502_not_a_decision(
     raw = signed(chain, chain.multisend.functions.sendEther([HANSE], [1]), value=1)
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
     assert resp.status_code == 502 and resp.json()["error"]["code"] == -32005
+
+
+def send_transaction(gw: GatewayServer, call: Any, value: int) -> dict[str, Any]:
+    """eth_sendTransaction from dev account 0, which the node holds (anvil unlocks it)."""
+    tx = {
+        "from": ACCOUNTS[0].address,
+        "to": call.address,
+        "value": hex(value),
+        "data": call._encode_transaction_data(),
+    }
+    resp = rpc(gw.rpc_url(), "eth_sendTransaction", [tx], bearer=token())
+    return {"doc": resp.json(), "id": resp.headers["x-decision-id"]}
+
+
+def test_node_held_account_is_simulated_and_denied_on_a_bypass(
+    chain: Deployed, gw: GatewayServer
+) -> None:
+    nonce = chain.w3.eth.get_transaction_count(ACCOUNTS[0].address)
+    call = chain.multisend.functions.sendEther([CHECKSUMMED], [10 * FINNEY])
+    answer = send_transaction(gw, call, 10 * FINNEY)
+    assert answer["doc"]["error"]["code"] == -32003 and "SANCTIONED_PARTY" in codes(answer)
+    doc = record(gw, answer["id"])["input"]
+    assert doc["tx"]["hash"] is None and doc["simulation"]["status"] == "ok"
+    multisend = chain.multisend.address.lower()
+    assert [(e["from"]["address"], e["to"]["address"], e["value"]) for e in doc["effects"]] == [
+        (OWNER, multisend, "0.01"),
+        (multisend, SANCTIONED, "0.01"),
+    ]
+    assert doc["effects"][1]["to"]["sanctioned"] is True
+    assert chain.w3.eth.get_transaction_count(ACCOUNTS[0].address) == nonce
+
+
+def test_node_held_account_is_simulated_and_allowed(chain: Deployed, gw: GatewayServer) -> None:
+    call = chain.multisend.functions.sendEther([HARBOUR], [FINNEY])
+    answer = send_transaction(gw, call, FINNEY)
+    assert "result" in answer["doc"], json.dumps(answer["doc"])
+    doc = record(gw, answer["id"])["input"]
+    assert doc["simulation"]["status"] == "ok"
+    assert [(e["to"]["address"], e["depth"]) for e in doc["effects"]] == [
+        (chain.multisend.address.lower(), 0),
+        (HARBOUR.lower(), 1),
+    ]
+    assert chain.w3.eth.get_transaction_receipt(answer["doc"]["result"])["status"] == 1

@@ -241,3 +241,22 @@ def test_a_clean_run_exits_0(
         assert doc["from_block"] == 0 and doc["to_block"] == w3.eth.block_number
         code, doc = reconcile(gw, monkeypatch, capsys)  # nothing new to scan, still clean
         assert (code, doc["findings"], doc["blocks"]) == (0, [], 0)
+
+
+def test_the_endpoint_is_for_audit_roles_and_checks_its_parameters(
+    gateway_factory: Any,
+) -> None:
+    gw = gateway_factory()
+    url = f"{gw.url}/audit/reconciliation"
+
+    def get(bearer: str | None, **params: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        return httpx.get(url, params=params, headers=headers, timeout=10)
+
+    assert get(None).status_code == 401
+    trader = get(token())
+    assert trader.status_code == 403 and trader.json()["error"]["code"]
+    assert get(ACME_AUDITOR).json() == {"items": [], "next_cursor": None}
+    assert get(ACME_AUDITOR, cursor="bGVhZjox").status_code == 400  # a decisions cursor
+    assert get(ACME_AUDITOR, finding="other").status_code == 422
+    assert get(ACME_AUDITOR, from_block=-1).status_code == 422
