@@ -193,7 +193,12 @@ class Reconciler:
         now, record_id = _now(), new_ulid()
         found = differ_finding(decision, mined, diff, record_id, now)
         if not await asyncio.to_thread(self.store.add_finding, found):
-            return  # its follow-up record was appended by an earlier run
+            # Found by an earlier run; its follow-up record is appended unless that run was
+            # stopped between the two steps.
+            stored = await asyncio.to_thread(self.store.followup_id, found)
+            if stored is None or await asyncio.to_thread(self.store.decision, stored) is not None:
+                return
+            record_id = stored
         try:
             await self.append(followup_record(decision, mined, diff, record_id, now))
         except BaseException:

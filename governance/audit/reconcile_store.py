@@ -203,6 +203,15 @@ class ReconcileStore:
             return False
         return True
 
+    def followup_id(self, f: Finding) -> str | None:
+        """The follow-up record id stored with this transaction's finding."""
+        query = select(F.c.record_id).where(
+            F.c.ledger == f.ledger, F.c.tx_hash == f.tx_hash, F.c.finding == f.finding
+        )
+        with self.engine.connect() as conn:
+            value = conn.execute(query).scalar()
+        return None if value is None else str(value)
+
     def remove_finding(self, f: Finding) -> None:
         """Undoes add_finding when its follow-up record could not be appended."""
         with self.engine.begin() as conn:

@@ -19,6 +19,10 @@ from eth_account import Account
 from web3 import Web3
 
 from governance import cli
+from governance.audit.reconcile import EFFECTS_DIFFER, Finding
+from governance.audit.reconcile_store import ReconcileStore
+from governance.audit.sqlstore import SqlLog
+from governance.domain.records import new_ulid
 from tests.conftest import (
     ACCOUNTS,
     Anvil,
@@ -100,6 +104,24 @@ def log_records(gw: GatewayServer, kind: str) -> list[dict[str, Any]]:
         return [json.loads(r[0]) for r in rows]
 
 
+def stored_finding(
+    gw: GatewayServer, tx_hash: str, receipt: Any, decision_id: str, detail: dict[str, Any]
+) -> str:
+    """Stores an effects_differ finding of `tx_hash` the way a run does before it appends
+    the follow-up record; returns the record id it names."""
+    log = SqlLog(gw.settings.audit.database_url)
+    try:
+        record_id = new_ulid()
+        finding = Finding(
+            "main", tx_hash, receipt["blockNumber"], EFFECTS_DIFFER, "acme-us", ("US",),
+            OWNER.address.lower(), decision_id, record_id, detail, "2026-12-02T00:00:00.000000Z",
+        )  # fmt: skip
+        assert ReconcileStore(log.engine).add_finding(finding)
+    finally:
+        log.close()
+    return record_id
+
+
 def findings(gw: GatewayServer, bearer: str, **params: Any) -> list[dict[str, Any]]:
     resp = httpx.get(
         f"{gw.url}/audit/reconciliation",
@@ -112,7 +134,9 @@ def findings(gw: GatewayServer, bearer: str, **params: Any) -> list[dict[str, An
     return items
 
 
+@pytest.mark.parametrize("interrupted", [False, True])
 def test_effects_changed_before_mining_get_exactly_one_followup_record(
+    interrupted: bool,
     node: Anvil,
     policy_dir: Path,
     tmp_path: Path,
@@ -137,13 +161,7 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
         assert w3.eth.get_transaction_receipt(earlier)["status"] == 1
         assert w3.eth.get_transaction_receipt(later)["status"] == 0  # 40 left: it reverted
 
-        code, doc = reconcile(gw, monkeypatch, capsys, "--from-block", str(first_block))
-        assert code == 1
-        [found] = doc["findings"]
-        assert found["finding"] == "effects_differ" and found["tx_hash"] == later
-        assert found["decision_id"] == later_id and found["org"] == "acme-us"
-        assert found["detail"]["status"] == "reverted"
-        assert found["detail"]["missing"] == [
+        missing = [
             {
                 "kind": "erc20",
                 "contract": usdc.address.lower(),
@@ -153,6 +171,23 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
                 "token_id": None,
             }
         ]
+        if interrupted:  # an earlier run stored the finding and stopped before its record
+            stopped = stored_finding(
+                gw,
+                later,
+                w3.eth.get_transaction_receipt(later),
+                later_id,
+                {"status": "reverted", "missing": missing, "unexpected": []},
+            )
+        code, doc = reconcile(gw, monkeypatch, capsys, "--from-block", str(first_block))
+        assert code == 1
+        [found] = doc["findings"]
+        if interrupted:
+            assert found["record_id"] == stopped
+        assert found["finding"] == "effects_differ" and found["tx_hash"] == later
+        assert found["decision_id"] == later_id and found["org"] == "acme-us"
+        assert found["detail"]["status"] == "reverted"
+        assert found["detail"]["missing"] == missing
         assert doc["compared"] == 2 and doc["new_findings"] == 1
 
         again, doc = reconcile(gw, monkeypatch, capsys, "--from-block", str(first_block))
