@@ -137,6 +137,7 @@ def findings(gw: GatewayServer, bearer: str, **params: Any) -> list[dict[str, An
 @pytest.mark.parametrize("interrupted", [False, True])
 def test_effects_changed_before_mining_get_exactly_one_followup_record(
     interrupted: bool,
+    caplog: pytest.LogCaptureFixture,
     node: Anvil,
     policy_dir: Path,
     tmp_path: Path,
@@ -189,6 +190,9 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
         assert found["detail"]["status"] == "reverted"
         assert found["detail"]["missing"] == missing
         assert doc["compared"] == 2 and doc["new_findings"] == 1
+        [warning] = [r for r in caplog.records if r.name == "governance.reconciliation"]
+        assert warning.levelname == "WARNING" and later in warning.getMessage()
+        assert found["record_id"] in warning.getMessage()
 
         again, doc = reconcile(gw, monkeypatch, capsys, "--from-block", str(first_block))
         assert again == 1 and doc["new_findings"] == 0 and len(doc["findings"]) == 1
