@@ -134,6 +134,22 @@ def findings(gw: GatewayServer, bearer: str, **params: Any) -> list[dict[str, An
     return items
 
 
+def competing_transfers(node: Anvil, gw: GatewayServer, usdc: Any) -> tuple[str, str]:
+    """Two allowed transfers of 60 from a balance of 100, mined in one block: the one with the
+    later nonce is decided first, while the earlier one does not exist yet, so each is
+    simulated on 100; mined second, it reverts. (its hash, its decision id)"""
+    w3 = web3_for(node)
+    transfer = usdc.functions.transfer(ACME_OPS, 60 * USDC)._encode_transaction_data()
+    nonce = w3.eth.get_transaction_count(OWNER.address)
+    node.rpc("evm_setAutomine", [False])
+    later, later_id = send_raw(gw, signed(w3, {"to": usdc.address, "data": transfer}, nonce + 1))
+    earlier, _ = send_raw(gw, signed(w3, {"to": usdc.address, "data": transfer}, nonce))
+    node.rpc("evm_mine")
+    assert w3.eth.get_transaction_receipt(earlier)["status"] == 1
+    assert w3.eth.get_transaction_receipt(later)["status"] == 0  # 40 left
+    return later, later_id
+
+
 @pytest.mark.parametrize("interrupted", [False, True])
 def test_effects_changed_before_mining_get_exactly_one_followup_record(
     interrupted: bool,
@@ -147,20 +163,9 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
     w3 = web3_for(node)
     usdc = deploy(w3, "DemoToken", "Demo Dollar", "USDC", 6, 100 * USDC)  # all 100 to OWNER
     register_asset(policy_dir, usdc.address, "USDC", "stablecoin", 6)
-    first_block = w3.eth.block_number + 1  # setup above is the treasury's own, not governed
-    transfer = usdc.functions.transfer(ACME_OPS, 60 * USDC)._encode_transaction_data()
-    nonce = w3.eth.get_transaction_count(OWNER.address)
+    first_block = w3.eth.block_number + 1  # the deployment went straight to the node
     with serve(node, policy_dir, tmp_path) as gw:
-        node.rpc("evm_setAutomine", [False])
-        # Two transfers of 60 from a balance of 100. The one with the later nonce is decided
-        # first, while the earlier one does not exist yet: each is simulated on 100.
-        later, later_id = send_raw(
-            gw, signed(w3, {"to": usdc.address, "data": transfer}, nonce + 1)
-        )
-        earlier, _ = send_raw(gw, signed(w3, {"to": usdc.address, "data": transfer}, nonce))
-        node.rpc("evm_mine")
-        assert w3.eth.get_transaction_receipt(earlier)["status"] == 1
-        assert w3.eth.get_transaction_receipt(later)["status"] == 0  # 40 left: it reverted
+        later, later_id = competing_transfers(node, gw, usdc)
 
         missing = [
             {
@@ -214,6 +219,29 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
             timeout=10,
         )
         assert decision.status_code == 200 and decision.json()["kind"] == "reconciliation"
+
+
+def test_the_background_reconciler_follows_up_once_and_counts(
+    node: Anvil, policy_dir: Path, tmp_path: Path
+) -> None:
+    w3 = web3_for(node)
+    usdc = deploy(w3, "DemoToken", "Demo Dollar", "USDC", 6, 100 * USDC)
+    register_asset(policy_dir, usdc.address, "USDC", "stablecoin", 6)
+    with serve(node, policy_dir, tmp_path, every=0.2) as gw:
+        later, later_id = competing_transfers(node, gw, usdc)
+        deadline = time.monotonic() + 20
+        while not findings(gw, ACME_AUDITOR, finding="effects_differ"):
+            assert time.monotonic() < deadline, "no finding within 20 s"
+            time.sleep(0.1)
+        time.sleep(1.0)  # several more rounds
+        [found] = findings(gw, ACME_AUDITOR, finding="effects_differ")
+        assert (found["tx_hash"], found["decision_id"]) == (later, later_id)
+        [followup] = log_records(gw, "reconciliation")
+        assert followup["id"] == found["record_id"]
+        metrics = httpx.get(f"{gw.url}/metrics", timeout=10).text
+        counted = 'governance_reconciliation_findings_total{finding="effects_differ",ledger="main"}'
+        assert f"{counted} 1.0" in metrics
+        assert f'governance_reconciled_block{{ledger="main"}} {w3.eth.block_number}.0' in metrics
 
 
 def test_a_transfer_around_the_gateway_is_reported_to_its_readers_only(
