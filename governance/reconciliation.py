@@ -259,8 +259,9 @@ class ReconcileLoop:
                     await self.reconciler.run(ledger)
                     self.last_error = None
                 except Exception as exc:  # node or database down: try again next round
-                    self.last_error = f"{type(exc).__name__}: {exc}"
-                    log.error("reconciliation of ledger %s failed: %s", ledger, self.last_error)
+                    # /status shows the kind of failure; the details stay in the server log.
+                    self.last_error = f"ledger {ledger}: {type(exc).__name__}"
+                    log.error("reconciliation of ledger %s failed: %r", ledger, exc)
 
 
 def _effect(m: Movement) -> Effect:

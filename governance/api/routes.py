@@ -58,6 +58,10 @@ async def status(request: Request) -> dict[str, Any]:
             "last_reload": getattr(svc, "last_reload", None),
         },
         "log": {"healthy": svc.decision_log.healthy, "last_error": svc.decision_log.last_error},
+        "reconciliation": {
+            "every_s": svc.reconcile_loop.interval_s,
+            "last_error": svc.reconcile_loop.last_error,
+        },
         "ledgers": [
             {"name": n, "chain_id": svc.nodes[n].config.chain_id, "healthy": h}
             for n, h in zip(names, health, strict=True)

@@ -327,3 +327,23 @@ def test_the_endpoint_is_for_audit_roles_and_checks_its_parameters(
     assert get(ACME_AUDITOR, cursor="bGVhZjox").status_code == 400  # a decisions cursor
     assert get(ACME_AUDITOR, finding="other").status_code == 422
     assert get(ACME_AUDITOR, from_block=-1).status_code == 422
+
+
+def test_a_failing_round_is_named_in_status_and_retried(
+    policy_dir: Path, tmp_path: Path, node: Anvil
+) -> None:
+    settings = make_settings("http://127.0.0.1:9", policy_dir, tmp_path / "log.db")
+    settings = replace(settings, audit=replace(settings.audit, reconcile_seconds=0.1))
+    with GatewayServer(settings) as gw:
+        deadline = time.monotonic() + 20
+        while not (state := httpx.get(f"{gw.url}/status", timeout=10).json()["reconciliation"])[
+            "last_error"
+        ]:
+            assert time.monotonic() < deadline, "no failed round within 20 s"
+            time.sleep(0.1)
+        assert state == {"every_s": 0.1, "last_error": "ledger main: LedgerUnavailable"}
+    (tmp_path / "up").mkdir()
+    with serve(node, policy_dir, tmp_path / "up", every=0.1) as gw:
+        time.sleep(0.5)  # a few rounds on a reachable node
+        state = httpx.get(f"{gw.url}/status", timeout=10).json()["reconciliation"]
+        assert state == {"every_s": 0.1, "last_error": None}
