@@ -20,5 +20,6 @@ def test_vendored_chart_js_is_the_pinned_release() -> None:
     assert (VENDOR / "chart.js.VERSION").read_text().strip() == pinned
     assert "MIT License" in (VENDOR / "chart.js.LICENSE.md").read_text()
     installed = ROOT / "node_modules" / "chart.js"
+    assert installed.is_dir(), "chart.js is not installed: run scripts/setup"
     assert json.loads((installed / "package.json").read_text())["version"] == pinned
     assert (installed / "dist" / "chart.umd.min.js").read_bytes() == build
