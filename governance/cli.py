@@ -192,7 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     decide.add_argument("input", help="JSON file: the input document (or {'input': ...})")
     decide.add_argument("--config")
     decide.add_argument("--policy", help="policy directory (default: policy.path)")
-    decide.add_argument("--engine", choices=["regorus", "regopy"])
+    decide.add_argument("--engine", choices=["regorus", "opa", "regopy"])
     decide.set_defaults(handler=cmd_decide)
 
     _add_policy_commands(sub)

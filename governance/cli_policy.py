@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from governance.cli_progress import progress
+from governance.policy.evaluator import CONFORMANCE_ENGINES
 from governance.policy.source import PolicySourceError
 
 
 def add_policy_commands(sub: Any) -> None:
-    from governance.api.pdp import add_pdp_command
+    from governance.cli_pdp import add_pdp_command
 
     policy = sub.add_parser("policy", help="test, check, bundle and replay policies")
     psub = policy.add_subparsers(dest="policy_command")
@@ -28,7 +29,12 @@ def add_policy_commands(sub: Any) -> None:
 def _add_test_check(psub: Any) -> None:
     test = psub.add_parser("test", help="run every *_test.rego")
     test.add_argument("path", nargs="?", default="policies", help="policy directory or bundle")
-    test.add_argument("--engine", choices=["regorus", "regopy", "all"], default="regorus")
+    test.add_argument(
+        "--engine",
+        choices=["regorus", "opa", "regopy", "all"],
+        default="all",
+        help="all (default): regorus and OPA, which must both pass every test",
+    )
     test.add_argument("--run", help="only tests whose data.<package>.<name> contains this")
     test.add_argument("-v", "--verbose", action="store_true", help="print passing tests too")
     test.set_defaults(handler=cmd_policy_test)
@@ -87,7 +93,7 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
         source = load_policy_source_any(Path(args.path))
     except PolicySourceError as exc:
         return _fail(exc)
-    engines = ["regorus", "regopy"] if args.engine == "all" else [args.engine]
+    engines = list(CONFORMANCE_ENGINES) if args.engine == "all" else [args.engine]
     failed = passed = 0
     for engine in engines:
         for result in run_tests(source, engine, match=args.run):

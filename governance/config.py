@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from governance.domain.models import Asset
 from governance.errors import ConfigError
 
-ENGINE_NAMES = ("regorus", "regopy", "remote")
+ENGINE_NAMES = ("regorus", "opa", "regopy", "remote")
 SIMULATION_MODES = ("simulate_v1", "trace_call", "off", "auto")
 DEFAULT_NATIVE = Asset(symbol="ETH", asset_class="tokenized_deposit", decimals=18)
 

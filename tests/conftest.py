@@ -28,6 +28,7 @@ from web3.types import TxReceipt
 from governance.api.app import Services, create_app
 from governance.api.auth import mint_token
 from governance.config import AuditConfig, AuthConfig, LedgerConfig, PolicyConfig, Settings
+from governance.policy.evaluator import CONFORMANCE_ENGINES, ENGINES
 from governance.policy.travel_rule import travel_rule_header
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,31 @@ KEYS = [
     "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 ]
 ACCOUNTS = [Account.from_key(k) for k in KEYS]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--rego-engines",
+        default=",".join(CONFORMANCE_ENGINES),
+        help="comma-separated embedded engines the policy tests run on and compare "
+        f"(default: %(default)s; any of {', '.join(ENGINES)})",
+    )
+
+
+def rego_engines(config: pytest.Config) -> list[str]:
+    names = [n.strip() for n in str(config.getoption("--rego-engines")).split(",") if n.strip()]
+    unknown = set(names) - set(ENGINES)
+    if unknown or not names:
+        raise pytest.UsageError(f"--rego-engines: unknown {sorted(unknown)}; use {ENGINES}")
+    return names
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`rego_engine`: each engine of --rego-engines; `rego_engines`: all of them at once."""
+    if "rego_engine" in metafunc.fixturenames:
+        metafunc.parametrize("rego_engine", rego_engines(metafunc.config))
+    if "rego_engines" in metafunc.fixturenames:
+        metafunc.parametrize("rego_engines", [tuple(rego_engines(metafunc.config))], ids=["all"])
 
 
 def free_port() -> int:

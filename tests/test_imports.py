@@ -85,6 +85,10 @@ PYPROJECT = PACKAGE.parent / "pyproject.toml"
 # Loaded by another library rather than imported: SQLAlchemy's driver for postgresql+psycopg
 # URLs, and the template engine behind starlette.templating.
 LOADED_BY_NAME = {"psycopg", "jinja2"}
+# Installed by scripts/setup and the image with --ignore-requires-python, pinned, because its
+# wheel declares Python >= 3.14 (which pip refuses in pyproject's dependencies) while it runs
+# on 3.11 (docs/configuration.md, "The OPA engine").
+INSTALLED_BY_SETUP = {"opa-golib-python-bindings": "0.4.4"}
 
 
 def _distribution_name(requirement: str) -> str:
@@ -112,5 +116,16 @@ def test_runtime_dependencies_are_what_the_package_imports() -> None:
         for module in _third_party_imports()
         for dist in providers.get(module, [module])
     }
-    assert imported - declared == set(), "imported but not a runtime dependency"
+    assert imported - declared - set(INSTALLED_BY_SETUP) == set(), (
+        "imported but not a runtime dependency"
+    )
     assert declared - imported - LOADED_BY_NAME == set(), "a runtime dependency nobody imports"
+
+
+def test_dependencies_outside_pyproject_are_pinned_where_they_are_installed() -> None:
+    for name, version in INSTALLED_BY_SETUP.items():
+        assert importlib.metadata.version(name) == version
+        for installer in ("scripts/setup", "deploy/Dockerfile"):
+            text = (PACKAGE.parent / installer).read_text(encoding="utf-8")
+            assert f"{name}=={version}" in text, installer
+            assert "--ignore-requires-python" in text, installer

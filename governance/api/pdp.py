@@ -9,13 +9,11 @@ the previous set keeps serving). The ASTs OPA returns are reduced to the package
 
 from __future__ import annotations
 
-import argparse
 import hmac
 import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,83 +21,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from governance.api.boundary import BodyLimit
+from governance.policy.evaluator import RegoError, RegoProblem
+from governance.policy.module_set import ModuleSet
 from governance.policy.source import PolicySource
 
-_LOCATION = re.compile(r"-->\s*(?P<file>[^\n]*?):(?P<row>\d+):(?P<col>\d+)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
-
-
-class CompileError(Exception):
-    def __init__(self, errors: tuple[dict[str, Any], ...]) -> None:
-        super().__init__("; ".join(str(e.get("message")) for e in errors))
-        self.errors = errors
-
-
-class PdpEngine:
-    """One compiled module set plus the data document. regorus engines are pinned to the
-    thread that built them, so this object lives on the server's event-loop thread."""
-
-    def __init__(self, modules: dict[str, str], data_json: str) -> None:
-        self.modules = dict(modules)
-        self.data_json = data_json
-        self._engine = _compile(self.modules, data_json)
-
-    def replaced(self, policy_id: str, text: str | None) -> PdpEngine:
-        """A new engine with one module replaced (or removed when text is None)."""
-        modules = dict(self.modules)
-        if text is None:
-            modules.pop(policy_id, None)
-        else:
-            modules[policy_id] = text
-        return PdpEngine(modules, self.data_json)
-
-    def query(self, path: str, input_doc: Any = None) -> tuple[bool, Any]:
-        """(defined, value) of `data.<path>`."""
-        if input_doc is not None:
-            self._engine.set_input_json(json.dumps(input_doc))
-        else:
-            self._engine.set_input_json("{}")  # never leak the previous request's input
-        doc = json.loads(self._engine.eval_query_as_json(_reference(path)))
-        rows = doc.get("result") or []
-        if not rows:
-            return False, None
-        return True, rows[0]["expressions"][0]["value"]
-
-
-def _compile(modules: dict[str, str], data_json: str) -> Any:
-    import regorus
-
-    engine = regorus.Engine()
-    try:
-        for name, text in modules.items():
-            engine.add_policy(name, text)
-        engine.add_data_json(data_json)
-        engine.eval_query_as_json("true")  # regorus analyses every module on first evaluation
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # pyo3 raises RuntimeError, panics are BaseExceptions
-        raise CompileError((_opa_error(str(exc)),)) from exc
-    return engine
-
-
-def _opa_error(text: str) -> dict[str, Any]:
-    text = text.split("\n\nStack backtrace:", 1)[0].strip()
-    message = next(
-        (ln[len("error:") :].strip() for ln in text.splitlines() if ln.startswith("error:")), text
-    )
-    error: dict[str, Any] = {
-        "code": "rego_parse_error" if "expect" in message else "rego_compile_error",
-        "message": message,
-    }
-    found = _LOCATION.search(text)
-    if found:
-        error["location"] = {
-            "file": found["file"],
-            "row": int(found["row"]),
-            "col": int(found["col"]),
-        }
-    return error
 
 
 def _reference(path: str) -> str:
@@ -125,24 +52,38 @@ def _policy_doc(policy_id: str, text: str) -> dict[str, Any]:
     return {"id": policy_id, "raw": text, "ast": {"package": {"path": path}}}
 
 
-class PdpState:
-    def __init__(self, source: PolicySource) -> None:
-        self.source = source
-        self.engine: PdpEngine | None = None
+def _opa_error(problem: RegoProblem) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": problem.code, "message": problem.message}
+    if problem.file:
+        error["location"] = {"file": problem.file, "row": problem.row, "col": problem.col}
+    return error
 
-    def current(self) -> PdpEngine:
+
+class PdpState:
+    """The serving module set. regorus engines are pinned to the thread that built them, so
+    the set is first compiled on the server's event-loop thread."""
+
+    def __init__(self, source: PolicySource, engine: str) -> None:
+        self.source = source
+        self.engine_name = engine
+        self.engine: ModuleSet | None = None
+
+    def current(self) -> ModuleSet:
         if self.engine is None:  # first use happens on the loop thread
-            self.engine = PdpEngine(dict(self.source.modules), self.source.data_json)
+            self.engine = ModuleSet.of(self.engine_name, self.source)
         return self.engine
 
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # inputs and modules; larger bodies get 413
 
 
-def create_pdp_app(source: PolicySource, *, write_token: str | None = None) -> FastAPI:
+def create_pdp_app(
+    source: PolicySource, *, write_token: str | None = None, engine: str = "regorus"
+) -> FastAPI:
     """`write_token`: PUT/DELETE /v1/policies need `Authorization: Bearer <it>`; None turns
-    policy writes off (403), so nobody who reaches the port can swap the policy."""
-    state = PdpState(source)
+    policy writes off (403), so nobody who reaches the port can swap the policy. `engine`:
+    the embedded engine that evaluates (governance/policy/evaluator.py)."""
+    state = PdpState(source, engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -165,12 +106,11 @@ def create_pdp_app(source: PolicySource, *, write_token: str | None = None) -> F
 def _data_routes(app: FastAPI, state: PdpState) -> None:
     async def evaluate(path: str, input_doc: Any) -> JSONResponse:
         try:
-            defined, value = state.current().query(path, input_doc)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            detail = str(exc).split("\n\nStack backtrace:", 1)[0].strip()
-            return _error(500, "internal_error", detail)
+            # no input: an empty one, never the previous request's
+            input_json = json.dumps(input_doc) if input_doc is not None else "{}"
+            defined, value = state.current().query(_reference(path), input_json)
+        except RegoError as exc:
+            return _error(500, "internal_error", str(exc))
         return JSONResponse({"result": value} if defined else {})
 
     @app.post("/v1/data/{path:path}")
@@ -247,57 +187,11 @@ def _policy_routes(app: FastAPI, state: PdpState, write_token: str | None) -> No
 def _replace(state: PdpState, policy_id: str, text: str | None) -> JSONResponse:
     try:
         state.engine = state.current().replaced(policy_id, text)
-    except CompileError as exc:
+    except RegoError as exc:
         return _error(
             400,
             "invalid_parameter",
             "error(s) occurred while compiling module(s)",
-            errors=list(exc.errors),
+            errors=[_opa_error(p) for p in exc.problems],
         )
     return JSONResponse({})
-
-
-# ---- command -------------------------------------------------------------------------------
-
-
-def add_pdp_command(sub: Any) -> None:
-    pdp = sub.add_parser("pdp", help="serve OPA's REST data API from the embedded engine")
-    pdp.add_argument("--policy", default="policies", help="policy directory, bundle or URL")
-    pdp.add_argument("--verification-key", help="PEM public key: only signed bundles load")
-    pdp.add_argument("--host", default="127.0.0.1")
-    pdp.add_argument("--port", type=int, default=8181)
-    pdp.add_argument("--log-level", default="info")
-    pdp.add_argument(
-        "--allow-policy-writes",
-        metavar="TOKEN_FILE",
-        help="enable PUT/DELETE /v1/policies for callers sending the bearer token in this file",
-    )
-    pdp.set_defaults(handler=cmd_pdp)
-
-
-def cmd_pdp(args: argparse.Namespace) -> int:
-    import sys
-
-    import uvicorn
-
-    from governance.config import read_text_file
-    from governance.policy.bundle import load_policy_source_any, load_verification_key
-    from governance.policy.source import PolicySourceError
-
-    try:
-        key = None
-        if args.verification_key:
-            key = load_verification_key(read_text_file(Path(args.verification_key)))
-        source = load_policy_source_any(args.policy, key)
-        token = None
-        if args.allow_policy_writes:
-            token = read_text_file(Path(args.allow_policy_writes)).strip()
-            if len(token) < 32:
-                raise PolicySourceError("the policy write token must be at least 32 characters")
-    except (PolicySourceError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"serving policy revision {source.revision} on {args.host}:{args.port}", file=sys.stderr)
-    app = create_pdp_app(source, write_token=token)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
-    return 0

@@ -10,9 +10,18 @@ from governance.domain.reference import Reference
 
 
 class RegoEvaluator(Protocol):
-    """A compiled policy set that evaluates one rule for one JSON input."""
+    """A compiled policy set and data document (the port every embedded engine adapts to)."""
 
-    def eval_json(self, rule: str, input_json: str) -> Any: ...
+    name: str
+
+    def eval_json(self, rule: str, input_json: str) -> Any:
+        """The value of `rule` (a `data.` reference) for one JSON input; raises when the rule
+        is undefined or the engine fails."""
+        ...
+
+    def query(self, ref: str, input_json: str) -> tuple[bool, Any]:
+        """(defined, value) of the reference `ref` (`data`, `data.a["b-c"]`, ...)."""
+        ...
 
 
 @dataclass(frozen=True)

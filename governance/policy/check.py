@@ -29,8 +29,6 @@ CTX_FILE = "lib/ctx.rego"
 HARNESS_FILE = "lib/harness_test.rego"
 DOC_FILE = "policies.md"
 
-_ERROR_AT = re.compile(r"-->\s*([^:\s]+):(\d+):(\d+)")
-_ERROR_MSG = re.compile(r"^error:\s*(.+)$", re.MULTILINE)
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CODE_LIST = re.compile(r"^codes\s*:=\s*\{(.*?)^\}", re.MULTILINE | re.DOTALL)
 _LISTED = re.compile(r'^\t"([A-Z][A-Z0-9_]+)":\s*\{', re.MULTILINE)
@@ -82,43 +80,13 @@ def _read_modules(root: Path) -> list[tuple[str, str]]:
 
 
 def _compile(modules: list[tuple[str, str]]) -> list[Problem]:
-    import regorus
+    from governance.policy.engine_regorus import check_modules
 
-    problems: list[Problem] = []
-    engine = regorus.Engine()
-    loaded: list[tuple[str, str]] = []
-    for name, text in modules:
-        try:
-            engine.add_policy(name, text)
-            loaded.append((name, text))
-        except Exception as exc:
-            problems.append(_engine_problem(name, str(exc)))
-    engine.set_input_json("{}")
-    # regorus reports unknown functions and unsafe variables when a package is evaluated
-    evaluated: set[str] = set()
-    for name, text in loaded:
-        match = _PACKAGE.search(text)
-        if match is None:
-            problems.append(Problem(name, 1, "no package declaration"))
-            continue
-        if match.group(1) in evaluated:
-            continue
-        evaluated.add(match.group(1))
-        try:
-            engine.eval_query_as_json(f"data.{match.group(1)}")
-        except Exception as exc:
-            problems.append(_engine_problem(name, str(exc)))
-    return problems
-
-
-def _engine_problem(default_file: str, message: str) -> Problem:
-    message = message.split("Stack backtrace:")[0]
-    at = _ERROR_AT.search(message)
-    msg = _ERROR_MSG.search(message)
-    text = msg.group(1).strip() if msg else " ".join(message.split())[:200]
-    if at is None:
-        return Problem(default_file, 0, f"does not compile: {text}")
-    return Problem(at.group(1), int(at.group(2)), f"does not compile: {text}")
+    # regorus refuses a module without a package declaration as a parse error
+    return [
+        Problem(found.file, found.row, f"does not compile: {found.message}")
+        for found in check_modules(modules)
+    ]
 
 
 # ---- reason codes ----------------------------------------------------------------------------

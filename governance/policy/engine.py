@@ -1,10 +1,9 @@
-"""Embedded Rego engines. Each compiles the policy tree and reference data once and evaluates
-per request. regorus is the default (measured fastest on our policies, see tests/perf)."""
+"""The PolicyEngine port on an embedded evaluator (governance/policy/evaluator.py picks the
+adapter): compiles the policy tree and reference data once per revision and decides each
+request on it."""
 
 from __future__ import annotations
 
-import json
-import threading
 from typing import Any
 
 import orjson
@@ -13,88 +12,8 @@ from governance.domain.models import Decision
 from governance.domain.reference import Reference
 from governance.domain.snapshot import PolicySnapshot, RegoEvaluator
 from governance.errors import EngineUnavailable
+from governance.policy.evaluator import make_evaluator
 from governance.policy.source import DECISION_RULE, PolicySource
-
-ENGINES = ("regorus", "regopy")
-
-
-# Engines whose evaluator was discarded, by owning thread: a regorus engine may only be
-# dropped on the thread that built it, so each thread frees its own on its next evaluation.
-# Keyed by the Thread object, not its ident: idents are reused once a thread ends, while the
-# engine stays bound to the thread that ended (an engine of an ended thread is never freed).
-_RETIRED: dict[threading.Thread, list[Any]] = {}
-_RETIRED_LOCK = threading.Lock()
-
-
-class RegorusEvaluator:
-    """regorus engines are pinned to the thread that built them (pyo3 "unsendable"), so each
-    thread that evaluates gets its own compiled copy, built on first use."""
-
-    def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
-        self._source = source
-        self._with_tests = with_tests
-        self._engines: dict[threading.Thread, Any] = {}
-        self._engine()  # compile now, so a broken policy fails at load time
-
-    def _engine(self) -> Any:
-        thread = threading.current_thread()
-        engine = self._engines.get(thread)
-        if engine is None:
-            import regorus
-
-            engine = regorus.Engine()
-            modules = self._source.modules + (self._source.tests if self._with_tests else ())
-            for name, text in modules:
-                engine.add_policy(name, text)
-            engine.add_data_json(self._source.data_json)
-            self._engines[thread] = engine
-        if thread in _RETIRED:
-            with _RETIRED_LOCK:
-                _RETIRED.pop(thread, None)  # dropped here, on the owning thread
-        return engine
-
-    def eval_json(self, rule: str, input_json: str) -> Any:
-        engine = self._engine()
-        engine.set_input_json(input_json)
-        return orjson.loads(engine.eval_rule_as_json(rule))
-
-    def __del__(self) -> None:
-        engines, self._engines = self._engines, {}
-        with _RETIRED_LOCK:
-            for thread, engine in engines.items():
-                if thread is threading.current_thread():
-                    continue  # dropped normally when `engines` goes out of scope
-                _RETIRED.setdefault(thread, []).append(engine)
-
-
-class RegopyEvaluator:
-    def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
-        import regopy
-
-        self._interpreter = regopy.Interpreter()
-        for name, text in source.modules + (source.tests if with_tests else ()):
-            self._interpreter.add_module(name, text)
-        self._interpreter.add_data_json(source.data_json)
-        self._lock = threading.Lock()
-
-    def eval_json(self, rule: str, input_json: str) -> Any:
-        with self._lock:
-            self._interpreter.set_input_term(input_json)
-            output = self._interpreter.query(rule)
-        text = str(output)
-        if not output.ok() or text == "undefined":
-            raise EngineUnavailable(f"rule {rule} is undefined: {text[:200]}")
-        return json.loads(text)["expressions"][0]
-
-
-def make_evaluator(name: str, source: PolicySource, *, with_tests: bool = False) -> RegoEvaluator:
-    """Explicit factory: the configured engine name picks the adapter."""
-    if name == "regorus":
-        return RegorusEvaluator(source, with_tests=with_tests)
-    if name == "regopy":
-        return RegopyEvaluator(source, with_tests=with_tests)
-    raise ValueError(f"unknown policy engine {name!r}; expected one of {', '.join(ENGINES)}")
-
 
 READ_CACHE_SIZE = 8192
 _VOLATILE = ("id", "received_at")  # differ on every request; no rule may read them

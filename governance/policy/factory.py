@@ -10,7 +10,8 @@ from governance.errors import ConfigError
 from governance.keys import VerificationKey
 from governance.metrics import Metrics
 from governance.policy.bundle import is_url, load_policy_source_any, load_verification_key
-from governance.policy.engine import ENGINES, EmbeddedEngine
+from governance.policy.engine import EmbeddedEngine
+from governance.policy.evaluator import ENGINES, opa_available
 from governance.policy.reloader import PolicyReloader
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import PolicySource, PolicySourceError
@@ -46,6 +47,11 @@ def load_configured_source(settings: Settings) -> PolicySource:
 def make_policy_engine(settings: Settings) -> PolicyEngine:
     source = load_configured_source(settings)
     name = settings.policy.engine
+    if name == "opa" and not opa_available():
+        raise ConfigError(
+            "policy.engine = opa needs the opa-golib-python-bindings library "
+            "(scripts/setup installs it; docs/configuration.md)"
+        )
     if name in ENGINES:
         return EmbeddedEngine(name, source)
     if name == "remote":

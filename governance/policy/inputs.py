@@ -131,9 +131,10 @@ def _read_input(envelope: Envelope, reference: Reference) -> dict[str, Any]:
         "params": params,
         "parties": [p.to_input() for p in parties],
         "residency": residency,
+        "raw_state": method in RAW_STATE,  # always sent: a missing field is refused
+        "contract": None,
     }
     if method in RAW_STATE:
         contract = raw_state_contract(method, params)
-        read["raw_state"] = True
         read["contract"] = None if contract is None else reference.entity(contract).to_input()
     return read

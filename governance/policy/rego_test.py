@@ -6,6 +6,11 @@ evaluates to exactly `true` (empty input). Two strategies, because the embedded 
 - "direct" (regorus, and what OPA does): each test rule is evaluated as written. Decision tests
   read `test_x if harness.passes(cases.test_x)`, where `harness.passes` evaluates the decision
   `with data.governance.lib.ctx.doc as case.input` and checks `fixtures.verdict`.
+- "tree" (OPA): the same assertions as "direct", evaluated as one document per top-level test
+  package (`data.tests`): the embedded OPA compiles the whole tree for every distinct query
+  (about a second each), so one query per test would take minutes. A test that is undefined
+  is absent from the document (it fails); when the document cannot be evaluated (a test
+  raises an error), each test is evaluated on its own so the error lands on its test.
 - "lift" (regopy): rego-cpp 1.5.2 spends seconds and gigabytes on every query once any module
   using `with` is loaded, and `with input as {...}` crashes it. The runner loads the tree
   without the case tests and without any module that uses `with`, then for each case test
@@ -24,10 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from governance.domain.snapshot import RegoEvaluator
-from governance.policy.engine import make_evaluator
+from governance.policy.evaluator import make_evaluator
 from governance.policy.source import PolicySource
 
-STRATEGIES = {"regorus": "direct", "regopy": "lift"}
+STRATEGIES = {"regorus": "direct", "regopy": "lift", "opa": "tree"}
 VERDICT = "data.tests.fixtures.verdict"
 DECISION = "data.governance.main.decision"
 
@@ -145,12 +150,12 @@ def run_tests(
     source: PolicySource, engine: str, *, match: str | None = None, strategy: str | None = None
 ) -> list[TestResult]:
     """Evaluates every discovered test (optionally only those whose `data.<pkg>.<name>`
-    contains `match`) on `engine` ("regorus" or "regopy"). `strategy` ("direct" or "lift")
-    defaults to the engine's (see the module doc)."""
+    contains `match`) on `engine` (governance/policy/evaluator.py). `strategy` ("direct",
+    "tree" or "lift") defaults to the engine's (see the module doc)."""
     all_cases = discover(source)
     cases = [c for c in all_cases if match is None or match in c.rule]
     strategy = strategy or STRATEGIES.get(engine, "direct")
-    if strategy not in ("direct", "lift"):
+    if strategy not in ("direct", "tree", "lift"):
         raise ValueError(f"unknown test strategy {strategy!r}")
     dropped: set[str] = set()
     if strategy == "lift":
@@ -161,6 +166,7 @@ def run_tests(
         load_error = "load: " + _squash(str(exc))[:300]
         return [TestResult(c.name, c.package, c.file, False, load_error) for c in cases]
     case_docs: dict[str, Any] = {}
+    tree = _tree_values(evaluator, cases) if strategy == "tree" else None
     results: list[TestResult] = []
     for case in cases:
         started = time.perf_counter()
@@ -169,6 +175,8 @@ def run_tests(
         try:
             if _WHOLE_INPUT.search(case.body):
                 error = WHOLE_INPUT_ERROR
+            elif tree is not None:
+                passed = _in_tree(tree, case)
             elif strategy == "lift" and case.case_key is not None:
                 passed = _lifted_case(evaluator, case, case_docs)
             elif strategy == "lift" and case.file in dropped:
@@ -183,6 +191,35 @@ def run_tests(
         elapsed = (time.perf_counter() - started) * 1000
         results.append(TestResult(case.name, case.package, case.file, passed, error, elapsed))
     return results
+
+
+def _tree_values(evaluator: RegoEvaluator, cases: list[TestCase]) -> dict[str, Any] | None:
+    """The documents of the top-level packages holding the tests, or None when one of them
+    cannot be evaluated (the runner then evaluates test by test)."""
+    packages = {case.package for case in cases}
+    if len(packages) > 3:  # one query for the whole test tree costs less than many
+        packages = {package.split(".", 1)[0] for package in packages}
+    values: dict[str, Any] = {}
+    for root in sorted(packages):
+        try:
+            defined, value = evaluator.query(f"data.{root}", "{}")
+        except Exception:
+            return None
+        node = values
+        *parents, last = root.split(".")
+        for segment in parents:
+            node = node.setdefault(segment, {})
+        node[last] = value if defined else {}
+    return values
+
+
+def _in_tree(tree: dict[str, Any], case: TestCase) -> bool:
+    node: Any = tree
+    for segment in [*case.package.split("."), case.name]:
+        if not isinstance(node, dict) or segment not in node:
+            return False
+        node = node[segment]
+    return node is True
 
 
 def _lifted_case(evaluator: RegoEvaluator, case: TestCase, case_docs: dict[str, Any]) -> bool:

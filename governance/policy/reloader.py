@@ -36,7 +36,8 @@ from governance.policy.bundle import (
     read_bundle,
     read_bundle_file,
 )
-from governance.policy.engine import ENGINES, decide_sync, make_evaluator
+from governance.policy.engine import decide_sync
+from governance.policy.evaluator import ENGINES, RegoUndefined, make_evaluator
 from governance.policy.source import DECISION_RULE, PolicySource, PolicySourceError
 from governance.policy.watch import watch_location
 
@@ -73,7 +74,11 @@ PROBE_INPUT: dict[str, Any] = {
         "subject_daily_cross_border_usd": 0.0,
         "subject_annual_cross_border_usd": 0.0,
     },
-    "read": {"params": [], "parties": [], "residency": []},
+    "read": {"params": [], "parties": [], "residency": [], "raw_state": False, "contract": None},
+    "simulation": None,
+    "effects": [],
+    "approvals": [],
+    "contracts": [],
 }
 
 
@@ -406,10 +411,9 @@ def _guard(result: str, revision: str, content_id: str, fn: Any, *args: Any) -> 
 
 def _probe(source: PolicySource, engine_name: str) -> None:
     evaluator = make_evaluator(engine_name, source)
-    doc = evaluator.eval_json(DECISION_RULE, json.dumps(PROBE_INPUT))
     try:
-        Decision.from_json(doc)
-    except ValueError as exc:
+        Decision.from_json(evaluator.eval_json(DECISION_RULE, json.dumps(PROBE_INPUT)))
+    except (ValueError, RegoUndefined) as exc:
         raise ValueError(f"{DECISION_RULE} cannot decide a plain read: {exc}") from exc
 
 

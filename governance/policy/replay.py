@@ -23,7 +23,8 @@ from governance.audit.reconcile import RECORD_KIND
 from governance.audit.tables import DecisionRow
 from governance.domain.models import Decision
 from governance.domain.reference import Reference
-from governance.policy.engine import make_evaluator
+from governance.ledger.methods import RAW_STATE
+from governance.policy.evaluator import make_evaluator
 from governance.policy.reloader import PROBE_INPUT
 from governance.policy.source import DECISION_RULE, PolicySource
 
@@ -324,6 +325,11 @@ def reenrich(policy_input: dict[str, Any], reference: Reference) -> dict[str, An
         for role, party in parties.items():
             parties[role] = _entity(party, reference)
     read = doc.get("read")
+    if isinstance(read, dict):  # recorded before reads always carried raw_state
+        request = doc.get("request")
+        method = request.get("method") if isinstance(request, dict) else None
+        read.setdefault("raw_state", method in RAW_STATE)
+        read.setdefault("contract", None)
     if isinstance(read, dict) and isinstance(read.get("parties"), list):
         read["parties"] = [_entity(p, reference) for p in read["parties"]]
         read["residency"] = sorted(

@@ -14,7 +14,7 @@ thames := fx.subject("thames-uk", "GB", "individual")
 to_sg := fx.transfer(acme, fx.acct0, fx.acct5, "stablecoin", 10)
 
 cases := object.union(harness_cases, {
-	"test_empty_input_still_decides_and_denies": {"input": {}, "allow": false, "codes": ["METHOD_FORBIDDEN"], "jurisdictions": []},
+	"test_empty_input_still_decides_and_denies": {"input": {}, "allow": false, "codes": ["INPUT_INVALID", "METHOD_FORBIDDEN"], "jurisdictions": []},
 	"test_eu_member_brings_eu": {
 		"input": fx.with_payload(fx.transfer(acme, fx.acct0, fx.acct4, "tokenized_deposit", 1)),
 		"jurisdictions": ["DE", "EU", "US"], "allow": true,

@@ -34,9 +34,17 @@ reason(code, message) := data.governance.lib.reasons.detail(code, jurisdiction, 
 
 known_kinds := {"read", "write", "admin"}
 
+# ---- the input itself: what cannot be read is refused ----------------------------------------
+# lib/validate.rego names every field that is missing or of the wrong type; the rules below
+# would read such a field as its default, which must never allow.
+deny contains reason("INPUT_INVALID", concat("", ["missing or of the wrong type: ", concat(", ", fields)])) if {
+	count(data.governance.lib.validate.invalid) > 0
+	fields := sort(data.governance.lib.validate.invalid)
+}
+
 # ---- methods -----------------------------------------------------------------------------
 deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " is not in the gateway's method table"])) if {
-	not data.governance.lib.ctx.doc.request.kind in known_kinds
+	not data.governance.lib.ctx.kind in known_kinds
 }
 
 deny contains reason("METHOD_FORBIDDEN", concat("", [data.governance.lib.ctx.method, " is administrative and needs the admin role"])) if {
@@ -222,13 +230,13 @@ deny contains reason("SIMULATION_UNAVAILABLE", concat("", ["the write could not 
 	data.governance.lib.ctx.call.write
 	data.governance.lib.ctx.transfer.has_tx
 	is_object(data.governance.lib.ctx.doc.simulation)
-	not simulation.status in (simulation_statuses - {"unavailable"})
+	not object.get(simulation, "status", null) in (simulation_statuses - {"unavailable"})
 }
 
 deny contains reason("SIMULATION_UNAVAILABLE", "the write carries no simulation result") if {
 	data.governance.lib.ctx.call.write
 	data.governance.lib.ctx.transfer.has_tx
-	not is_object(data.governance.lib.ctx.doc.simulation)
+	not is_object(object.get(data.governance.lib.ctx.doc, "simulation", null))
 }
 
 deny contains reason("SIMULATION_REVERTED", concat("", ["the simulated write reverted", simulation_reason])) if {

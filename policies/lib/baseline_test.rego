@@ -34,7 +34,7 @@ cases := {
 	"test_domestic_transfer_allowed": {"input": ok_transfer, "allow": true, "codes": [], "jurisdictions": ["US"]},
 	"test_read_allowed": {"input": fx.reading(acme, "eth_getLogs", [fx.acct0]), "allow": true},
 	"test_unknown_method_forbidden": {
-		"input": fx.put(ok_transfer, "request", fx.request("unknown", "debug_traceTransaction")),
+		"input": fx.put(fx.reading(acme, "debug_traceTransaction", []), "request", fx.request("unknown", "debug_traceTransaction")),
 		"codes": ["METHOD_FORBIDDEN"],
 	},
 	"test_admin_method_needs_admin_role": {"input": admin_call(acme), "codes": ["METHOD_FORBIDDEN"]},
@@ -104,7 +104,7 @@ cases := {
 	},
 	"test_caller_without_jurisdiction_is_all": {
 		"input": fx.put(ok_transfer, "subject", fx.put(fx.put(acme, "jurisdiction", null), "kyc", "none")),
-		"in": "ALL", "codes": ["KYC_REQUIRED"],
+		"in": "ALL", "codes": ["INPUT_INVALID", "KYC_REQUIRED"],
 		"regulations": {"KYC_REQUIRED": data.governance.lib.reasons.codes.KYC_REQUIRED.regulation},
 	},
 }

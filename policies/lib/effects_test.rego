@@ -35,7 +35,7 @@ daily(doc, already) := fx.put2(doc, "aggregates", "subject_daily_usd", already)
 
 contracts(doc, registered) := fx.put(doc, "contracts", [{"address": fx.multisend, "registered": registered, "name": "MultiSend (demo)", "kind": "multisend", "org": null, "jurisdiction": null}])
 
-approval(doc, spender) := fx.put(doc, "approvals", [{"kind": "erc20", "owner": fx.entity(fx.acct0), "spender": fx.entity(spender), "asset": fx.asset_of_class.stablecoin, "amount": "1000000000", "approved": true}])
+approval(doc, spender) := fx.put(doc, "approvals", [{"kind": "erc20", "owner": fx.entity(fx.acct0), "spender": fx.entity(spender), "asset": object.union(fx.asset_of_class.stablecoin, {"known": true}), "amount": "1000000000", "approved": true}])
 
 # The tx itself moves nothing; the router pays WBTC to a PRC individual.
 to_prc(class) := fx.call(acme, fx.acct0, fx.router, [fx.effect(class, fx.router, fx.acct2, 10, 1)])

@@ -142,6 +142,9 @@ transfer(subj, from, to, class, usd) := {
 	"travel_rule_errors": [],
 	"aggregates": zero_aggregates,
 	"read": null,
+	"effects": [],
+	"approvals": [],
+	"contracts": [],
 }
 
 token_call(class) := null if class == "tokenized_deposit"
@@ -160,7 +163,13 @@ reading(subj, method, addresses) := {
 		"params": [a | some a in addresses],
 		"parties": [entity(a) | some a in addresses],
 		"residency": sort([j | some j in {e.jurisdiction | some a in addresses; e := entity(a); is_string(e.jurisdiction)}]),
+		"raw_state": false,
+		"contract": null,
 	},
+	"simulation": null,
+	"effects": [],
+	"approvals": [],
+	"contracts": [],
 }
 
 # doc with top-level `key` replaced by `value` (object.union merges nested objects differently

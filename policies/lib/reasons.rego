@@ -7,6 +7,10 @@ package governance.lib.reasons
 import rego.v1
 
 codes := {
+	"INPUT_INVALID": {
+		"regulation": "gateway fail-closed rule (docs/policy-input.md: the input document)",
+		"message": "the policy input lacks a field or carries one of the wrong type",
+	},
 	"METHOD_FORBIDDEN": {
 		"regulation": "Gateway access policy (docs/design.md section 3: method table and roles)",
 		"message": "this JSON-RPC method is not allowed for the caller",

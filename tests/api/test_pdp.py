@@ -18,6 +18,7 @@ from governance.api.pdp import create_pdp_app
 from governance.domain.models import Decision
 from governance.domain.reference import Reference
 from governance.policy.engine import EmbeddedEngine
+from governance.policy.inputs import NO_EFFECTS
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import PolicySource, load_policy_source
 from tests.conftest import free_port
@@ -300,7 +301,14 @@ def read_input(
         "aggregates": aggregates(),
         "read": None
         if kind == "admin"
-        else {"params": params, "parties": parties, "residency": residency},
+        else {
+            "params": params,
+            "parties": parties,
+            "residency": residency,
+            "raw_state": False,
+            "contract": None,
+        },
+        **NO_EFFECTS,
     }
 
 
@@ -343,6 +351,9 @@ def write_input(
         "travel_rule_errors": [],
         "aggregates": aggregates(daily),
         "read": None,
+        "effects": [],
+        "approvals": [],
+        "contracts": [],
     }
 
 

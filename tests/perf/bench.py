@@ -237,7 +237,7 @@ def _signed_writes(keys: list[str], count: int) -> list[str]:
 
 
 def _engine_timings(policies: Path) -> dict[str, float]:
-    from governance.policy.engine import make_evaluator
+    from governance.policy.evaluator import make_evaluator
     from governance.policy.source import DECISION_RULE, load_policy_source
 
     source = load_policy_source(policies)

@@ -19,9 +19,9 @@ SAMPLE = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
 def read_input(address: str, request_id: str = "01A", at: str = "2026-11-26T12:00:00Z") -> Any:
     doc = copy.deepcopy(SAMPLE)
     doc["request"].update(id=request_id, received_at=at, method="eth_getBalance", kind="read")
-    doc.update(
-        tx=None, parties={}, read={"params": [address, "latest"], "parties": [], "residency": []}
-    )
+    read = {"params": [address, "latest"], "parties": [], "residency": []}
+    doc.update(tx=None, parties={}, read={**read, "raw_state": False, "contract": None})
+    doc.update(simulation=None, effects=[], approvals=[], contracts=[])
     return doc
 
 

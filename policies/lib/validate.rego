@@ -1,0 +1,271 @@
+# The shape of the input (docs/policy-input.md): every field a rule reads, with the types the
+# gateway sends. A field that is missing, null where a value is required, or of another type is
+# named in `invalid`, and lib/baseline.rego refuses the call with INPUT_INVALID: no rule may
+# fall back to a default that allows what the complete input would refuse (a dropped
+# `read.residency` would drop a jurisdiction, a null amount a limit). A missing nullable field
+# reads as null, which is how the rules read it too.
+package governance.lib.validate
+
+import rego.v1
+
+type_of(x) := "string" if is_string(x)
+else := "number" if is_number(x)
+else := "boolean" if is_boolean(x)
+else := "array" if is_array(x)
+else := "object" if is_object(x)
+else := "null" if is_null(x)
+else := "set"
+
+nullable(types) := types | {"null"}
+
+entity := {
+	"address": {"string"},
+	"org": nullable({"string"}),
+	"jurisdiction": nullable({"string"}),
+	"entity_kind": nullable({"string"}),
+	"kyc": nullable({"string"}),
+	"sanctioned": {"boolean"},
+	"self_hosted": {"boolean"},
+	"known": {"boolean"},
+}
+
+asset := {
+	"symbol": nullable({"string"}),
+	"class": nullable({"string"}),
+	"contract": nullable({"string"}),
+	"decimals": nullable({"number"}),
+}
+
+fields := {
+	"": {
+		"request": {"object"},
+		"subject": {"object"},
+		"tx": nullable({"object"}),
+		"parties": {"object"},
+		"travel_rule_errors": {"array"},
+		"aggregates": {"object"},
+		"read": nullable({"object"}),
+		"simulation": nullable({"object"}),
+		"effects": {"array"},
+		"approvals": {"array"},
+		"contracts": {"array"},
+	},
+	"request": {
+		"method": {"string"},
+		"kind": {"string"},
+		"day": {"string"},
+		"year": {"string"},
+		"chain_id": {"number"},
+		"decode_error": nullable({"string"}),
+	},
+	"subject": {
+		"sub": {"string"},
+		"org": {"string"},
+		"jurisdiction": {"string"},
+		"roles": {"array"},
+		"entity_kind": {"string"},
+		"kyc": {"string"},
+	},
+	"aggregates": {
+		"subject_daily_usd": {"number"},
+		"subject_annual_usd": {"number"},
+		"subject_daily_cross_border_usd": {"number"},
+		"subject_annual_cross_border_usd": {"number"},
+	},
+	"tx": {
+		"from": {"string"},
+		"to": nullable({"string"}),
+		"nonce": {"number"},
+		"chain_id": nullable({"number"}),
+		"value": {"string"},
+		"asset": {"object"},
+		"amount_usd": {"number"},
+		"rate_known": {"boolean"},
+		"selector": nullable({"string"}),
+		"token_transfer": {"boolean"},
+		"token_call": nullable({"string"}),
+		"cross_border": {"boolean"},
+	},
+	"tx.asset": asset,
+	"parties.sender": entity,
+	"parties.recipient": entity,
+	"read": {
+		"params": {"array"},
+		"parties": {"array"},
+		"residency": {"array"},
+		"raw_state": {"boolean"},
+		"contract": nullable({"object"}),
+		"phase": nullable({"string"}),
+		"item": nullable({"string"}),
+	},
+	"read.contract": entity,
+	"simulation": {
+		"mode": {"string"},
+		"status": {"string"},
+		"reason": nullable({"string"}),
+	},
+}
+
+# Objects that must be there whenever their parent is (a write's parties).
+required_objects := {"parties.sender", "parties.recipient"}
+
+# The value at a dotted path of the input ("" is the input, at most two names), or null.
+at(path) := data.governance.lib.ctx.doc if path == ""
+else := x if {
+	not contains(path, ".")
+	x := object.get(document, path, null)
+} else := x if {
+	parts := split(path, ".")
+	x := object.get(object_or_empty(object.get(document, parts[0], null)), parts[1], null)
+}
+
+document := object_or_empty(data.governance.lib.ctx.doc)
+
+object_or_empty(x) := x if is_object(x)
+else := {}
+
+joined(path, name) := name if path == ""
+else := concat(".", [path, name])
+
+invalid contains "input" if not is_object(data.governance.lib.ctx.doc)
+
+invalid contains joined(path, name) if {
+	some path, spec in fields
+	is_object(at(path))
+	some name, types in spec
+	not type_of(object.get(at(path), name, null)) in types
+}
+
+# A decoded write carries its transaction; a read (or an unknown method) its read section.
+invalid contains "tx" if {
+	request := object_or_empty(at("request"))
+	request.kind == "write"
+	not is_string(object.get(request, "decode_error", null))
+	not is_object(at("tx"))
+}
+
+invalid contains "read" if {
+	request := object_or_empty(at("request"))
+	request.kind in {"read", "unknown"}
+	not is_object(at("read"))
+}
+
+# The parties of a write: both sides are entities.
+invalid contains path if {
+	is_object(at("tx"))
+	some path in required_objects
+	not is_object(at(path))
+}
+
+# Items of the arrays: effects, approvals, contracts, read parties, roles, residency.
+invalid contains concat("", [name, "[", format_int(i, 10), "]"]) if {
+	some name in ["subject.roles", "read.residency", "travel_rule_errors"]
+	some i, x in array_at(name)
+	not is_string(x)
+}
+
+invalid contains concat("", ["read.parties[", format_int(i, 10), "]"]) if {
+	some i, p in array_at("read.parties")
+	not valid(p, entity)
+}
+
+invalid contains concat("", ["effects[", format_int(i, 10), "]"]) if {
+	some i, e in array_at("effects")
+	not valid_effect(e)
+}
+
+invalid contains concat("", ["approvals[", format_int(i, 10), "]"]) if {
+	some i, a in array_at("approvals")
+	not valid_approval(a)
+}
+
+invalid contains concat("", ["contracts[", format_int(i, 10), "]"]) if {
+	some i, c in array_at("contracts")
+	not valid(c, contract)
+}
+
+array_at(path) := x if {
+	x := at(path)
+	is_array(x)
+} else := []
+
+# `x` is an object whose fields have the types of `spec`.
+valid(x, spec) if {
+	is_object(x)
+	count({name | some name, types in spec; not type_of(object.get(x, name, null)) in types}) == 0
+}
+
+effect := {
+	"kind": {"string"},
+	"asset": {"object"},
+	"from": {"object"},
+	"to": {"object"},
+	"value": {"string"},
+	"token_id": nullable({"string"}),
+	"amount_usd": nullable({"number"}),
+	"depth": {"number"},
+}
+
+effect_asset := object.union(asset, {"known": {"boolean"}})
+
+valid_effect(e) if {
+	valid(e, effect)
+	valid(e.asset, effect_asset)
+	valid(e.from, entity)
+	valid(e.to, entity)
+}
+
+approval := {
+	"kind": {"string"},
+	"owner": {"object"},
+	"spender": {"object"},
+	"asset": {"object"},
+	"amount": nullable({"string"}),
+	"approved": {"boolean"},
+}
+
+valid_approval(a) if {
+	valid(a, approval)
+	valid(a.asset, effect_asset)
+	valid(a.owner, entity)
+	valid(a.spender, entity)
+}
+
+contract := {
+	"address": {"string"},
+	"registered": {"boolean"},
+	"name": nullable({"string"}),
+	"kind": nullable({"string"}),
+	"org": nullable({"string"}),
+	"jurisdiction": nullable({"string"}),
+}
+
+# An entity the directory knows carries its directory fields (only `org` may be null): a known
+# party without its jurisdiction would take that jurisdiction's rules out of the decision.
+directory_fields := ["jurisdiction", "entity_kind", "kyc"]
+
+invalid contains concat(".", [p.path, name]) if {
+	some p in placed_entities
+	p.entity.known == true
+	some name in directory_fields
+	not is_string(object.get(p.entity, name, null))
+}
+
+placed_entities contains {"path": path, "entity": e} if {
+	some path in ["parties.sender", "parties.recipient", "read.contract"]
+	e := at(path)
+	is_object(e)
+}
+
+placed_entities contains {"path": concat("", ["read.parties[", format_int(i, 10), "]"]), "entity": e} if {
+	some i, e in array_at("read.parties")
+	is_object(e)
+}
+
+placed_entities contains {"path": concat("", [name, "[", format_int(i, 10), "].", side]), "entity": e} if {
+	some name in ["effects", "approvals"]
+	some i, x in array_at(name)
+	some side in ["from", "to", "owner", "spender"]
+	e := object.get(object_or_empty(x), side, null)
+	is_object(e)
+}
