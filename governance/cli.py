@@ -131,11 +131,33 @@ def cmd_decide(args: argparse.Namespace) -> int:
         print(f"cannot read input document {args.input}: {exc}", file=sys.stderr)
         return 2
     policy_input = doc.get("input", doc) if isinstance(doc, dict) else doc
-    engine = EmbeddedEngine(engine_name, load_policy_source(policy_path))
+    source = load_policy_source(policy_path)
+    engine = EmbeddedEngine(engine_name, source)
     decision = decide_sync(engine.snapshot(), policy_input)
     print(json.dumps(decision.raw, indent=2, sort_keys=True))
-    _explain(decision.raw)
+    if not args.json:
+        _explain(decision.raw)
+    if args.explain:
+        _fired(source, policy_input, engine_name)
     return 0 if decision.allow else 1
+
+
+def _fired(source: Any, policy_input: Any, engine_name: str) -> None:
+    """The rules that produced the decision's parts, from OPA's trace of the same tree."""
+    from governance.policy.evaluator import opa_available
+
+    if not opa_available():
+        print("\n--explain needs the OPA engine library (scripts/setup)", file=sys.stderr)
+        return
+    from governance.policy.coverage import fired_rules
+
+    rules = fired_rules(source, json.dumps(policy_input))
+    traced = "" if engine_name == "opa" else f" (traced on OPA; decided on {engine_name})"
+    print(f"\nrules that fired{traced}:", file=sys.stderr)
+    for rule in rules:
+        print(f"  {rule}", file=sys.stderr)
+    if not rules:
+        print("  none", file=sys.stderr)
 
 
 def _explain(raw: dict[str, Any]) -> None:
@@ -193,6 +215,12 @@ def _parser() -> argparse.ArgumentParser:
     decide.add_argument("--config")
     decide.add_argument("--policy", help="policy directory (default: policy.path)")
     decide.add_argument("--engine", choices=["regorus", "opa", "regopy"])
+    decide.add_argument(
+        "--json", action="store_true", help="only the decision, as JSON (no summary on stderr)"
+    )
+    decide.add_argument(
+        "--explain", action="store_true", help="list the rules that fired (OPA trace) on stderr"
+    )
     decide.set_defaults(handler=cmd_decide)
 
     _add_policy_commands(sub)

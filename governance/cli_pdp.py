@@ -8,14 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from governance.policy.evaluator import ENGINES
+from governance.policy.evaluator import ENGINES, opa_available
 
 
 def add_pdp_command(sub: Any) -> None:
     pdp = sub.add_parser("pdp", help="serve OPA's REST data API from the embedded engine")
     pdp.add_argument("--policy", default="policies", help="policy directory, bundle or URL")
     pdp.add_argument("--verification-key", help="PEM public key: only signed bundles load")
-    pdp.add_argument("--engine", choices=ENGINES, default="regorus")
+    pdp.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="opa" if opa_available() else "regorus",
+        help="embedded engine (default: OPA when its library is installed, else regorus)",
+    )
     pdp.add_argument("--host", default="127.0.0.1")
     pdp.add_argument("--port", type=int, default=8181)
     pdp.add_argument("--log-level", default="info")

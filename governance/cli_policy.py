@@ -37,6 +37,9 @@ def _add_test_check(psub: Any) -> None:
     )
     test.add_argument("--run", help="only tests whose data.<package>.<name> contains this")
     test.add_argument("-v", "--verbose", action="store_true", help="print passing tests too")
+    test.add_argument(
+        "--coverage", action="store_true", help="per file: the rules no test makes fire (OPA)"
+    )
     test.set_defaults(handler=cmd_policy_test)
 
     check = psub.add_parser("check", help="syntax, reason codes and data schemas")
@@ -106,7 +109,23 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
                 detail = f": {result.error}" if result.error else ""
                 print(f"FAIL [{engine}] {result.package}.{result.name} ({result.file}){detail}")
     print(f"{passed} passed, {failed} failed")
+    if args.coverage:
+        _print_coverage(source)
     return 1 if failed or not passed else 0
+
+
+def _print_coverage(source: Any) -> None:
+    from governance.policy.coverage import rule_coverage
+
+    files = rule_coverage(source)
+    print("rule coverage (rules a test made produce a value, per file):")
+    for entry in files:
+        print(f"  {entry.file}: {entry.covered}/{len(entry.rules)}")
+        for rule in entry.uncovered:
+            print(f"    not covered: {rule.file}:{rule.row}: {rule.text}")
+    total = sum(len(e.rules) for e in files)
+    covered = sum(e.covered for e in files)
+    print(f"{covered}/{total} rules covered")
 
 
 def cmd_policy_check(args: argparse.Namespace) -> int:

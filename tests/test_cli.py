@@ -156,7 +156,11 @@ def test_policy_test_runs_the_selected_tests_and_fails_a_failing_one(tmp_path: P
     lines = ok.stdout.splitlines()
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert len(lines) > 1 and lines[-1] == f"{len(lines) - 1} passed, 0 failed"
-    assert all(x.startswith("PASS [regorus] ") and "test_cn_fx_quota" in x for x in lines[:-1])
+    assert all(
+        x.startswith(("PASS [regorus] ", "PASS [opa] ")) and "test_cn_fx_quota" in x
+        for x in lines[:-1]
+    )
+    assert {x.split("]")[0] for x in lines[:-1]} == {"PASS [regorus", "PASS [opa"}
     tree = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", tree)
     path = tree / "governance/main_test.rego"
@@ -165,7 +169,46 @@ def test_policy_test_runs_the_selected_tests_and_fails_a_failing_one(tmp_path: P
     assert bad.returncode == 1
     assert bad.stdout.splitlines() == [
         f"FAIL [{engine}] tests.main.test_cli_sees_this_fail (governance/main_test.rego)"
-        for engine in ("regorus", "regopy")
+        for engine in ("regorus", "opa")
     ] + ["0 passed, 2 failed"]
     nothing = governance("policy", "test", "policies", "--run", "no_test_is_named_this")
     assert (nothing.returncode, nothing.stdout) == (1, "0 passed, 0 failed\n")
+
+
+def test_decide_json_prints_only_the_decision(tmp_path: Path) -> None:
+    doc = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
+    doc["subject"]["kyc"] = "pending"
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(doc))
+    out = governance("decide", str(path), "--policy", str(ROOT / "policies"), "--json")
+    assert out.returncode == 1, out.stderr
+    decision = json.loads(out.stdout)
+    assert decision["allow"] is False
+    assert "KYC_REQUIRED" in {r["code"] for r in decision["reasons"]}
+    assert out.stderr == ""
+
+
+def test_decide_explain_names_the_rules_that_fired(tmp_path: Path) -> None:
+    doc = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
+    doc["subject"]["kyc"] = "pending"
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(doc))
+    out = governance("decide", str(path), "--policy", str(ROOT / "policies"), "--explain")
+    assert out.returncode == 1, out.stderr
+    fired = out.stderr.split("rules that fired", 1)[1]
+    # the caller's KYC rule of the baseline, and the EU travel rule (a US -> DE write)
+    assert "lib/baseline.rego:" in fired and 'deny contains reason("KYC_REQUIRED"' in fired
+    assert "jurisdictions/eu/supervision.rego:" in fired and "TRAVEL_RULE_MISSING" in fired
+    assert "lib/counterparty.rego" not in fired  # a known recipient: no counterparty rule
+
+
+def test_policy_test_coverage_lists_rules_no_test_covers(tmp_path: Path) -> None:
+    root = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", root)
+    extra = "package governance.lib.extra\n\nimport rego.v1\n\nnever_tested if input.x == 1\n"
+    (root / "lib" / "extra.rego").write_text(extra)
+    out = governance("policy", "test", str(root), "--engine", "opa", "--coverage")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "lib/extra.rego: 0/1" in out.stdout
+    assert "not covered: lib/extra.rego:5: never_tested if input.x == 1" in out.stdout
+    assert "jurisdictions/cn/supervision.rego: 7/7" in out.stdout

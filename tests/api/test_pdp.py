@@ -1,5 +1,6 @@
 """`governance pdp`: OPA's REST data and policy API from the embedded engine, over real HTTP,
-and the decision table that the embedded engine and the remote adapter must agree on."""
+and the decision table that the embedded engine and the remote adapter must agree on; every
+test runs on each engine of --rego-engines (regorus and OPA by default)."""
 
 from __future__ import annotations
 
@@ -35,10 +36,12 @@ WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 class PdpServer:
     """uvicorn serving `create_pdp_app(source)` on a free port, in its own thread and loop."""
 
-    def __init__(self, source: PolicySource, write_token: str | None = WRITE_TOKEN) -> None:
+    def __init__(
+        self, source: PolicySource, engine: str, write_token: str | None = WRITE_TOKEN
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        app = create_pdp_app(source, write_token=write_token)
+        app = create_pdp_app(source, write_token=write_token, engine=engine)
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -73,8 +76,8 @@ def small_tree(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def pdp(small_tree: Path) -> Iterator[PdpServer]:
-    with PdpServer(load_policy_source(small_tree)) as server:
+def pdp(small_tree: Path, rego_engine: str) -> Iterator[PdpServer]:
+    with PdpServer(load_policy_source(small_tree), rego_engine) as server:
         yield server
 
 
@@ -151,19 +154,21 @@ def test_policies_list_get_put_delete(pdp: PdpServer) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "row", "code"),
+    ("text", "row", "codes"),
     [
-        ("package governance.extra\n\nimport rego.v1\n\nanswer if {\n", 6, "rego_parse_error"),
+        ("package governance.extra\n\nimport rego.v1\n\nanswer if {\n", 6, {}),
         (
             "package governance.extra\n\nimport rego.v1\n\nanswer if { y == 1 }\n",
             5,
-            "rego_compile_error",
+            # OPA names the kind of compile error
+            {"regorus": "rego_compile_error", "opa": "rego_unsafe_var_error"},
         ),
     ],
 )
 def test_put_policy_compile_error_is_400_and_keeps_serving(
-    pdp: PdpServer, text: str, row: int, code: str
+    pdp: PdpServer, rego_engine: str, text: str, row: int, codes: dict[str, str]
 ) -> None:
+    code = codes.get(rego_engine, "rego_parse_error")
     before = httpx.get(f"{pdp.url}/v1/data/reference/rates").json()
     resp = httpx.put(f"{pdp.url}/v1/policies/extra.rego", content=text, headers=WRITER)
     assert resp.status_code == 400
@@ -387,11 +392,11 @@ def decision_table(ref: Reference) -> dict[str, dict[str, Any]]:
     }
 
 
-async def test_embedded_and_remote_agree_on_the_table() -> None:
+async def test_embedded_and_remote_agree_on_the_table(rego_engine: str) -> None:
     source = shipped_source()
     embedded = EmbeddedEngine("regorus", source)
     table = decision_table(embedded.snapshot().reference)
-    with PdpServer(source) as pdp:
+    with PdpServer(source, rego_engine) as pdp:
         remote = RemoteEngine(source, pdp.url, timeout_ms=5000)
         try:
             outcomes: dict[str, Decision] = {}
@@ -501,8 +506,8 @@ def test_policy_writes_need_the_token(pdp: PdpServer) -> None:
     assert "lib/ctx.rego" in [p["id"] for p in httpx.get(f"{pdp.url}/v1/policies").json()["result"]]
 
 
-def test_policy_writes_are_off_by_default(small_tree: Path) -> None:
-    with PdpServer(load_policy_source(small_tree), write_token=None) as server:
+def test_policy_writes_are_off_by_default(small_tree: Path, rego_engine: str) -> None:
+    with PdpServer(load_policy_source(small_tree), rego_engine, write_token=None) as server:
         resp = httpx.put(f"{server.url}/v1/policies/x.rego", content="package x", headers=WRITER)
         assert resp.status_code == 403 and "--allow-policy-writes" in resp.json()["message"]
         big = httpx.post(f"{server.url}/v1/data/x", content=b" " * (9 * 1024 * 1024))

@@ -206,7 +206,7 @@ def test_gateway_decides_remotely_and_fails_closed_when_pdp_stops(
     gateway_factory: Callable[..., GatewayServer], policy_dir: Path, anvil: Anvil
 ) -> None:
     assert SECRET  # the shared dev secret signs the tokens below
-    pdp = PdpServer(load_policy_source(policy_dir)).__enter__()
+    pdp = PdpServer(load_policy_source(policy_dir), "opa").__enter__()  # as `governance pdp`
     policy = PolicyConfig(
         path=str(policy_dir), engine="remote", opa_url=pdp.url, opa_timeout_ms=2000
     )
