@@ -283,6 +283,20 @@ def test_a_transfer_around_the_gateway_is_reported_to_its_readers_only(
         assert allowed not in {f["tx_hash"] for f in doc["findings"]}
         assert log_records(gw, "reconciliation") == []  # a bypass has no decision to follow up
 
+        # A second one, from another org: pages of one finding each, in order.
+        hanse = send_direct(w3, 4, {"to": ACME_OPS, "value": FINNEY})
+        second = "0x" + bytes(hanse["transactionHash"]).hex()
+        code, doc = reconcile(gw, monkeypatch, capsys)
+        assert code == 1 and [f["tx_hash"] for f in doc["findings"]] == [bypass, second]
+        headers = {"Authorization": f"Bearer {token(roles=('admin',))}"}
+        url = f"{gw.url}/audit/reconciliation"
+        first = httpx.get(url, params={"limit": 1}, headers=headers, timeout=10).json()
+        assert [f["tx_hash"] for f in first["items"]] == [bypass] and first["next_cursor"]
+        params = {"limit": 1, "cursor": first["next_cursor"]}
+        rest = httpx.get(url, params=params, headers=headers, timeout=10).json()
+        assert [f["tx_hash"] for f in rest["items"]] == [second] and rest["next_cursor"] is None
+        assert [f["tx_hash"] for f in findings(gw, ACME_AUDITOR)] == [bypass]
+
 
 def test_a_clean_run_exits_0(
     node: Anvil,
