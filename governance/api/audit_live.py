@@ -22,7 +22,14 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from governance.api.audit_routes import Filter, ReaderScope, item_of, store_call, store_of
+from governance.api.audit_routes import (
+    MAX_INDEX,
+    Filter,
+    ReaderScope,
+    item_of,
+    store_call,
+    store_of,
+)
 from governance.audit.sqlstore import StoredDecision, filter_clause
 from governance.audit.views import AuditScope
 
@@ -39,7 +46,9 @@ async def stream_decisions(
     request: Request,
     scope: ReaderScope,
     flt: Filter,
-    after: Annotated[int | None, Query(ge=-1, description="last leaf index already seen")] = None,
+    after: Annotated[
+        int | None, Query(ge=-1, le=MAX_INDEX, description="last leaf index already seen")
+    ] = None,
 ) -> StreamingResponse:
     start = after if after is not None else _last_event_id(request)
     if start is None:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 PAGE = 1000  # rows per query while streaming an export
 MAX_LIMIT = 1000
+MAX_INDEX = 2**63 - 1  # leaf indices and block numbers: what the databases store
 
 audit_router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -195,8 +196,8 @@ async def list_reconciliation(
     scope: ReaderScope,
     ledger: Text = None,
     finding: Annotated[str | None, Query(pattern="^(effects_differ|bypass)$")] = None,
-    from_block: Annotated[int | None, Query(ge=0)] = None,
-    to_block: Annotated[int | None, Query(ge=0)] = None,
+    from_block: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
+    to_block: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
 ) -> dict[str, Any]:
@@ -265,8 +266,10 @@ def _signer(request: Request) -> Signer:
 async def consistency(
     request: Request,
     _scope: ReaderScope,
-    first: Annotated[int, Query(ge=0)],
-    second: Annotated[int | None, Query(ge=0, description="default: latest checkpoint")] = None,
+    first: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    second: Annotated[
+        int | None, Query(ge=0, le=MAX_INDEX, description="default: latest checkpoint")
+    ] = None,
 ) -> dict[str, Any]:
     store = store_of(request)
     if second is None:
