@@ -3,6 +3,8 @@ as `data.reference`, indexed for lookups on the hot path."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +16,14 @@ from governance.domain.models import Asset, Entity
 # Above this many directory addresses, searching each one in a blob costs more than looking
 # up every 20-byte window of the blob.
 _PER_ADDRESS_LIMIT: Final = 48
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold_name(name: str) -> str:
+    """A name as screening compares it: ASCII letters and digits in lower case, accents
+    dropped, anything else a single space."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(_NOT_ALNUM.sub(" ", ascii_name.lower()).split())
 
 
 class AddressIndex:
@@ -39,6 +49,8 @@ class Reference:
     rates: Mapping[str, float]
     sanctions: Mapping[str, Any]
     contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    sanction_lists: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    sanctioned_names: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Reference:
@@ -59,7 +71,20 @@ class Reference:
             contracts={
                 k.lower(): v for k, v in _obj(ref.get("contracts")).items() if isinstance(v, dict)
             },
+            sanction_lists={
+                k: v for k, v in _obj(ref.get("sanction_lists")).items() if isinstance(v, dict)
+            },
+            sanctioned_names=tuple(
+                n
+                for n in (ref.get("sanctioned_names") or [])
+                if isinstance(n, dict) and isinstance(n.get("name"), str)
+            ),
         )
+
+    @cached_property
+    def sanctioned_name_keys(self) -> tuple[str, ...]:
+        """`sanctioned_names` folded for screening, in the same order (built once)."""
+        return tuple(fold_name(str(n["name"])) for n in self.sanctioned_names)
 
     @cached_property
     def address_index(self) -> AddressIndex:

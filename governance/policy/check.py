@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from governance.policy.source import SDN_FILE, PolicySourceError, parse_sdn_csv
+from governance.policy.sanction_lists import REGISTRY, SanctionListError, load_sanction_lists
 
 MAIN_FILE = "governance/main.rego"
 REASONS_FILE = "lib/reasons.rego"
@@ -269,16 +269,15 @@ def _data_files(root: Path, docs: Path) -> list[Problem]:
                 Problem(rel, _line_of(text, error.absolute_path), f"{pointer}: {error.message}")
             )
     problems += _currencies(loaded)
-    sdn = data_dir / SDN_FILE
-    if sdn.is_file():
-        try:
-            parse_sdn_csv(sdn.read_text(encoding="utf-8"))
-        except PolicySourceError as exc:
-            match = re.search(rf"{re.escape(SDN_FILE)}:(\d+)", str(exc))
-            line = int(match.group(1)) if match else 0
-            problems.append(Problem(f"data/{SDN_FILE}", line, str(exc)))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(f"data/{SDN_FILE}", 0, f"cannot read: {exc}"))
+    try:
+        load_sanction_lists(data_dir, loaded.get(REGISTRY))
+    except SanctionListError as exc:
+        match = re.match(r"([^:\s]+):(\d+)?", str(exc))
+        file = match.group(1) if match else f"{REGISTRY}.json"
+        line = int(match.group(2)) if match and match.group(2) else 0
+        problems.append(Problem(f"data/{file}", line, str(exc)))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem("data", 0, f"a sanctions list is not UTF-8: {exc}"))
     return problems
 
 

@@ -15,6 +15,7 @@ from governance.ledger.scan import scan
 from governance.ledger.simulation import Simulation
 from governance.ledger.transactions import selector
 from governance.policy.effects import effects_input
+from governance.policy.screening import screening_input
 
 ZERO_AGGREGATES = {
     "subject_daily_usd": 0.0,
@@ -75,6 +76,9 @@ def build_input(
         "parties": parties,
         "travel_rule": envelope.travel_rule,
         "travel_rule_errors": list(envelope.travel_rule_errors),
+        "screening": screening_input(envelope.travel_rule, reference)
+        if facts.kind == "write"
+        else None,
         "aggregates": dict(aggregates or ZERO_AGGREGATES),
         "read": _read_input(envelope, reference) if facts.kind in ("read", "unknown") else None,
         **effects,

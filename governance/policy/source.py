@@ -4,19 +4,21 @@ loaded, tested and hashed is exactly what decides."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from governance.policy.sanction_lists import (
+    REGISTRY,
+    SanctionListError,
+    load_sanction_lists,
+    parse_ofac_sdn_csv,
+)
+
 DECISION_RULE = "data.governance.main.decision"
-SDN_FILE = "sdn.csv"
-_ETH_ADDRESS = re.compile(r"Digital Currency Address - ETH\s+(0x[0-9a-fA-F]{40})")
 
 
 class PolicySourceError(ValueError):
@@ -38,10 +40,11 @@ class PolicySource:
 
 
 def load_policy_source(root: Path) -> PolicySource:
-    """Loads `root/**/*.rego` and `root/data/*.json` (+ `root/data/sdn.csv`).
+    """Loads `root/**/*.rego`, `root/data/*.json` and the sanctions lists they name.
 
-    Each `data/<name>.json` becomes `data.reference.<name>`; the SDN list becomes
-    `data.reference.sanctions` (address -> entry)."""
+    Each `data/<name>.json` becomes `data.reference.<name>`; the sanctions lists
+    (governance/policy/sanction_lists.py) become `data.reference.sanctions` (address ->
+    listing), `sanctioned_names` and `sanction_lists` (each list with its digest)."""
     if not root.is_dir():
         raise PolicySourceError(f"policy path {root} is not a directory")
     digest = hashlib.sha256()
@@ -63,13 +66,15 @@ def load_policy_source(root: Path) -> PolicySource:
             reference[path.stem] = json.loads(text)
         except json.JSONDecodeError as exc:
             raise PolicySourceError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
-    sdn = data_dir / SDN_FILE
-    if sdn.is_file():
-        text = _read_text(sdn)
-        digest.update(SDN_FILE.encode() + b"\0" + text.encode())
-        reference["sanctions"] = parse_sdn_csv(text)
-    else:
-        reference.setdefault("sanctions", {})
+    try:
+        lists, files = load_sanction_lists(data_dir, reference.get(REGISTRY))
+    except SanctionListError as exc:
+        raise PolicySourceError(str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise PolicySourceError(f"a sanctions list is not UTF-8: {exc}") from exc
+    for name, raw in files:
+        digest.update(name.encode() + b"\0" + raw)
+    reference.update(lists)
     return PolicySource(
         root=str(root),
         modules=tuple(modules),
@@ -80,31 +85,16 @@ def load_policy_source(root: Path) -> PolicySource:
 
 
 def parse_sdn_csv(text: str) -> dict[str, dict[str, Any]]:
-    """Parses the OFAC SDN CSV layout (no header; ent_num, SDN_Name, SDN_Type, Program, ...,
-    Remarks in column 12, "-0-" for empty) and returns every ETH address named in the remarks
-    as `Digital Currency Address - ETH 0x...`, lower-cased."""
-    out: dict[str, dict[str, Any]] = {}
-    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) < 12:
-            raise PolicySourceError(
-                f"{SDN_FILE}:{line_no}: expected 12 columns (OFAC SDN layout), got {len(row)}"
-            )
-        entry = {
-            "ent_num": _sdn_cell(row[0]),
-            "name": _sdn_cell(row[1]),
-            "type": _sdn_cell(row[2]),
-            "program": _sdn_cell(row[3]),
-        }
-        for address in _ETH_ADDRESS.findall(row[11]):
-            out[address.lower()] = entry
-    return out
-
-
-def _sdn_cell(cell: str) -> str:
-    cell = cell.strip()
-    return "" if cell == "-0-" else cell
+    """The addresses an OFAC SDN CSV names (lower-case) -> their listing."""
+    try:
+        lists = parse_ofac_sdn_csv(text)
+    except SanctionListError as exc:
+        raise PolicySourceError(str(exc)) from exc
+    return {
+        address: {"ent_num": e.id, "name": e.names[0], "type": e.type, "program": e.program}
+        for e in lists
+        for address in e.addresses
+    }
 
 
 def _read_text(path: Path) -> str:

@@ -156,9 +156,44 @@ sanctioned contains a if {
 	a := lower(data.governance.lib.ctx.str(object.get(entity, "address", "")))
 }
 
-deny contains reason("SANCTIONED_PARTY", concat("", [a, " is on the sanctions list"])) if {
+# The reason cites the list that names the party (data/sanction_lists.json), not one fixed list.
+deny contains data.governance.lib.reasons.detail("SANCTIONED_PARTY", jurisdiction, list_regulation(l), concat("", [a, " is on the ", list_name(l)])) if {
 	data.governance.lib.ctx.call.write
 	some a in sanctioned
+	l := listing(a)
+}
+
+# The list naming `a` ("" when only the gateway flagged it, e.g. in a test input).
+listing(a) := l if {
+	l := sanctions[a].list
+	is_string(l)
+} else := ""
+
+lists := data.governance.lib.ctx.ref("sanction_lists")
+
+list_name(l) := n if {
+	n := lists[l].name
+	is_string(n)
+} else := "sanctions list"
+
+list_regulation(l) := r if {
+	r := lists[l].regulation
+	is_string(r)
+} else := citation("SANCTIONED_PARTY")
+
+# ---- writes: travel-rule names screened against the lists' names ----------------------------
+# The gateway scores each originator and beneficiary name against every listed name and alias
+# (governance/policy/screening.py); data/screening.json sets the score that is a match.
+name_match_threshold := t if {
+	t := data.governance.lib.ctx.ref("screening").name_match_threshold
+	is_number(t)
+} else := 90
+
+deny contains data.governance.lib.reasons.detail("SANCTIONED_NAME_MATCH", jurisdiction, list_regulation(m.list), msg) if {
+	data.governance.lib.ctx.call.write
+	some m in data.governance.lib.ctx.arr(data.governance.lib.ctx.obj(data.governance.lib.ctx.doc.screening).matches)
+	data.governance.lib.ctx.num(m.score) >= name_match_threshold
+	msg := sprintf("%v name \"%v\" matches \"%v\" on the %v (score %v, threshold %v)", [m.role, m.name, m.listed_name, list_name(m.list), m.score, name_match_threshold])
 }
 
 # ---- writes: replay protection ------------------------------------------------------------

@@ -28,8 +28,12 @@ codes := {
 		"message": "the sending address is not a known address of the caller's organisation",
 	},
 	"SANCTIONED_PARTY": {
-		"regulation": "OFAC SDN List, 31 CFR chapter V (gateway-wide screening); FATF Recommendation 6",
-		"message": "a party to the transaction is on the sanctions list",
+		"regulation": "the sanctions list naming the party (data/sanction_lists.json); FATF Recommendation 6",
+		"message": "a party to the transaction is on a sanctions list",
+	},
+	"SANCTIONED_NAME_MATCH": {
+		"regulation": "the sanctions list naming the person (data/sanction_lists.json); FATF Recommendation 6 (targeted financial sanctions) and Recommendation 16 (originator and beneficiary information)",
+		"message": "a travel-rule originator or beneficiary name matches a listed name",
 	},
 	"UNKNOWN_COUNTERPARTY": {
 		"regulation": "FATF Recommendation 16, INR.16 (beneficiary information)",

@@ -346,6 +346,11 @@ def cases() -> list[Case]:
           {"ROLE_FORBIDDEN@US"}),
         c("sender_of_other_org", w(ACME, a3, ops, ABOND, 10.0), {"SENDER_NOT_OWNED@US"}),
         c("sanctioned_recipient", w(ACME, a0, SANCTIONED, ABOND, 10.0), {"SANCTIONED_PARTY@US"}),
+        c("eu_listed_recipient", w(ACME, a0, EU_LISTED, ABOND, 10.0), {"SANCTIONED_PARTY@US"}),
+        c("travel_rule_name_on_a_list", screened(w(ACME, a0, ops, ABOND, 10.0), 90.0),
+          {"SANCTIONED_NAME_MATCH@US"}),
+        c("travel_rule_name_below_threshold", screened(w(ACME, a0, ops, ABOND, 10.0), 89.9),
+          set()),
         c("pre_eip155", w(ACME, a0, ops, ABOND, 10.0, chain_id=None), {"CHAIN_ID_MISMATCH@US"}),
         c("wrong_chain", w(ACME, a0, ops, ABOND, 10.0, chain_id=1), {"CHAIN_ID_MISMATCH@US"}),
         c("send_transaction_without_chain_id",
@@ -432,6 +437,22 @@ def cases() -> list[Case]:
           {"VIRTUAL_CURRENCY_BANNED@CN"}, {"jurisdictions": ["CN", "US"]}),
     ]
 # fmt: on
+
+
+EU_LISTED = "0x00000000000000000000000000000000000e0f5f"  # data/eu_fsf.csv
+
+
+def screened(doc: dict[str, Any], score: float) -> dict[str, Any]:
+    """A write whose beneficiary name matched a listed name with `score`."""
+    match = {
+        "role": "beneficiary",
+        "name": "D. Samplevich",
+        "list": "eu_fsf",
+        "entry": "990001",
+        "listed_name": "Dmitry SAMPLEVICH",
+        "score": score,
+    }
+    return {**doc, "screening": {"lists": [], "matches": [match]}}
 
 
 def undecodable(doc: dict[str, Any], error: str) -> dict[str, Any]:
