@@ -208,10 +208,12 @@ def test_node_down_is_502_not_a_decision(
     assert resp.status_code == 502 and resp.json()["error"]["code"] == -32005
 
 
-def send_transaction(gw: GatewayServer, call: Any, value: int) -> dict[str, Any]:
-    """eth_sendTransaction from dev account 0, which the node holds (anvil unlocks it)."""
+def send_transaction(gw: GatewayServer, chain: Deployed, call: Any, value: int) -> dict[str, Any]:
+    """eth_sendTransaction from dev account 0, which the node holds (anvil unlocks it); with
+    its nonce, which the policy input requires."""
     tx = {
         "from": ACCOUNTS[0].address,
+        "nonce": hex(chain.w3.eth.get_transaction_count(ACCOUNTS[0].address, "pending")),
         "to": call.address,
         "value": hex(value),
         "data": call._encode_transaction_data(),
@@ -225,7 +227,7 @@ def test_node_held_account_is_simulated_and_denied_on_a_bypass(
 ) -> None:
     nonce = chain.w3.eth.get_transaction_count(ACCOUNTS[0].address)
     call = chain.multisend.functions.sendEther([CHECKSUMMED], [10 * FINNEY])
-    answer = send_transaction(gw, call, 10 * FINNEY)
+    answer = send_transaction(gw, chain, call, 10 * FINNEY)
     assert answer["doc"]["error"]["code"] == -32003 and "SANCTIONED_PARTY" in codes(answer)
     doc = record(gw, answer["id"])["input"]
     assert doc["tx"]["hash"] is None and doc["simulation"]["status"] == "ok"
@@ -240,7 +242,7 @@ def test_node_held_account_is_simulated_and_denied_on_a_bypass(
 
 def test_node_held_account_is_simulated_and_allowed(chain: Deployed, gw: GatewayServer) -> None:
     call = chain.multisend.functions.sendEther([HARBOUR], [FINNEY])
-    answer = send_transaction(gw, call, FINNEY)
+    answer = send_transaction(gw, chain, call, FINNEY)
     assert "result" in answer["doc"], json.dumps(answer["doc"])
     doc = record(gw, answer["id"])["input"]
     assert doc["simulation"]["status"] == "ok"

@@ -313,7 +313,14 @@ def test_a_clean_run_exits_0(
         resp = rpc(
             gw.rpc_url(),
             "eth_sendTransaction",
-            [{"from": OWNER.address, "to": ACME_OPS, "value": hex(3 * FINNEY)}],
+            [
+                {
+                    "from": OWNER.address,
+                    "to": ACME_OPS,
+                    "value": hex(3 * FINNEY),
+                    "nonce": hex(nonce + 1),
+                }
+            ],
             bearer=token(),
         )
         assert "result" in resp.json(), resp.text
