@@ -3,9 +3,12 @@ one engine, with the spend rows written in the log's append transaction."""
 
 from __future__ import annotations
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from governance.audit.db import make_engine
 from governance.audit.quota import SqlQuota, make_quota_store
 from governance.audit.sqlstore import SqlLog
+from governance.errors import ConfigError
 
 
 def open_stores(
@@ -14,5 +17,13 @@ def open_stores(
     engine = make_engine(
         url, connect_timeout_s=connect_timeout_s, statement_timeout_s=statement_timeout_s
     )
-    quota = make_quota_store(url, engine, wait_s=statement_timeout_s)
-    return SqlLog(url, engine=engine, on_append=quota.write_spends), quota
+    try:
+        quota = make_quota_store(url, engine, wait_s=statement_timeout_s)
+        return SqlLog(url, engine=engine, on_append=quota.write_spends), quota
+    except SQLAlchemyError as exc:  # e.g. a read-only file system: nothing could be recorded
+        engine.dispose()
+        cause = getattr(exc, "orig", None) or exc
+        raise ConfigError(
+            f"audit.database_url: the decision log cannot be opened for writing "
+            f"({type(cause).__name__}: {cause})"
+        ) from exc

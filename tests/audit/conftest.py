@@ -62,16 +62,23 @@ class PgCluster:
                 os.chown(path, self.owner.pw_uid, self.owner.pw_gid)
         self._run("initdb", "-D", str(self.root / "data"), "-U", "postgres", "--auth=trust",
                   "--encoding=UTF8", "--locale=C")  # fmt: skip
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
         options = f"-c listen_addresses='' -k {self.socket_dir} -p {self.port}"
         options += " -c max_connections=200"
         if not self.fsync:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.root / "data"), "-l", str(self.root / "log"),
                   "-o", options, "-w", "-t", "60", "start")  # fmt: skip
-        return self
+
+    def stop_server(self, check: bool = True) -> None:
+        """Stops the server the way a crash would (no shutdown checkpoint)."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop", check=check)
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop", check=False)
+        self.stop_server(check=False)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, database: str) -> str:
