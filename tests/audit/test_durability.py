@@ -42,7 +42,9 @@ class Sender:
 Gateway = tuple[subprocess.Popen[bytes], str, str]
 
 
-def start_gateway(tmp_path: Path, policy_dir: Path, node: Anvil) -> Gateway:
+def start_gateway(
+    tmp_path: Path, policy_dir: Path, node: Anvil, config: Path | None = None
+) -> Gateway:
     port = free_port()
     db = f"sqlite:///{tmp_path / 'log.db'}"
     env = {
@@ -53,6 +55,7 @@ def start_gateway(tmp_path: Path, policy_dir: Path, node: Anvil) -> Gateway:
         "GOVERNANCE_DATABASE_URL": db,
         "GOVERNANCE_LEDGER_URL": node.url,
         "GOVERNANCE_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
+        **({"GOVERNANCE_CONFIG": str(config)} if config else {}),
     }
     command = [sys.executable, "-m", "governance.cli", "serve", "--port", str(port)]
     with (tmp_path / "gateway.err").open("wb") as errors:  # the child keeps its own handle
@@ -211,6 +214,56 @@ def test_every_write_the_node_accepted_is_in_the_log_after_sigkill(
     if not key.exists():  # the gateway did not sign (no checkpointer wired): verify the tree
         key.write_text(_throwaway_public_key())
     assert cli.main(args) == 0, capsys.readouterr().err
+
+
+def test_sigkill_while_checkpoints_are_signed_then_restart(
+    tmp_path: Path, policy_dir: Path, fresh_anvil: Anvil, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checkpoints signed after every record, so the kill lands while one is being signed (or
+    stored): the log still verifies, and a restarted gateway accepts its own history and signs
+    on from there."""
+    config = tmp_path / "governance.toml"
+    config.write_text("[audit]\ncheckpoint_every = 1\ncheckpoint_seconds = 0.05\n")
+    proc, url, db = start_gateway(tmp_path, policy_dir, fresh_anvil, config)
+    try:
+        senders = allowed_senders(url, candidate_senders(policy_dir), fresh_anvil)
+        load = Load(url, senders, fresh_anvil)
+        load.start()
+        assert load.enough.wait(120), "the load never got going"
+        assert checkpoint_sizes(db), "no checkpoint signed under load"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        load.join()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    at_kill = max(checkpoint_sizes(db))
+    key = str(tmp_path / "signing.key.pub")
+    capsys.readouterr()
+    assert cli.main(["audit", "verify", "--db", db, "--public-key", key]) == 0, capsys.readouterr()
+    proc, url, db = start_gateway(tmp_path, policy_dir, fresh_anvil, config)
+    try:
+        with httpx.Client() as client:
+            for sender in senders[:2]:
+                assert "result" in send(client, url, sender, nonce(fresh_anvil, sender.address))
+        deadline = time.monotonic() + 30
+        while max(checkpoint_sizes(db)) <= at_kill:  # signing goes on after the restart
+            assert time.monotonic() < deadline, (tmp_path / "gateway.err").read_text()[-3000:]
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    capsys.readouterr()
+    assert cli.main(["audit", "verify", "--db", db, "--public-key", key]) == 0, capsys.readouterr()
+
+
+def checkpoint_sizes(db: str) -> list[int]:
+    store = SqlLog(db)
+    try:
+        return [cp.size for cp in store.checkpoints()]
+    finally:
+        store.close()
 
 
 def _throwaway_public_key() -> str:
