@@ -75,7 +75,7 @@ fields := {
 	"tx": {
 		"from": {"string"},
 		"to": nullable({"string"}),
-		"nonce": {"number"},
+		"nonce": nullable({"number"}), # eth_sendTransaction may leave it to the node
 		"chain_id": nullable({"number"}),
 		"value": {"string"},
 		"asset": {"object"},

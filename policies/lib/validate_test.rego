@@ -16,6 +16,7 @@ unknown_entity := {"address": "0x00000000000000000000000000000000000000aa", "org
 cases := {
 	"test_complete_transfer_is_valid": {"input": ok_transfer, "allow": true},
 	"test_complete_read_is_valid": {"input": ok_read, "allow": true},
+	"test_send_transaction_without_nonce_is_valid": {"input": fx.put(fx.put2(ok_transfer, "tx", "nonce", null), "request", fx.request("write", "eth_sendTransaction")), "allow": true},
 	"test_decoded_write_without_tx": {"input": fx.put(ok_transfer, "tx", null), "has": ["INPUT_INVALID"]},
 	"test_read_without_read_section": {"input": fx.put(ok_read, "read", null), "has": ["INPUT_INVALID"]},
 	"test_write_without_recipient": {"input": fx.put(ok_transfer, "parties", {"sender": fx.entity(fx.acct0)}), "has": ["INPUT_INVALID"]},
@@ -34,6 +35,8 @@ cases := {
 test_complete_transfer_is_valid if harness.passes(cases.test_complete_transfer_is_valid)
 
 test_complete_read_is_valid if harness.passes(cases.test_complete_read_is_valid)
+
+test_send_transaction_without_nonce_is_valid if harness.passes(cases.test_send_transaction_without_nonce_is_valid)
 
 test_decoded_write_without_tx if harness.passes(cases.test_decoded_write_without_tx)
 
