@@ -10,4 +10,4 @@ mask contains "/travel_rule/originator" if data.governance.lib.ctx.call.travel_r
 mask contains "/travel_rule/beneficiary" if data.governance.lib.ctx.call.travel_rule_present
 
 # The names screened against the sanctions lists are the payload's names: personal data too.
-mask contains "/screening/matches" if count(data.governance.lib.ctx.arr(data.governance.lib.ctx.obj(data.governance.lib.ctx.doc.screening).matches)) > 0
+mask contains "/screening/matches/*/name" if count(data.governance.lib.ctx.arr(data.governance.lib.ctx.obj(data.governance.lib.ctx.doc.screening).matches)) > 0

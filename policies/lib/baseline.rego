@@ -193,7 +193,7 @@ deny contains data.governance.lib.reasons.detail("SANCTIONED_NAME_MATCH", jurisd
 	data.governance.lib.ctx.call.write
 	some m in data.governance.lib.ctx.arr(data.governance.lib.ctx.obj(data.governance.lib.ctx.doc.screening).matches)
 	data.governance.lib.ctx.num(m.score) >= name_match_threshold
-	msg := sprintf("%v name \"%v\" matches \"%v\" on the %v (score %v, threshold %v)", [m.role, m.name, m.listed_name, list_name(m.list), m.score, name_match_threshold])
+	msg := sprintf("%v name \"%v\" matches \"%v\" on the %v (score %v, threshold %v)", [m.role, object.get(m, "name", "(masked)"), m.listed_name, list_name(m.list), m.score, name_match_threshold])
 }
 
 # ---- writes: replay protection ------------------------------------------------------------

@@ -140,6 +140,7 @@ transfer(subj, from, to, class, usd) := {
 	"simulation": simulation_ok,
 	"travel_rule": null,
 	"travel_rule_errors": [],
+	"screening": {"lists": [], "matches": []},
 	"aggregates": zero_aggregates,
 	"read": null,
 	"effects": [],

@@ -47,7 +47,19 @@ cases := {
 		"input": fx.put(fx.reading(acme, "eth_getBalance", [fx.acct9]), "screening", matched(100).screening),
 		"allow": true,
 	},
-	"test_name_match_masked_in_the_log": {"input": matched(100), "mask": ["/screening/matches"]},
+	"test_name_match_masked_in_the_log": {"input": matched(100), "mask": ["/screening/matches/*/name"]},
+	"test_masked_name_still_refused_on_replay": {
+		"input": fx.put(clean, "screening", {"lists": [], "matches": [object.remove(matched(100).screening.matches[0], ["name"])]}),
+		"codes": ["SANCTIONED_NAME_MATCH"],
+	},
+	"test_write_with_travel_rule_without_screening_invalid": {
+		"input": object.remove(fx.put(clean, "travel_rule", {"originator": {}, "beneficiary": {}}), ["screening"]),
+		"has": ["INPUT_INVALID"],
+	},
+	"test_match_without_score_invalid": {
+		"input": fx.put(clean, "screening", {"lists": [], "matches": [object.remove(matched(100).screening.matches[0], ["score"])]}),
+		"has": ["INPUT_INVALID"],
+	},
 }
 
 test_eu_listed_recipient_cites_the_eu_list if harness.passes(cases.test_eu_listed_recipient_cites_the_eu_list)
@@ -65,3 +77,9 @@ test_no_screening_document_allowed if harness.passes(cases.test_no_screening_doc
 test_name_match_on_a_read_ignored if harness.passes(cases.test_name_match_on_a_read_ignored)
 
 test_name_match_masked_in_the_log if harness.passes(cases.test_name_match_masked_in_the_log)
+
+test_masked_name_still_refused_on_replay if harness.passes(cases.test_masked_name_still_refused_on_replay)
+
+test_write_with_travel_rule_without_screening_invalid if harness.passes(cases.test_write_with_travel_rule_without_screening_invalid)
+
+test_match_without_score_invalid if harness.passes(cases.test_match_without_score_invalid)

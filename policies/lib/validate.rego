@@ -49,6 +49,11 @@ fields := {
 		"effects": {"array"},
 		"approvals": {"array"},
 		"contracts": {"array"},
+		"screening": nullable({"object"}),
+	},
+	"screening": {
+		"lists": {"array"},
+		"matches": {"array"},
 	},
 	"request": {
 		"method": {"string"},
@@ -144,6 +149,16 @@ invalid contains "tx" if {
 	not is_object(at("tx"))
 }
 
+# A decoded write with a travel-rule payload carries the screening of its names: without it a
+# listed name would pass unseen.
+invalid contains "screening" if {
+	request := object_or_empty(at("request"))
+	request.kind == "write"
+	not is_string(object.get(request, "decode_error", null))
+	is_object(object.get(document, "travel_rule", null))
+	not is_object(at("screening"))
+}
+
 invalid contains "read" if {
 	request := object_or_empty(at("request"))
 	request.kind in {"read", "unknown"}
@@ -177,6 +192,20 @@ invalid contains concat("", ["effects[", format_int(i, 10), "]"]) if {
 invalid contains concat("", ["approvals[", format_int(i, 10), "]"]) if {
 	some i, a in array_at("approvals")
 	not valid_approval(a)
+}
+
+invalid contains concat("", ["screening.matches[", format_int(i, 10), "]"]) if {
+	some i, m in array_at("screening.matches")
+	not valid(m, name_match)
+}
+
+# A name match; its `name` (the payload's) is masked in stored records, so replays read null.
+name_match := {
+	"role": {"string"},
+	"name": nullable({"string"}),
+	"list": {"string"},
+	"listed_name": {"string"},
+	"score": {"number"},
 }
 
 invalid contains concat("", ["contracts[", format_int(i, 10), "]"]) if {

@@ -205,6 +205,7 @@ def write(
         "simulation": {"mode": "simulate_v1", "status": "ok", "reason": None},
         "travel_rule": travel_rule,
         "travel_rule_errors": errors,
+        "screening": {"lists": [], "matches": []},
         "aggregates": agg or aggregates(),
         "read": None,
         "effects": [],
