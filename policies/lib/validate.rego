@@ -8,14 +8,6 @@ package governance.lib.validate
 
 import rego.v1
 
-type_of(x) := "string" if is_string(x)
-else := "number" if is_number(x)
-else := "boolean" if is_boolean(x)
-else := "array" if is_array(x)
-else := "object" if is_object(x)
-else := "null" if is_null(x)
-else := "set"
-
 nullable(types) := types | {"null"}
 
 entity := {
@@ -134,11 +126,15 @@ else := concat(".", [path, name])
 
 invalid contains "input" if not is_object(data.governance.lib.ctx.doc)
 
+# Each section read once per decision (a rule is memoised, a function call is not).
+sections := {path: at(path) | some path, _ in fields}
+
 invalid contains joined(path, name) if {
 	some path, spec in fields
-	is_object(at(path))
+	section := sections[path]
+	is_object(section)
 	some name, types in spec
-	not type_of(object.get(at(path), name, null)) in types
+	not type_name(object.get(section, name, null)) in types
 }
 
 # A decoded write carries its transaction; a read (or an unknown method) its read section.
@@ -221,7 +217,7 @@ array_at(path) := x if {
 # `x` is an object whose fields have the types of `spec`.
 valid(x, spec) if {
 	is_object(x)
-	count({name | some name, types in spec; not type_of(object.get(x, name, null)) in types}) == 0
+	count({name | some name, types in spec; not type_name(object.get(x, name, null)) in types}) == 0
 }
 
 effect := {
