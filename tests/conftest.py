@@ -386,6 +386,33 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+# ---- signed transactions -----------------------------------------------------------------
+
+
+def raw_tx(key: int, to: str, value: int, nonce: int, data: bytes = b"") -> str:
+    """An EIP-1559 transaction from anvil account `key`, signed, as `eth_sendRawTransaction`
+    takes it."""
+    tx = {
+        "type": 2,
+        "chainId": 31337,
+        "nonce": nonce,
+        "to": Web3.to_checksum_address(to),
+        "value": value,
+        "gas": 100_000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "data": data,
+    }
+    signed = Account.from_key(KEYS[key]).sign_transaction(tx)
+    return "0x" + signed.raw_transaction.hex().removeprefix("0x")
+
+
+def nonce_of(node: Anvil, key: int) -> int:
+    """The next nonce of anvil account `key`, pending transactions included."""
+    address = Account.from_key(KEYS[key]).address
+    return int(node.rpc("eth_getTransactionCount", [address, "pending"]), 16)
+
+
 # ---- IVMS101 travel-rule payloads (X-Travel-Rule) ------------------------------------------
 
 

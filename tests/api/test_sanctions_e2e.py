@@ -10,9 +10,20 @@ from typing import Any
 
 import httpx
 from eth_account import Account
-from web3 import Web3
 
-from tests.conftest import KEYS, ROOT, Anvil, GatewayServer, legal, natural, rpc, token, travel_rule
+from tests.conftest import (
+    KEYS,
+    ROOT,
+    Anvil,
+    GatewayServer,
+    legal,
+    natural,
+    nonce_of,
+    raw_tx,
+    rpc,
+    token,
+    travel_rule,
+)
 
 ACCT = [Account.from_key(k) for k in KEYS]
 EU_LISTED = "0x00000000000000000000000000000000000e0f5f"  # data/eu_fsf.csv, entity 990002
@@ -22,24 +33,6 @@ EU_REGULATION = (
     "(EU) No 269/2014); FATF Recommendation 6"
 )
 USD_5000_IN_WEI = 2 * 10**18  # above the US travel-rule threshold (USD 3,000) at ETH >= 1,500
-
-
-def raw_tx(key: int, to: str, value: int, nonce: int) -> str:
-    tx = {
-        "type": 2,
-        "chainId": 31337,
-        "nonce": nonce,
-        "to": Web3.to_checksum_address(to),
-        "value": value,
-        "gas": 21_000,
-        "maxFeePerGas": 2 * 10**9,
-        "maxPriorityFeePerGas": 10**9,
-    }
-    return "0x" + ACCT[key].sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
-
-
-def nonce_of(node: Anvil, key: int) -> int:
-    return int(node.rpc("eth_getTransactionCount", [ACCT[key].address, "pending"]), 16)
 
 
 def stored(gw: GatewayServer, decision_id: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from eth_account import Account
-from web3 import Web3
 
 from tests.conftest import (
     KEYS,
@@ -23,6 +22,8 @@ from tests.conftest import (
     GatewayServer,
     legal,
     natural,
+    nonce_of,
+    raw_tx,
     rpc,
     token,
     travel_rule,
@@ -51,25 +52,6 @@ def gw(gateway_factory: Any, pinned_policies: Path) -> GatewayServer:
 
 def wei_for_usd(usd: Decimal) -> int:
     return int(usd / ETH_USD * 10**18)
-
-
-def raw_tx(key: int, to: str, value: int, nonce: int, data: bytes = b"") -> str:
-    tx = {
-        "type": 2,
-        "chainId": 31337,
-        "nonce": nonce,
-        "to": Web3.to_checksum_address(to),
-        "value": value,
-        "gas": 100_000,
-        "maxFeePerGas": 2 * 10**9,
-        "maxPriorityFeePerGas": 10**9,
-        "data": data,
-    }
-    return "0x" + ACCT[key].sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
-
-
-def nonce_of(node: Anvil, key: int) -> int:
-    return int(node.rpc("eth_getTransactionCount", [ACCT[key].address, "pending"]), 16)
 
 
 def outcome(resp: httpx.Response) -> tuple[str, list[str]]:
