@@ -84,7 +84,7 @@ async def test_unreadable_spending_fails_closed(stores: tuple[SqlLog, SqlQuota])
     _, quota = stores
     with quota.engine.begin() as conn:
         conn.execute(text("DROP TABLE spend"))
-    with pytest.raises(LogUnavailable, match="aggregates unavailable"):
+    with pytest.raises(LogUnavailable, match="quota store unavailable"):
         await quota.aggregates("trader1", DAY, YEAR)
 
 
