@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 _LATENCY_BUCKETS = (
     0.00005,
@@ -84,5 +88,31 @@ class Metrics:
             registry=r,
         )
 
+    def watch_read_cache(self, counts: Callable[[], tuple[int, int, int]]) -> None:
+        """`counts()` gives (hits, misses, entries) of the serving revision's read cache."""
+        self.registry.register(_ReadCacheCollector(counts))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _ReadCacheCollector(Collector):
+    """Read-decision cache hits and misses, counted per policy revision (a reload starts a
+    new cache, and the counters restart from zero as Prometheus counters may)."""
+
+    def __init__(self, counts: Callable[[], tuple[int, int, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        hits, misses, entries = self.counts()
+        family = CounterMetricFamily(
+            "governance_read_cache_lookups",
+            "Read decisions looked up in the cache of the serving policy revision",
+            labels=["result"],
+        )
+        family.add_metric(["hit"], hits)
+        family.add_metric(["miss"], misses)
+        yield family
+        yield GaugeMetricFamily(
+            "governance_read_cache_entries", "Read decisions held in the cache", value=entries
+        )

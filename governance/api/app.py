@@ -73,6 +73,7 @@ class Services:
         metrics = Metrics()
         engine = make_policy_engine(settings)
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
+        metrics.watch_read_cache(lambda: _read_cache_counts(engine))
         audit = settings.audit
         store, quota = open_stores(
             audit.database_url,
@@ -206,3 +207,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Dispatch
     api.include_router(ws_router)
     rpc = RpcEndpoint(svc.gateway, svc.auth, settings)
     return Dispatcher(api, rpc, settings.server.max_body_bytes)
+
+
+def _read_cache_counts(engine: PolicyEngine) -> tuple[int, int, int]:
+    cache = engine.snapshot().read_cache
+    return cache.hits, cache.misses, len(cache)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,6 +25,35 @@ class RegoEvaluator(Protocol):
         ...
 
 
+class ReadCache:
+    """Read decisions of one revision by what the policy reads of the call (the key is built
+    by governance/policy/engine.py `read_cache_key`), least recently used first out, with the
+    hits and misses counted for /metrics."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[bytes, Decision] = OrderedDict()
+
+    def get(self, key: bytes) -> Decision | None:
+        found = self._entries.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: bytes, decision: Decision) -> None:
+        self._entries[key] = decision
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass(frozen=True)
 class PolicySnapshot:
     """One loaded revision: reference data for enrichment and the evaluator that decides.
@@ -32,4 +62,4 @@ class PolicySnapshot:
     revision: str
     reference: Reference
     evaluator: RegoEvaluator | None  # None for the remote engine
-    read_cache: dict[bytes, Decision] = field(default_factory=dict, compare=False, repr=False)
+    read_cache: ReadCache = field(default_factory=lambda: ReadCache(), compare=False, repr=False)

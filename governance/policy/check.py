@@ -10,7 +10,9 @@
 - portability rules the embedded engines need (docs/policies.md, "Writing portable Rego"):
   no `with input as` (crashes regopy), `with` only in the test harness (regopy cannot load
   it cheaply), `input` read only through policies/lib/ctx.rego, and no import alias inside a
-  function body of a library module (regorus 0.13 resolves it against the caller)."""
+  function body of a library module (regorus 0.13 resolves it against the caller);
+- no rule that sees the read's data names the fields the read cache key leaves out
+  (governance/policy/read_key.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from governance.policy.read_key import key_problems
 from governance.policy.sanction_lists import REGISTRY, SanctionListError, load_sanction_lists
 
 MAIN_FILE = "governance/main.rego"
@@ -61,6 +64,7 @@ def check_policies(root: Path, docs: Path | None = None) -> list[Problem]:
     problems += _reason_codes(modules, docs)
     problems += _portability(modules)
     problems += _wiring(modules)
+    problems += [Problem(*p) for p in key_problems(modules)]
     problems += _data_files(root, docs)
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.message))
 

@@ -15,34 +15,59 @@ from governance.errors import EngineUnavailable
 from governance.policy.evaluator import make_evaluator
 from governance.policy.source import DECISION_RULE, PolicySource
 
-READ_CACHE_SIZE = 8192
 _VOLATILE = ("id", "received_at")  # differ on every request; no rule may read them
 
 
 def read_cache_key(policy_input: dict[str, Any]) -> bytes | None:
-    """Reads are decided by a pure function of the input and the snapshot's policies and
-    data, so identical reads (the same caller, method, params, parties and day) share one
-    evaluation per snapshot. Writes are never cached: their aggregates and nonces differ and
+    """Reads are decided by a pure function of what the policy reads of the input and of the
+    snapshot's policies and data. The key is the input without what no read rule reads: the
+    request id and arrival time, the params (only their JSON type) and the addresses of the
+    read's parties and contract (each replaced by the order of its first appearance, so equal
+    addresses stay equal). Two reads of different addresses whose parties have the same
+    profiles (org, jurisdiction, kind, KYC, sanctioned, known, self-hosted) by the same caller
+    share one evaluation. Writes are never cached: their aggregates and nonces differ and
     their decisions reserve quota. `governance policy check` refuses policies that read the
-    volatile fields left out of the key."""
+    fields left out of the key (governance/policy/read_key.py)."""
     request = policy_input.get("request")
     if not isinstance(request, dict) or request.get("kind") != "read":
         return None
     stable = {k: v for k, v in request.items() if k not in _VOLATILE}
-    return orjson.dumps({**policy_input, "request": stable}, option=orjson.OPT_SORT_KEYS)
+    keyed = {**policy_input, "request": stable}
+    read = policy_input.get("read")
+    if isinstance(read, dict):
+        keyed["read"] = _read_profile(read)
+    return orjson.dumps(keyed, option=orjson.OPT_SORT_KEYS)
+
+
+def _read_profile(read: dict[str, Any]) -> dict[str, Any]:
+    tokens: dict[str, str] = {}
+
+    def anonymous(entity: Any) -> Any:
+        if not isinstance(entity, dict) or not isinstance(entity.get("address"), str):
+            return entity
+        token = tokens.setdefault(entity["address"], f"#{len(tokens)}")
+        return {**entity, "address": token}
+
+    profile = dict(read)
+    profile["params"] = type(read.get("params")).__name__ if "params" in read else None
+    parties = read.get("parties")
+    if isinstance(parties, list):
+        profile["parties"] = [anonymous(p) for p in parties]
+    if "contract" in read:
+        profile["contract"] = anonymous(read["contract"])
+    return profile
 
 
 def decide_sync(snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
-    """Decides on the snapshot's own evaluator; identical reads share one evaluation."""
+    """Decides on the snapshot's own evaluator; reads alike to the policy share one
+    evaluation."""
     key = read_cache_key(policy_input)
     cached = snapshot.read_cache.get(key) if key is not None else None
     if cached is not None:
         return cached
     decision = _evaluate(snapshot.evaluator, policy_input)
     if key is not None:
-        if len(snapshot.read_cache) >= READ_CACHE_SIZE:
-            snapshot.read_cache.clear()  # bounded; a cold start costs what no cache costs
-        snapshot.read_cache[key] = decision
+        snapshot.read_cache.put(key, decision)
     return decision
 
 
