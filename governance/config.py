@@ -221,6 +221,23 @@ def native_asset_warnings(settings: Settings) -> list[str]:
     ]
 
 
+# Engines measured more than ten times slower per decision than the default (regopy: about
+# 90 ms against regorus's well under 1 ms): test oracles, not serving options.
+ORACLE_ENGINES = {"regopy": "about 90 ms per decision, more than 10x the default regorus"}
+
+
+def engine_warnings(settings: Settings) -> list[str]:
+    """A line when the configured policy engine is a test oracle rather than a serving
+    engine (docs/configuration.md, "Policy engines")."""
+    engine = settings.policy.engine
+    if engine not in ORACLE_ENGINES:
+        return []
+    return [
+        f"policy.engine = {engine!r} is a test oracle, not a serving option "
+        f"({ORACLE_ENGINES[engine]}): every request waits that long; serve with 'regorus'"
+    ]
+
+
 def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
     value = doc.get(name, {})
     if not isinstance(value, dict):

@@ -14,6 +14,7 @@ from governance.config import (
     LedgerConfig,
     PolicyConfig,
     ServerConfig,
+    engine_warnings,
     load_settings,
     native_asset_warnings,
 )
@@ -159,6 +160,13 @@ def test_public_chain_native_asset_not_virtual_currency_warns(tmp_path: Path) ->
     warnings = native_asset_warnings(s)
     assert len(warnings) == 1
     assert "ledger mainnet" in warnings[0] and "'tokenized_deposit'" in warnings[0]
+
+
+def test_a_test_oracle_engine_warns_and_the_default_does_not(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, PUBLIC), environ={"GOVERNANCE_POLICY_ENGINE": "regopy"})
+    warnings = engine_warnings(s)
+    assert len(warnings) == 1 and "test oracle" in warnings[0] and "regorus" in warnings[0]
+    assert engine_warnings(load_settings(write(tmp_path, PUBLIC), environ={})) == []
 
 
 # ---- every key of the settings model is in docs/configuration.md, and nothing else ------------

@@ -28,7 +28,7 @@ from governance.audit.log import DecisionLog
 from governance.audit.quota import SqlQuota
 from governance.audit.reconcile_store import ReconcileStore
 from governance.audit.sqlstore import SqlLog
-from governance.config import Settings, native_asset_warnings
+from governance.config import Settings, engine_warnings, native_asset_warnings
 from governance.domain.ports import PolicyEngine
 from governance.domain.records import DecisionRecord
 from governance.gateway import Gateway
@@ -182,7 +182,7 @@ class Dispatcher:
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Dispatcher:
-    for warning in native_asset_warnings(settings):
+    for warning in native_asset_warnings(settings) + engine_warnings(settings):
         log.warning("%s", warning)
     svc = services or Services.build(settings)
 
