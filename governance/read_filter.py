@@ -131,6 +131,8 @@ def _entity_profile(e: Entity) -> tuple[str, ...]:
         str(e.known),
         str(e.sanctioned),
         str(e.self_hosted),
+        str(e.licences),
+        str(e.clients_abroad_only),
     )
 
 

@@ -51,6 +51,20 @@ class Asset:
 
 
 @dataclass(frozen=True)
+class Licence:
+    """A licence or registration of a VASP as the directory records it; the policy reads the
+    regime, the status and the last valid day (None: no expiry), not the licence number."""
+
+    regime: str
+    licence_id: str
+    status: str
+    valid_until: str | None
+
+    def to_input(self) -> dict[str, Any]:
+        return {"regime": self.regime, "status": self.status, "valid_until": self.valid_until}
+
+
+@dataclass(frozen=True)
 class Entity:
     """A party as the entity directory and the sanctions list know it."""
 
@@ -62,6 +76,8 @@ class Entity:
     sanctioned: bool
     self_hosted: bool
     known: bool
+    licences: tuple[Licence, ...] = ()
+    clients_abroad_only: bool = False
 
     def to_input(self) -> dict[str, Any]:
         return {
@@ -73,6 +89,8 @@ class Entity:
             "sanctioned": self.sanctioned,
             "self_hosted": self.self_hosted,
             "known": self.known,
+            "licences": [licence.to_input() for licence in self.licences],
+            "clients_abroad_only": self.clients_abroad_only,
         }
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Final
 
-from governance.domain.models import Asset, Entity
+from governance.domain.models import Asset, Entity, Licence
 
 # Above this many directory addresses, searching each one in a blob costs more than looking
 # up every 20-byte window of the blob.
@@ -106,6 +106,8 @@ class Reference:
             sanctioned=sanctioned,
             self_hosted=bool(doc.get("self_hosted", False)),
             known=True,
+            licences=_licences(doc.get("licences")),
+            clients_abroad_only=doc.get("clients_abroad_only") is True,
         )
 
     def asset(self, contract: str) -> Asset | None:
@@ -122,6 +124,24 @@ class Reference:
     def usd(self, symbol: str, units: Decimal) -> float | None:
         rate = self.rates.get(symbol)
         return None if rate is None else float(units * Decimal(str(rate)))
+
+
+def _licences(value: Any) -> tuple[Licence, ...]:
+    """The directory's licences of an entity. An entry that is not an object, or whose last
+    valid day is neither a date string nor null, is dropped (the schema refuses both): a
+    dropped licence licenses nothing, where a guessed expiry could license too much."""
+    return tuple(
+        Licence(
+            regime=str(x.get("regime", "")),
+            licence_id=str(x.get("licence_id", "")),
+            status=str(x.get("status", "")),
+            valid_until=x.get("valid_until"),
+        )
+        for x in (value if isinstance(value, list) else [])
+        if isinstance(x, dict)
+        and "valid_until" in x
+        and (x["valid_until"] is None or isinstance(x["valid_until"], str))
+    )
 
 
 def _obj(value: Any) -> dict[str, Any]:

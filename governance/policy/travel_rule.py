@@ -1,6 +1,10 @@
 """The `X-Travel-Rule` header: base64url (padding optional) of a JSON object holding the
 IVMS101 `originator` and `beneficiary` of a transfer (docs/policies.md, "Travel rule payload").
 
+The originating and beneficiary VASP (IVMS101 `originatingVASP`, `beneficiaryVASP`) are
+optional here; policy requires them where the directory knows a VASP for the address and
+checks them against the directory.
+
 Parsing never raises: a hostile or broken header yields a list of structural errors, which the
 gateway passes to policy as `input.travel_rule_errors` (any error makes a required travel-rule
 payload TRAVEL_RULE_INVALID). Policy checks the business rules (thresholds, that the account
@@ -29,6 +33,8 @@ NATIONAL_ID_TYPES = frozenset(
 )
 SELF_HOSTED_METHODS = frozenset({"signature", "micro_payment", "attestation"})
 SELF_HOSTED_FIELD = "selfHostedVerification"
+# IVMS101 names each VASP twice: {"originatingVASP": {"originatingVASP": {"legalPerson": ...}}}.
+VASP_FIELDS = ("originatingVASP", "beneficiaryVASP")
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -81,9 +87,9 @@ def parse_travel_rule_header(value: str | None) -> tuple[dict[str, Any] | None, 
     errors = _Errors()
     _check_party(doc, "originator", "originatorPersons", errors)
     _check_party(doc, "beneficiary", "beneficiaryPersons", errors)
-    for vasp in ("originatingVASP", "beneficiaryVASP"):
-        if vasp in doc and not isinstance(doc[vasp], dict):
-            errors.add(vasp, "must be an object")
+    for vasp in VASP_FIELDS:
+        if vasp in doc:
+            _check_vasp(doc[vasp], vasp, errors)
     return doc, errors.items
 
 
@@ -271,6 +277,29 @@ def _check_national_id(nid: Any, path: str, errors: _Errors, *, natural: bool) -
 def _check_country(p: dict[str, Any], key: str, path: str, errors: _Errors) -> None:
     if key in p and not (isinstance(p[key], str) and _COUNTRY.match(p[key])):
         errors.add(f"{path}.{key}", "must be an ISO 3166-1 alpha-2 code")
+
+
+def _check_vasp(v: Any, key: str, errors: _Errors) -> None:
+    """`<key>.<key>.legalPerson` naming the VASP by legal person name, by LEI
+    (`nationalIdentification` of type LEIX), or both."""
+    inner = v.get(key) if isinstance(v, dict) else None
+    legal = inner.get("legalPerson") if isinstance(inner, dict) else None
+    path = f"{key}.{key}.legalPerson"
+    if not isinstance(legal, dict):
+        errors.add(path, "required object (the VASP as an IVMS101 legal person)")
+        return
+    nid = legal.get("nationalIdentification")
+    if "name" not in legal and not (
+        isinstance(nid, dict) and nid.get("nationalIdentifierType") == "LEIX"
+    ):
+        errors.add(path, "needs a name or an LEI (nationalIdentification of type LEIX)")
+        return
+    if "name" in legal:
+        for i, n in enumerate(_name_identifiers(legal, path, errors)):
+            if not (isinstance(n, dict) and _short_str(n.get("legalPersonName"), MAX_NAME)):
+                errors.add(f"{path}.name.nameIdentifier[{i}].legalPersonName", "required string")
+    if nid is not None:
+        _check_national_id(nid, f"{path}.nationalIdentification", errors, natural=False)
 
 
 def _check_self_hosted(v: Any, path: str, errors: _Errors) -> None:

@@ -68,6 +68,8 @@ entity(address) := {
 	"sanctioned": is_object(object.get(data.reference.sanctions, address, null)),
 	"self_hosted": object.get(e, "self_hosted", false),
 	"known": true,
+	"licences": [{"regime": l.regime, "status": l.status, "valid_until": l.valid_until} | some l in object.get(e, "licences", [])],
+	"clients_abroad_only": object.get(e, "clients_abroad_only", false),
 } if {
 	e := data.reference.entities[address]
 	is_object(e)
@@ -80,6 +82,8 @@ entity(address) := {
 	"sanctioned": is_object(object.get(data.reference.sanctions, address, null)),
 	"self_hosted": false,
 	"known": false,
+	"licences": [],
+	"clients_abroad_only": false,
 }
 
 subject(org, jurisdiction, kind) := {
@@ -248,10 +252,41 @@ name_only := {"naturalPerson": {"name": {"nameIdentifier": [{"primaryIdentifier"
 
 payload(from, to) := payload_with(from, to, person, person)
 
-payload_with(from, to, originator, beneficiary) := {
-	"originator": {"originatorPersons": [originator], "accountNumber": [from]},
-	"beneficiary": {"beneficiaryPersons": [beneficiary], "accountNumber": [to]},
+payload_with(from, to, originator, beneficiary) := object.union(object.union(
+	{
+		"originator": {"originatorPersons": [originator], "accountNumber": [from]},
+		"beneficiary": {"beneficiaryPersons": [beneficiary], "accountNumber": [to]},
+	},
+	vasp_named("originatingVASP", from),
+), vasp_named("beneficiaryVASP", to))
+
+# The directory's VASP for `address`: the entry itself when it is a VASP, else the first VASP
+# (by address) of its org.
+vasp_of(address) := e if {
+	e := data.reference.entities[address]
+	is_object(e)
+	e.entity_kind == "vasp"
+} else := v if {
+	e := data.reference.entities[address]
+	is_object(e)
+	is_string(e.org)
+	found := sort([a |
+		some a
+		x := data.reference.entities[a]
+		is_object(x)
+		x.org == e.org
+		x.entity_kind == "vasp"
+	])
+	v := data.reference.entities[found[0]]
 }
+
+# The IVMS101 VASP field `key` naming the directory's VASP for `address` by LEI ({} when the
+# directory knows none).
+vasp_named(key, address) := {key: {key: {"legalPerson": {"nationalIdentification": lei(v.lei)}}}} if {
+	v := vasp_of(address)
+} else := {}
+
+lei(x) := {"nationalIdentifier": x, "nationalIdentifierType": "LEIX"}
 
 # doc carrying a travel-rule payload for its own sender and recipient.
 with_payload(doc) := put(doc, "travel_rule", payload(doc.parties.sender.address, doc.parties.recipient.address))
@@ -354,3 +389,27 @@ _reports_ok(c, d) if {
 	is_array(c.reports)
 	{r.kind | some r in d.obligations.report; _in_scope(c, r.jurisdiction)} == {x | some x in c.reports}
 }
+
+# ---- licences (data/jurisdictions.json "licensing") -------------------------------------------
+# A licence as the gateway puts it into an entity of the input.
+licence(regime, status, valid_until) := {"regime": regime, "status": status, "valid_until": valid_until}
+
+# A VASP the directory knows, established in `jurisdiction`, holding `licences`.
+vasp(jurisdiction, licences) := {
+	"address": "0x00000000000000000000000000000000000ba5e1",
+	"org": "test-vasp",
+	"jurisdiction": jurisdiction,
+	"entity_kind": "vasp",
+	"kyc": "verified",
+	"sanctioned": false,
+	"self_hosted": false,
+	"known": true,
+	"licences": licences,
+	"clients_abroad_only": false,
+}
+
+# doc with its recipient replaced by entity `e`.
+to_party(doc, e) := put2(doc, "parties", "recipient", e)
+
+# doc decided on `d` (request.day).
+on_day(doc, d) := put2(doc, "request", "day", d)

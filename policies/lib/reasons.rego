@@ -39,6 +39,10 @@ codes := {
 		"regulation": "FATF Recommendation 16, INR.16 (beneficiary information)",
 		"message": "the recipient is not in the entity directory",
 	},
+	"COUNTERPARTY_UNLICENSED": {
+		"regulation": "FATF Recommendation 15 (licensing or registration of virtual asset service providers)",
+		"message": "a VASP party to the transfer holds no licence valid on the request day where its jurisdiction requires one",
+	},
 	"TRAVEL_RULE_MISSING": {
 		"regulation": "FATF Recommendation 16 / INR.15 paragraph 7(b)",
 		"message": "originator and beneficiary information (X-Travel-Rule) is required for this transfer",

@@ -73,7 +73,7 @@ names_address(side, address) if {
 side_address := {"originator": data.governance.lib.ctx.transfer.sender_address, "beneficiary": data.governance.lib.ctx.transfer.recipient_address}
 
 # Every problem that makes the payload invalid for jurisdiction `j` (empty when valid).
-problems(j) := ((structural | accounts) | no_persons) | missing_fields(j)
+problems(j) := (((structural | accounts) | no_persons) | missing_fields(j)) | vasps
 
 structural := {concat("", ["payload: ", e]) | some x in data.governance.lib.ctx.travel_rule_errors; e := data.governance.lib.ctx.str(x)}
 
@@ -127,4 +127,102 @@ ownership_attested(side, address) if {
 	verified := data.governance.lib.ctx.str(object.get(v, "verifiedAt", ""))
 	verified != ""
 	verified <= data.governance.lib.ctx.day
+}
+
+# ---- the VASPs of the payload (IVMS101 originatingVASP, beneficiaryVASP) ----------------------
+# Each side's VASP is named as {"<key>": {"<key>": {"legalPerson": {"name": {"nameIdentifier":
+# [{"legalPersonName": ...}]}, "nationalIdentification": {"nationalIdentifier": <LEI>,
+# "nationalIdentifierType": "LEIX"}}}}}. The directory's VASP for an address is the entry itself
+# when it is a VASP, else the VASPs of its org. Where the directory knows one, the payload must
+# name it (by LEI or legal name; every LEI and name given must be that VASP's); an LEI the
+# directory does not know, or a directory VASP named for an address it does not serve, is
+# invalid too. Names compare case-insensitively with single spaces.
+vasp_key := {"originator": "originatingVASP", "beneficiary": "beneficiaryVASP"}
+
+directory := data.governance.lib.ctx.ref("entities")
+
+directory_vasps := [e |
+	some e in directory
+	is_object(e)
+	e.entity_kind == "vasp"
+]
+
+directory_leis := {upper(l) |
+	some e in directory_vasps
+	l := e.lei
+	is_string(l)
+}
+
+# The VASPs the directory knows for `address`.
+vasps_for(address) := [e |
+	e := directory[address]
+	is_object(e)
+	e.entity_kind == "vasp"
+] if {
+	e := directory[address]
+	is_object(e)
+	e.entity_kind == "vasp"
+} else := [v |
+	e := directory[address]
+	is_object(e)
+	org := e.org
+	is_string(org)
+	some v in directory_vasps
+	v.org == org
+]
+
+named_vasp(side) := p if {
+	outer := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.travel_rule, vasp_key[side], {}))
+	inner := data.governance.lib.ctx.obj(object.get(outer, vasp_key[side], {}))
+	p := data.governance.lib.ctx.obj(object.get(inner, "legalPerson", {}))
+}
+
+fold(s) := concat(" ", [w | some w in split(lower(trim_space(s)), " "); w != ""])
+
+named_leis(side) := {upper(l) |
+	nid := data.governance.lib.ctx.obj(object.get(named_vasp(side), "nationalIdentification", {}))
+	nid.nationalIdentifierType == "LEIX"
+	l := nid.nationalIdentifier
+	is_string(l)
+}
+
+named_names(side) := {fold(n) |
+	name := data.governance.lib.ctx.obj(object.get(named_vasp(side), "name", {}))
+	some x in data.governance.lib.ctx.arr(object.get(name, "nameIdentifier", []))
+	n := data.governance.lib.ctx.obj(x).legalPersonName
+	is_string(n)
+}
+
+names_some_vasp(side) if count(named_leis(side)) + count(named_names(side)) > 0
+
+# Every LEI and name the payload gives for `side` is directory VASP `v`'s.
+is_vasp(side, v) if {
+	names_some_vasp(side)
+	count({l | some l in named_leis(side); l != upper(data.governance.lib.ctx.str(object.get(v, "lei", "")))}) == 0
+	count({n | some n in named_names(side); n != fold(data.governance.lib.ctx.str(object.get(v, "legal_name", "")))}) == 0
+}
+
+vasps := {msg |
+	data.governance.lib.ctx.call.travel_rule_present
+	some side in ["originator", "beneficiary"]
+	some msg in vasp_problems(side, side_address[side])
+}
+
+vasp_problems(side, address) := {msg |
+	count(vasps_for(address)) > 0
+	not names_some_vasp(side)
+	msg := concat("", [vasp_key[side], " is required: the directory knows the VASP of ", address])
+} | {msg |
+	some l in named_leis(side)
+	not l in directory_leis
+	msg := concat("", [vasp_key[side], ": LEI ", l, " is not in the entity directory"])
+} | {msg |
+	names_some_vasp(side)
+	count(vasps_for(address)) > 0
+	count([v | some v in vasps_for(address); is_vasp(side, v)]) == 0
+	msg := concat("", [vasp_key[side], " is not the directory's VASP of ", address])
+} | {msg |
+	count(vasps_for(address)) == 0
+	count([v | some v in directory_vasps; is_vasp(side, v)]) > 0
+	msg := concat("", [vasp_key[side], " names a directory VASP that does not serve ", address])
 }

@@ -19,6 +19,15 @@ entity := {
 	"sanctioned": {"boolean"},
 	"self_hosted": {"boolean"},
 	"known": {"boolean"},
+	"licences": {"array"},
+	"clients_abroad_only": {"boolean"},
+}
+
+# An item of an entity's `licences` (the policy reads no licence number).
+licence := {
+	"regime": {"string"},
+	"status": {"string"},
+	"valid_until": nullable({"string"}),
 }
 
 asset := {
@@ -293,4 +302,14 @@ placed_entities contains {"path": concat("", [name, "[", format_int(i, 10), "]."
 	some side in ["from", "to", "owner", "spender"]
 	e := object.get(object_or_empty(x), side, null)
 	is_object(e)
+}
+
+# The licences of every placed entity: a licence of another shape licenses nothing, so it is
+# named rather than skipped.
+invalid contains concat("", [p.path, ".licences[", format_int(i, 10), "]"]) if {
+	some p in placed_entities
+	licences := object.get(p.entity, "licences", [])
+	is_array(licences)
+	some i, l in licences
+	not valid(l, licence)
 }

@@ -11,7 +11,7 @@ ok_transfer := fx.transfer(acme, fx.acct0, fx.address_of("acme-us", "institution
 
 ok_read := fx.reading(acme, "eth_getBalance", [fx.acct0])
 
-unknown_entity := {"address": "0x00000000000000000000000000000000000000aa", "org": null, "jurisdiction": null, "entity_kind": null, "kyc": null, "sanctioned": false, "self_hosted": false, "known": false}
+unknown_entity := {"address": "0x00000000000000000000000000000000000000aa", "org": null, "jurisdiction": null, "entity_kind": null, "kyc": null, "sanctioned": false, "self_hosted": false, "known": false, "licences": [], "clients_abroad_only": false}
 
 cases := {
 	"test_complete_transfer_is_valid": {"input": ok_transfer, "allow": true},
@@ -29,6 +29,9 @@ cases := {
 	"test_known_party_without_jurisdiction": {"input": fx.put2(ok_transfer, "parties", "recipient", object.union(fx.entity(fx.acct1), {"jurisdiction": null})), "has": ["INPUT_INVALID"]},
 	"test_unknown_party_has_null_directory_fields": {"input": fx.put2(ok_transfer, "parties", "recipient", unknown_entity), "lacks": ["INPUT_INVALID"]},
 	"test_aggregate_not_a_number": {"input": fx.put2(ok_transfer, "aggregates", "subject_daily_usd", "0"), "has": ["INPUT_INVALID"]},
+	"test_entity_without_licences": {"input": fx.put2(ok_transfer, "parties", "recipient", object.remove(fx.entity(fx.acct1), {"licences"})), "has": ["INPUT_INVALID"]},
+	"test_licence_expiry_not_a_string": {"input": fx.put2(ok_transfer, "parties", "recipient", object.union(fx.entity(fx.acct1), {"licences": [{"regime": "US FinCEN MSB", "status": "active", "valid_until": 20271231}]})), "has": ["INPUT_INVALID"]},
+	"test_licence_without_status": {"input": fx.put2(ok_transfer, "parties", "recipient", object.union(fx.entity(fx.acct1), {"licences": [{"regime": "US FinCEN MSB", "valid_until": null}]})), "has": ["INPUT_INVALID"]},
 	"test_input_not_an_object": {"input": [], "has": ["INPUT_INVALID", "METHOD_FORBIDDEN"]},
 }
 
@@ -61,5 +64,11 @@ test_known_party_without_jurisdiction if harness.passes(cases.test_known_party_w
 test_unknown_party_has_null_directory_fields if harness.passes(cases.test_unknown_party_has_null_directory_fields)
 
 test_aggregate_not_a_number if harness.passes(cases.test_aggregate_not_a_number)
+
+test_entity_without_licences if harness.passes(cases.test_entity_without_licences)
+
+test_licence_expiry_not_a_string if harness.passes(cases.test_licence_expiry_not_a_string)
+
+test_licence_without_status if harness.passes(cases.test_licence_without_status)
 
 test_input_not_an_object if harness.passes(cases.test_input_not_an_object)

@@ -83,6 +83,8 @@ def entity(address: str) -> dict[str, Any]:
             "sanctioned": sanctioned,
             "self_hosted": False,
             "known": False,
+            "licences": [],
+            "clients_abroad_only": False,
         }
     return {
         "address": address,
@@ -93,6 +95,10 @@ def entity(address: str) -> dict[str, Any]:
         "sanctioned": sanctioned,
         "self_hosted": e["self_hosted"],
         "known": True,
+        "licences": [
+            {k: x[k] for k in ("regime", "status", "valid_until")} for x in e.get("licences", [])
+        ],
+        "clients_abroad_only": e.get("clients_abroad_only", False),
     }
 
 
@@ -314,7 +320,26 @@ def cases() -> list[Case]:
     masked = {"mask": ["/travel_rule/beneficiary", "/travel_rule/originator"]}
     logs = ["/*/data", "/*/topics"]
     regulator = subject("fincen", "US", roles=["regulator"])
+    gulch, prairie = address_of("gulch-us", "vasp"), address_of("prairie-us", "vasp")
+    nordlicht, merlion = address_of("nordlicht-de", "vasp"), address_of("merlion-sg", "vasp")
+    lion = subject("lion-sg", "SG")
     return [
+        c("us_to_unlicensed_vasp", w(ACME, a0, gulch, ABOND, 10.0),
+          {"COUNTERPARTY_UNLICENSED@US"}),
+        c("us_to_licensed_vasp", w(ACME, a0, prairie, ABOND, 10.0), set()),
+        c("us_caller_acting_as_unlicensed_vasp",
+          w(subject("acme-us", "US", "vasp"), a0, ops, ABOND, 10.0),
+          {"COUNTERPARTY_UNLICENSED@US"}),
+        c("eu_national_registration_day_before_mica_end",
+          on_day(w(HANSE, a4, nordlicht, ABOND, 10.0), "2026-06-30"), set()),
+        c("eu_national_registration_at_mica_end",
+          on_day(w(HANSE, a4, nordlicht, ABOND, 10.0), "2026-07-01"),
+          {"COUNTERPARTY_UNLICENSED@EU"}),
+        c("sg_clients_abroad_only_day_before",
+          on_day(w(lion, a5, merlion, ABOND, 10.0), "2025-06-29"), set()),
+        c("sg_clients_abroad_only_from_30_june_2025",
+          on_day(w(lion, a5, merlion, ABOND, 10.0), "2025-06-30"),
+          {"COUNTERPARTY_UNLICENSED@SG"}),
         c("us_domestic_small", w(ACME, a0, ops, ETH, 100.0), set(),
           {"jurisdictions": ["US"], "require_travel_rule": False}),
         c("us_just_below_travel_rule", w(ACME, a0, ops, ETH, 2999.99), set()),
@@ -441,6 +466,11 @@ def cases() -> list[Case]:
 
 
 EU_LISTED = "0x00000000000000000000000000000000000e0f5f"  # data/eu_fsf.csv
+
+
+def on_day(doc: dict[str, Any], day: str) -> dict[str, Any]:
+    """The document decided on `day` (request.day)."""
+    return {**doc, "request": {**doc["request"], "day": day, "year": day[:4]}}
 
 
 def screened(doc: dict[str, Any], score: float) -> dict[str, Any]:

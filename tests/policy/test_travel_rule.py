@@ -184,6 +184,61 @@ def test_self_hosted_verification() -> None:
     ]
 
 
+def vasp(key: str, legal_person: Any) -> dict[str, Any]:
+    return {key: {key: {"legalPerson": legal_person}}}
+
+
+LEI = {"nationalIdentifier": "5493001HARBOURVA0011", "nationalIdentifierType": "LEIX"}
+
+
+@pytest.mark.parametrize(
+    "legal_person",
+    [
+        {"name": {"nameIdentifier": [{"legalPersonName": "Harbour Virtual Assets Ltd"}]}},
+        {"nationalIdentification": LEI},
+        {
+            "name": {"nameIdentifier": [{"legalPersonName": "Harbour Virtual Assets Ltd"}]},
+            "nationalIdentification": LEI,
+        },
+    ],
+)
+def test_vasp_named_by_name_or_lei(legal_person: dict[str, Any]) -> None:
+    doc = payload() | vasp("originatingVASP", legal_person) | vasp("beneficiaryVASP", legal_person)
+    assert parse_travel_rule_header(travel_rule_header(doc)) == (doc, [])
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ([], "originatingVASP.originatingVASP.legalPerson: required object"),
+        ({"legalPerson": {}}, "originatingVASP.originatingVASP.legalPerson: required object"),
+        (
+            {"originatingVASP": {"legalPerson": {"customerIdentification": "x"}}},
+            "originatingVASP.originatingVASP.legalPerson: needs a name or an LEI",
+        ),
+        (
+            {"originatingVASP": {"legalPerson": {"name": {"nameIdentifier": [{}]}}}},
+            "originatingVASP.originatingVASP.legalPerson.name.nameIdentifier[0].legalPersonName:"
+            " required string",
+        ),
+        (
+            {
+                "originatingVASP": {
+                    "legalPerson": {
+                        "nationalIdentification": {**LEI, "registrationAuthority": "RA000001"}
+                    }
+                }
+            },
+            "originatingVASP.originatingVASP.legalPerson.nationalIdentification"
+            ".registrationAuthority: must be empty for an LEI",
+        ),
+    ],
+)
+def test_vasp_shape_errors(value: Any, error: str) -> None:
+    _, errors = parse_travel_rule_header(travel_rule_header(payload() | {"originatingVASP": value}))
+    assert len(errors) == 1 and errors[0].startswith(error), errors
+
+
 def test_error_list_is_capped() -> None:
     doc = payload()
     for side, key in (("originator", "originatorPersons"), ("beneficiary", "beneficiaryPersons")):

@@ -6,6 +6,7 @@ package governance.jurisdictions.ch.authorization
 import rego.v1
 
 import data.governance.lib.counterparty
+import data.governance.lib.licensing
 import data.governance.lib.reasons
 
 J := "CH"
@@ -26,4 +27,11 @@ deny contains reasons.make("UNKNOWN_COUNTERPARTY", J, counterparty.regulation(J)
 deny contains reasons.detail("UNREGISTERED_CONTRACT", J, counterparty.registry_regulation(J), concat("", ["not in the contract registry: ", concat(", ", sort([a | some a in unregistered]))])) if {
 	unregistered := counterparty.unregistered_contracts(J)
 	count(unregistered) > 0
+}
+
+# VASP parties (and the caller's firm acting as a VASP) without a licence valid on the request
+# day under data/jurisdictions.json "CH" "licensing".
+deny contains reasons.detail("COUNTERPARTY_UNLICENSED", J, licensing.regulation(J), licensing.message(J, who)) if {
+	who := licensing.refused(J)
+	count(who) > 0
 }

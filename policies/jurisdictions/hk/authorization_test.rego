@@ -24,6 +24,12 @@ cases := {
 	},
 	"test_hk_unknown_counterparty_allowed": {"input": fx.transfer(firm, own, fx.acct9, "security_token", 10), "in": "HK", "lacks": ["UNKNOWN_COUNTERPARTY"]},
 	"test_hk_caller_role_needed": {"input": fx.transfer(fx.put(firm, "roles", ["auditor"]), own, own, "security_token", 10), "codes": ["ROLE_FORBIDDEN"]},
+	"test_hk_unlicensed_vasp_refused": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("HK", [])), "in": "HK", "has": ["COUNTERPARTY_UNLICENSED"], "regulations": {"COUNTERPARTY_UNLICENSED": "AMLO (Cap. 615), Part 5B (virtual asset trading platforms licensed by the SFC, from 1 June 2023)"}},
+	"test_hk_licence_expired_day_before_refused": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("HK", [fx.licence("HK SFC VATP", "active", "2026-11-25")])), "in": "HK", "has": ["COUNTERPARTY_UNLICENSED"]},
+	"test_hk_licence_valid_until_the_day_allowed": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("HK", [fx.licence("HK SFC VATP", "active", "2026-11-26")])), "in": "HK", "lacks": ["COUNTERPARTY_UNLICENSED"]},
+	"test_hk_licence_valid_day_after_allowed": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("HK", [fx.licence("HK SFC VATP", "active", "2026-11-27")])), "in": "HK", "lacks": ["COUNTERPARTY_UNLICENSED"]},
+	"test_hk_foreign_licence_does_not_count": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("HK", [fx.licence("SG MAS DPT (PSA)", "active", null)])), "in": "HK", "has": ["COUNTERPARTY_UNLICENSED"]},
+	"test_hk_licensed_vatp_caller_allowed": {"input": fx.transfer(firm, own, fx.acct0, "security_token", 10), "in": "HK", "lacks": ["COUNTERPARTY_UNLICENSED"]},
 }
 
 # ---- tests (one per case) ----
@@ -35,3 +41,17 @@ test_hk_sender_not_owned_cites_amlo if harness.passes(cases.test_hk_sender_not_o
 test_hk_unknown_counterparty_allowed if harness.passes(cases.test_hk_unknown_counterparty_allowed)
 
 test_hk_caller_role_needed if harness.passes(cases.test_hk_caller_role_needed)
+
+# ---- licences ----
+
+test_hk_unlicensed_vasp_refused if harness.passes(cases.test_hk_unlicensed_vasp_refused)
+
+test_hk_licence_expired_day_before_refused if harness.passes(cases.test_hk_licence_expired_day_before_refused)
+
+test_hk_licence_valid_until_the_day_allowed if harness.passes(cases.test_hk_licence_valid_until_the_day_allowed)
+
+test_hk_licence_valid_day_after_allowed if harness.passes(cases.test_hk_licence_valid_day_after_allowed)
+
+test_hk_foreign_licence_does_not_count if harness.passes(cases.test_hk_foreign_licence_does_not_count)
+
+test_hk_licensed_vatp_caller_allowed if harness.passes(cases.test_hk_licensed_vatp_caller_allowed)

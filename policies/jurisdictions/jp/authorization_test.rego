@@ -24,6 +24,11 @@ cases := {
 	},
 	"test_jp_unknown_counterparty_allowed": {"input": fx.transfer(firm, own, fx.acct9, "security_token", 10), "in": "JP", "lacks": ["UNKNOWN_COUNTERPARTY"]},
 	"test_jp_caller_role_needed": {"input": fx.transfer(fx.put(firm, "roles", ["auditor"]), own, own, "security_token", 10), "codes": ["ROLE_FORBIDDEN"]},
+	"test_jp_unlicensed_vasp_refused": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("JP", [])), "in": "JP", "has": ["COUNTERPARTY_UNLICENSED"], "regulations": {"COUNTERPARTY_UNLICENSED": "Payment Services Act (Act No. 59 of 2009), art. 63-2 (registration of crypto-asset exchange service providers)"}},
+	"test_jp_licence_expired_day_before_refused": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("JP", [fx.licence("JP JFSA CAESP", "active", "2026-11-25")])), "in": "JP", "has": ["COUNTERPARTY_UNLICENSED"]},
+	"test_jp_licence_valid_until_the_day_allowed": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("JP", [fx.licence("JP JFSA CAESP", "active", "2026-11-26")])), "in": "JP", "lacks": ["COUNTERPARTY_UNLICENSED"]},
+	"test_jp_licence_valid_day_after_allowed": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("JP", [fx.licence("JP JFSA CAESP", "active", "2026-11-27")])), "in": "JP", "lacks": ["COUNTERPARTY_UNLICENSED"]},
+	"test_jp_foreign_licence_does_not_count": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("JP", [fx.licence("US FinCEN MSB", "active", null)])), "in": "JP", "has": ["COUNTERPARTY_UNLICENSED"]},
 }
 
 # ---- tests (one per case) ----
@@ -35,3 +40,15 @@ test_jp_sender_not_owned_cites_aptcp if harness.passes(cases.test_jp_sender_not_
 test_jp_unknown_counterparty_allowed if harness.passes(cases.test_jp_unknown_counterparty_allowed)
 
 test_jp_caller_role_needed if harness.passes(cases.test_jp_caller_role_needed)
+
+# ---- licences ----
+
+test_jp_unlicensed_vasp_refused if harness.passes(cases.test_jp_unlicensed_vasp_refused)
+
+test_jp_licence_expired_day_before_refused if harness.passes(cases.test_jp_licence_expired_day_before_refused)
+
+test_jp_licence_valid_until_the_day_allowed if harness.passes(cases.test_jp_licence_valid_until_the_day_allowed)
+
+test_jp_licence_valid_day_after_allowed if harness.passes(cases.test_jp_licence_valid_day_after_allowed)
+
+test_jp_foreign_licence_does_not_count if harness.passes(cases.test_jp_foreign_licence_does_not_count)

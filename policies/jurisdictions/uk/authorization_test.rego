@@ -24,6 +24,11 @@ cases := {
 	},
 	"test_uk_unknown_counterparty_allowed": {"input": fx.transfer(firm, own, fx.acct9, "security_token", 10), "in": "UK", "lacks": ["UNKNOWN_COUNTERPARTY"]},
 	"test_uk_caller_role_needed": {"input": fx.transfer(fx.put(firm, "roles", ["auditor"]), own, own, "security_token", 10), "codes": ["ROLE_FORBIDDEN"]},
+	"test_uk_unlicensed_vasp_refused": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("GB", [])), "in": "UK", "has": ["COUNTERPARTY_UNLICENSED"], "regulations": {"COUNTERPARTY_UNLICENSED": "Money Laundering Regulations 2017 (SI 2017/692), reg. 56 (cryptoasset exchange providers and custodian wallet providers registered with the FCA)"}},
+	"test_uk_licence_expired_day_before_refused": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("GB", [fx.licence("UK FCA cryptoasset registration", "active", "2026-11-25")])), "in": "UK", "has": ["COUNTERPARTY_UNLICENSED"]},
+	"test_uk_licence_valid_until_the_day_allowed": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("GB", [fx.licence("UK FCA cryptoasset registration", "active", "2026-11-26")])), "in": "UK", "lacks": ["COUNTERPARTY_UNLICENSED"]},
+	"test_uk_licence_valid_day_after_allowed": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("GB", [fx.licence("UK FCA cryptoasset registration", "active", "2026-11-27")])), "in": "UK", "lacks": ["COUNTERPARTY_UNLICENSED"]},
+	"test_uk_foreign_licence_does_not_count": {"input": fx.to_party(fx.transfer(firm, own, fx.acct0, "security_token", 10), fx.vasp("GB", [fx.licence("EU MiCA CASP", "active", null)])), "in": "UK", "has": ["COUNTERPARTY_UNLICENSED"]},
 }
 
 # ---- tests (one per case) ----
@@ -35,3 +40,15 @@ test_uk_sender_not_owned_cites_mlr_reg_28 if harness.passes(cases.test_uk_sender
 test_uk_unknown_counterparty_allowed if harness.passes(cases.test_uk_unknown_counterparty_allowed)
 
 test_uk_caller_role_needed if harness.passes(cases.test_uk_caller_role_needed)
+
+# ---- licences ----
+
+test_uk_unlicensed_vasp_refused if harness.passes(cases.test_uk_unlicensed_vasp_refused)
+
+test_uk_licence_expired_day_before_refused if harness.passes(cases.test_uk_licence_expired_day_before_refused)
+
+test_uk_licence_valid_until_the_day_allowed if harness.passes(cases.test_uk_licence_valid_until_the_day_allowed)
+
+test_uk_licence_valid_day_after_allowed if harness.passes(cases.test_uk_licence_valid_day_after_allowed)
+
+test_uk_foreign_licence_does_not_count if harness.passes(cases.test_uk_foreign_licence_does_not_count)

@@ -1,0 +1,100 @@
+"""Licences end to end: real gateway, real anvil, signed transactions, the shipped policies
+and demo directory, plus two VASPs whose licence ends yesterday and today (added to a test
+copy of the directory, since the request day is the gateway's clock)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from tests.conftest import KEYS, ROOT, Anvil, GatewayServer, rpc, token
+
+ACME = Account.from_key(KEYS[0])  # acme-us institution, anvil account 0
+UNLICENSED = "0x5e1a7c0ffee0000000000000000000000000a002"  # gulch-us: no licence
+LICENSED = "0x5e1a7c0ffee0000000000000000000000000a001"  # prairie-us: FinCEN MSB
+EXPIRED = "0x5e1a7c0ffee0000000000000000000000000b001"  # added below: ended yesterday
+LAST_DAY = "0x5e1a7c0ffee0000000000000000000000000b002"  # added below: ends today
+
+
+@pytest.fixture(scope="module")
+def policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("licensing") / "policies"
+    shutil.copytree(ROOT / "policies", target)
+    entities_file = target / "data" / "entities.json"
+    entities = json.loads(entities_file.read_text())
+    today = datetime.now(UTC).date()
+    for address, until in ((EXPIRED, today - timedelta(days=1)), (LAST_DAY, today)):
+        entities[address] = {
+            "org": f"msb-{address[-4:]}",
+            "jurisdiction": "US",
+            "entity_kind": "vasp",
+            "kyc": "verified",
+            "self_hosted": False,
+            "licences": [
+                {
+                    "regime": "US FinCEN MSB",
+                    "licence_id": "31000000000099",
+                    "status": "active",
+                    "valid_until": until.isoformat(),
+                }
+            ],
+        }
+    entities_file.write_text(json.dumps(entities, indent=1))
+    return target
+
+
+@pytest.fixture
+def gw(gateway_factory: Any, policies: Path) -> GatewayServer:
+    return gateway_factory(policy_path=policies)
+
+
+def send_finney(gw: GatewayServer, anvil: Anvil, to: str) -> httpx.Response:
+    nonce = int(anvil.rpc("eth_getTransactionCount", [ACME.address, "pending"]), 16)
+    tx = {
+        "type": 2,
+        "chainId": 31337,
+        "nonce": nonce,
+        "to": Web3.to_checksum_address(to),
+        "value": 10**15,
+        "gas": 21_000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+    }
+    raw = "0x" + ACME.sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
+    return rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
+
+
+def reasons(resp: httpx.Response) -> list[dict[str, Any]]:
+    doc = resp.json()
+    if "result" in doc:
+        return []
+    assert doc["error"]["code"] == -32003, doc
+    return list(doc["error"]["data"]["reasons"])
+
+
+def test_transfer_to_unlicensed_vasp_refused(gw: GatewayServer, anvil: Anvil) -> None:
+    [reason] = reasons(send_finney(gw, anvil, UNLICENSED))
+    assert (reason["code"], reason["jurisdiction"]) == ("COUNTERPARTY_UNLICENSED", "US")
+    assert reason["regulation"].startswith("31 U.S.C. 5330; 31 CFR 1022.380")
+    assert UNLICENSED in reason["message"]
+
+
+def test_transfer_to_licensed_vasp_allowed(gw: GatewayServer, anvil: Anvil) -> None:
+    resp = send_finney(gw, anvil, LICENSED)
+    assert resp.json()["result"].startswith("0x"), resp.json()
+    assert anvil.rpc("eth_getBalance", [LICENSED, "pending"]) != "0x0"
+
+
+def test_licence_counts_through_its_last_day(gw: GatewayServer, anvil: Anvil) -> None:
+    assert reasons(send_finney(gw, anvil, LAST_DAY)) == []
+    assert [r["code"] for r in reasons(send_finney(gw, anvil, EXPIRED))] == [
+        "COUNTERPARTY_UNLICENSED"
+    ]
