@@ -291,6 +291,20 @@ def hdr(sender: str, recipient: str, **extra: Any) -> str:
     return travel_rule_header(payload(sender, recipient, **extra))
 
 
+def vasp_hdr(sender: str, recipient: str, key: str, *, lei: str = "", name: str = "") -> str:
+    """A payload naming the `key` VASP (originatingVASP or beneficiaryVASP) by LEI, name or
+    both, as IVMS101 nests it."""
+    legal: dict[str, Any] = {}
+    if name:
+        legal["name"] = {"nameIdentifier": [{"legalPersonName": name}]}
+    if lei:
+        legal["nationalIdentification"] = {
+            "nationalIdentifier": lei,
+            "nationalIdentifierType": "LEIX",
+        }
+    return travel_rule_header({**payload(sender, recipient), key: {key: {"legalPerson": legal}}})
+
+
 @dataclass
 class Case:
     name: str
@@ -323,7 +337,26 @@ def cases() -> list[Case]:
     gulch, prairie = address_of("gulch-us", "vasp"), address_of("prairie-us", "vasp")
     nordlicht, merlion = address_of("nordlicht-de", "vasp"), address_of("merlion-sg", "vasp")
     lion = subject("lion-sg", "SG")
+    lei = {a: e.get("lei", "") for a, e in reference()["entities"].items() if isinstance(e, dict)}
+    to_prairie = "beneficiaryVASP"
     return [
+        c("travel_rule_names_the_beneficiary_vasp",
+          w(ACME, a0, prairie, USDC, 5000.0,
+            header=vasp_hdr(a0, prairie, to_prairie, lei=lei[prairie])), set()),
+        c("travel_rule_names_the_beneficiary_vasp_by_name",
+          w(ACME, a0, prairie, USDC, 5000.0,
+            header=vasp_hdr(a0, prairie, to_prairie, name="prairie coin exchange llc")), set()),
+        c("travel_rule_without_the_beneficiary_vasp",
+          w(ACME, a0, prairie, USDC, 5000.0, header=hdr(a0, prairie)),
+          {"TRAVEL_RULE_INVALID@US"}),
+        c("travel_rule_names_another_vasp",
+          w(ACME, a0, prairie, USDC, 5000.0,
+            header=vasp_hdr(a0, prairie, to_prairie, lei=lei[gulch])),
+          {"TRAVEL_RULE_INVALID@US"}),
+        c("travel_rule_names_an_unknown_lei",
+          w(ACME, a0, ops, USDC, 5000.0,
+            header=vasp_hdr(a0, ops, to_prairie, lei="5493009UNKNOWNVA0099")),
+          {"TRAVEL_RULE_INVALID@US"}),
         c("us_to_unlicensed_vasp", w(ACME, a0, gulch, ABOND, 10.0),
           {"COUNTERPARTY_UNLICENSED@US"}),
         c("us_to_licensed_vasp", w(ACME, a0, prairie, ABOND, 10.0), set()),
