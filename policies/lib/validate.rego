@@ -226,7 +226,13 @@ array_at(path) := x if {
 # `x` is an object whose fields have the types of `spec`.
 valid(x, spec) if {
 	is_object(x)
-	count({name | some name, types in spec; not type_name(object.get(x, name, null)) in types}) == 0
+	not wrong_field(x, spec)
+}
+
+wrong_field(x, spec) if {
+	some name
+	types := spec[name]
+	not type_name(object.get(x, name, null)) in types
 }
 
 effect := {
