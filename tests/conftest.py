@@ -4,7 +4,6 @@ HTTP by uvicorn on a free port."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import shutil
 import socket
@@ -14,22 +13,24 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 import pytest
 import uvicorn
 from eth_account import Account
 from web3 import Web3
-from web3.contract import Contract
-from web3.contract.contract import ContractFunction
-from web3.types import TxReceipt
 
 from governance.api.app import Services, create_app
 from governance.api.auth import mint_token
+from governance.api.pdp import create_pdp_app
 from governance.config import AuditConfig, AuthConfig, LedgerConfig, PolicyConfig, Settings
 from governance.policy.evaluator import CONFORMANCE_ENGINES, ENGINES
+from governance.policy.source import PolicySource
 from governance.policy.travel_rule import travel_rule_header
+
+if TYPE_CHECKING:
+    from tests.contracts import Deployed
 
 ROOT = Path(__file__).resolve().parent.parent
 ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
@@ -51,6 +52,46 @@ KEYS = [
     "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 ]
 ACCOUNTS = [Account.from_key(k) for k in KEYS]
+WEI = 10**18  # per ETH
+T = TypeVar("T")
+
+
+# ---- waiting -------------------------------------------------------------------------------
+
+
+def wait_for(
+    probe: Callable[[], T],
+    *,
+    timeout: float = 15.0,
+    interval: float = 0.05,
+    what: str = "",
+    ignoring: tuple[type[BaseException], ...] = (),
+) -> T:
+    """Polls `probe` until it returns something true and returns that. An exception in
+    `ignoring` counts as "not yet"; anything else propagates. AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = probe()
+            if value:
+                return value
+        except ignoring:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or probe}")
+        time.sleep(interval)
+
+
+async def wait_for_async(
+    probe: Callable[[], T], *, timeout: float = 15.0, interval: float = 0.05, what: str = ""
+) -> T:
+    """wait_for for a test running on the event loop the awaited work runs on."""
+    deadline = time.monotonic() + timeout
+    while not (value := probe()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or probe}")
+        await asyncio.sleep(interval)
+    return value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -116,15 +157,13 @@ def start_anvil(*extra: str) -> Anvil:
         stderr=subprocess.DEVNULL,
     )
     node = Anvil(f"http://127.0.0.1:{port}", port, proc)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            node.rpc("eth_chainId")
-            return node
-        except (httpx.HTTPError, RuntimeError):
-            time.sleep(0.1)
-    node.stop()
-    raise RuntimeError("anvil did not start")
+    try:
+        started = lambda: node.rpc("eth_chainId")  # noqa: E731
+        wait_for(started, timeout=30, interval=0.1, ignoring=(httpx.HTTPError, RuntimeError))
+    except AssertionError:
+        node.stop()
+        raise RuntimeError("anvil did not start") from None
+    return node
 
 
 @pytest.fixture(scope="session")
@@ -141,124 +180,16 @@ def fresh_anvil() -> Iterator[Anvil]:
     node.stop()
 
 
-# ---- Solidity test contracts (tests/fixtures/contracts/, rebuilt by scripts/build-contracts) ---
-
-
-@functools.cache
-def artifact(name: str) -> dict[str, Any]:
-    """The compiled artifact {compiler, source, contract, abi, bytecode} of a test contract."""
-    return dict(json.loads((CONTRACTS / f"{name}.json").read_text()))
-
-
-def web3_for(node: Anvil) -> Web3:
-    """A web3 client talking to the node directly (setup and checks, not through the gateway)."""
-    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
-
-
-def send_direct(w3: Web3, key: int, tx: dict[str, Any], *, check: bool = True) -> TxReceipt:
-    """Signs `tx` with dev account `key`, sends it straight to the node and waits for it."""
-    acct = ACCOUNTS[key]
-    tx = {
-        "chainId": 31337,
-        "nonce": w3.eth.get_transaction_count(acct.address, "pending"),
-        "gas": 3_000_000,
-        "maxFeePerGas": 2 * 10**9,
-        "maxPriorityFeePerGas": 10**9,
-        **tx,
-    }
-    tx_hash = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
-    if check and receipt["status"] != 1:
-        raise RuntimeError(f"transaction {tx_hash.hex()} reverted")
-    return receipt
-
-
-def transact_direct(w3: Web3, key: int, call: ContractFunction, value: int = 0) -> TxReceipt:
-    """Sends a contract function call from dev account `key` straight to the node."""
-    return send_direct(
-        w3, key, {"to": call.address, "data": call._encode_transaction_data(), "value": value}
-    )
-
-
-def deploy(w3: Web3, name: str, *args: Any, key: int = 0) -> Contract:
-    """Deploys test contract `name` from dev account `key` straight to the node."""
-    art = artifact(name)
-    factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-    data = factory.constructor(*args).data_in_transaction
-    receipt = send_direct(w3, key, {"data": data})
-    return w3.eth.contract(address=receipt["contractAddress"], abi=art["abi"])
-
-
-# Deploys the contracts other than the ERC-20. Account 9 is in no directory (see entities.json),
-# so none of these contracts sits at an address that the shipped reference data already names.
-DEPLOYER = 9
-
-
-@dataclass
-class Deployed:
-    """One of each test contract on a node. The ERC-20 (symbol USDC, 6 decimals, supply 10^9
-    USDC) is deployed by dev account `owner`, who also holds NFT ids 1-3 of the ERC-721 and
-    1000 units of id 1 and id 2 of the ERC-1155. No contract is registered in a policy tree:
-    tests register what they need (register_asset)."""
-
-    node: Anvil
-    w3: Web3
-    owner: int
-    erc20: Contract
-    erc721: Contract
-    erc1155: Contract
-    multisend: Contract
-    router: Contract
-
-    def addresses(self) -> dict[str, str]:
-        """Lower-case address of each contract, by role."""
-        return {
-            role: getattr(self, role).address.lower()
-            for role in ("erc20", "erc721", "erc1155", "multisend", "router")
-        }
-
-
-def deploy_all(node: Anvil, owner: int = 0) -> Deployed:
-    """Deploys one of each test contract straight to `node` and hands the tokens to `owner`."""
-    w3 = web3_for(node)
-    erc20 = deploy(w3, "DemoToken", "Demo Dollar", "USDC", 6, 10**15, key=owner)
-    erc721 = deploy(w3, "DemoNFT", "Demo Deed", "DEED", key=DEPLOYER)
-    erc1155 = deploy(w3, "DemoMultiToken", key=DEPLOYER)
-    holder = ACCOUNTS[owner].address
-    for token_id in (1, 2, 3):
-        transact_direct(w3, DEPLOYER, erc721.functions.mint(holder, token_id))
-    for token_id in (1, 2):
-        transact_direct(w3, DEPLOYER, erc1155.functions.mint(holder, token_id, 1000))
-    return Deployed(
-        node=node,
-        w3=w3,
-        owner=owner,
-        erc20=erc20,
-        erc721=erc721,
-        erc1155=erc1155,
-        multisend=deploy(w3, "MultiSend", key=DEPLOYER),
-        router=deploy(w3, "Router", key=DEPLOYER),
-    )
-
-
 @pytest.fixture(scope="module")
 def chain() -> Iterator[Deployed]:
     """A fresh anvil node for the test module with the test contracts deployed on it."""
+    from tests.contracts import deploy_all
+
     node = start_anvil()
     try:
         yield deploy_all(node)
     finally:
         node.stop()
-
-
-def register_asset(
-    policy_path: Path, address: str, symbol: str, asset_class: str, decimals: int
-) -> None:
-    """Adds a token contract to a policy tree's assets.json (tests use a copy of the tree)."""
-    path = policy_path / "data" / "assets.json"
-    assets = json.loads(path.read_text())
-    assets[address.lower()] = {"symbol": symbol, "class": asset_class, "decimals": decimals}
-    path.write_text(json.dumps(assets, indent=2))
 
 
 @pytest.fixture(scope="session")
@@ -280,40 +211,60 @@ def make_settings(node_url: str, policy_path: Path, db_path: Path, **policy: Any
     )
 
 
-class GatewayServer:
-    """uvicorn serving the real app on a free port, in a thread with its own event loop."""
+class AppServer:
+    """uvicorn serving an ASGI app on a free port, in a thread with its own event loop."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.services = Services.build(settings)
+    def __init__(self, app: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings, self.services),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="on",
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
             loop="asyncio",
-        )
+        )  # fmt: skip
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> GatewayServer:
+    def __enter__(self) -> Self:
         self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("gateway did not start")
-            time.sleep(0.02)
+        wait_for(lambda: self.server.started or not self.thread.is_alive(), timeout=20)
+        if not self.server.started:
+            raise RuntimeError(f"{type(self).__name__} did not start")
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(20)
 
+
+class GatewayServer(AppServer):
+    """The real gateway app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.services = Services.build(settings)
+        super().__init__(create_app(settings, self.services))
+
     def rpc_url(self, ledger: str | None = None) -> str:
         return f"{self.url}/rpc" + (f"/{ledger}" if ledger else "")
+
+
+PDP_WRITE_TOKEN = "pdp-write-token-0123456789abcdef-0123"
+
+
+class PdpServer(AppServer):
+    """`governance pdp`'s app (OPA's REST API) for `source`."""
+
+    def __init__(
+        self, source: PolicySource, engine: str, write_token: str | None = PDP_WRITE_TOKEN
+    ) -> None:
+        super().__init__(create_pdp_app(source, write_token=write_token, engine=engine))
+
+
+def serving(proc: subprocess.Popen[Any], url: str, timeout: float = 30.0) -> bool:
+    """Waits until `url` answers 200 (True) or `proc` exits first (False)."""
+    answers = lambda: proc.poll() is not None or httpx.get(url, timeout=1).status_code == 200  # noqa: E731
+    wait_for(answers, timeout=timeout, interval=0.1, ignoring=(httpx.HTTPError,), what=url)
+    return proc.poll() is None
 
 
 def token(
@@ -416,31 +367,51 @@ def nonce_of(node: Anvil, key: int) -> int:
 # ---- IVMS101 travel-rule payloads (X-Travel-Rule) ------------------------------------------
 
 
-def natural(name: str, country: str) -> dict[str, Any]:
-    return {
-        "naturalPerson": {
-            "name": {"nameIdentifier": [{"primaryIdentifier": name, "nameIdentifierType": "LEGL"}]},
-            "geographicAddress": [{"addressType": "HOME", "townName": "Town", "country": country}],
-            "nationalIdentification": {
-                "nationalIdentifier": "X1234567",
-                "nationalIdentifierType": "CCPT",
-                "countryOfIssue": country,
-            },
-        }
+def natural(
+    name: str,
+    country: str,
+    *,
+    given: str | None = None,
+    born: tuple[str, str] | None = None,
+    customer_id: str | None = None,
+) -> dict[str, Any]:
+    """An IVMS101 natural person: legal name, home address and passport in `country`; the
+    given name, (date, place) of birth and customer id when asked for."""
+    name_id = {"primaryIdentifier": name, "nameIdentifierType": "LEGL"}
+    if given is not None:
+        name_id["secondaryIdentifier"] = given
+    person: dict[str, Any] = {
+        "name": {"nameIdentifier": [name_id]},
+        "geographicAddress": [{"addressType": "HOME", "townName": "Town", "country": country}],
+        "nationalIdentification": {
+            "nationalIdentifier": "X1234567",
+            "nationalIdentifierType": "CCPT",
+            "countryOfIssue": country,
+        },
     }
+    if born is not None:
+        person["dateAndPlaceOfBirth"] = {"dateOfBirth": born[0], "placeOfBirth": born[1]}
+    if customer_id is not None:
+        person["customerIdentification"] = customer_id
+    return {"naturalPerson": person}
 
 
-def legal(name: str, country: str) -> dict[str, Any]:
-    return {
-        "legalPerson": {
-            "name": {
-                "nameIdentifier": [
-                    {"legalPersonName": name, "legalPersonNameIdentifierType": "LEGL"}
-                ]
-            },
-            "geographicAddress": [{"addressType": "BIZZ", "townName": "City", "country": country}],
-        }
+def legal(name: str, country: str, *, lei: str | None = None) -> dict[str, Any]:
+    """An IVMS101 legal person with its business address in `country`; with `lei`, identified
+    by that LEI and registered in `country`."""
+    person: dict[str, Any] = {
+        "name": {
+            "nameIdentifier": [{"legalPersonName": name, "legalPersonNameIdentifierType": "LEGL"}]
+        },
+        "geographicAddress": [{"addressType": "BIZZ", "townName": "City", "country": country}],
     }
+    if lei is not None:
+        person["nationalIdentification"] = {
+            "nationalIdentifier": lei,
+            "nationalIdentifierType": "LEIX",
+        }
+        person["countryOfRegistration"] = country
+    return {"legalPerson": person}
 
 
 def travel_rule(
@@ -459,3 +430,55 @@ def travel_rule(
         },
     }
     return {"X-Travel-Rule": travel_rule_header(payload)}
+
+
+def signed_transfer(
+    node: Anvil,
+    key_index: int,
+    to: str,
+    value_wei: int,
+    *,
+    chain_id: int = 31337,
+    nonce: int | None = None,
+) -> str:
+    sender = ACCOUNTS[key_index]
+    if nonce is None:
+        nonce = int(node.rpc("eth_getTransactionCount", [sender.address, "pending"]), 16)
+    tx = {
+        "type": 2,
+        "chainId": chain_id,
+        "nonce": nonce,
+        "to": Web3.to_checksum_address(to),
+        "value": value_wei,
+        "gas": 21000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+    }
+    return "0x" + sender.sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
+
+
+def write_config(tmp_path: Path, text: str) -> str:
+    """`text` as tmp_path/governance.toml; its path."""
+    path = tmp_path / "governance.toml"
+    path.write_text(text)
+    return str(path)
+
+
+# Ledgers on public chain ids (mainnet, Base) beside a private one.
+PUBLIC_LEDGERS = """
+[auth]
+jwt_secret = "file-secret-0123456789"
+[[ledgers]]
+name = "mainnet"
+url = "http://127.0.0.1:9545"
+chain_id = 1
+[[ledgers]]
+name = "base"
+url = "http://127.0.0.1:9546"
+chain_id = 8453
+native_asset = { symbol = "ETH", class = "virtual_currency", decimals = 18 }
+[[ledgers]]
+name = "private"
+url = "http://127.0.0.1:9547"
+chain_id = 31337
+"""

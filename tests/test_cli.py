@@ -176,11 +176,17 @@ def test_policy_test_runs_the_selected_tests_and_fails_a_failing_one(tmp_path: P
     assert (nothing.returncode, nothing.stdout) == (1, "0 passed, 0 failed\n")
 
 
-def test_decide_json_prints_only_the_decision(tmp_path: Path) -> None:
+def kyc_pending_input(tmp_path: Path) -> Path:
+    """The sample input with the caller's KYC pending (a denial), as a file."""
     doc = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
     doc["subject"]["kyc"] = "pending"
     path = tmp_path / "input.json"
     path.write_text(json.dumps(doc))
+    return path
+
+
+def test_decide_json_prints_only_the_decision(tmp_path: Path) -> None:
+    path = kyc_pending_input(tmp_path)
     out = governance("decide", str(path), "--policy", str(ROOT / "policies"), "--json")
     assert out.returncode == 1, out.stderr
     decision = json.loads(out.stdout)
@@ -190,10 +196,7 @@ def test_decide_json_prints_only_the_decision(tmp_path: Path) -> None:
 
 
 def test_decide_explain_names_the_rules_that_fired(tmp_path: Path) -> None:
-    doc = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
-    doc["subject"]["kyc"] = "pending"
-    path = tmp_path / "input.json"
-    path.write_text(json.dumps(doc))
+    path = kyc_pending_input(tmp_path)
     out = governance("decide", str(path), "--policy", str(ROOT / "policies"), "--explain")
     assert out.returncode == 1, out.stderr
     fired = out.stderr.split("rules that fired", 1)[1]

@@ -17,7 +17,8 @@ from web3 import Web3
 
 from governance import cli
 from governance.audit.sqlstore import SqlLog
-from tests.conftest import ACCOUNTS, ROOT, Anvil, send_direct, start_anvil, web3_for
+from tests.conftest import ACCOUNTS, ROOT, Anvil, start_anvil
+from tests.contracts import send_direct, web3_for
 
 ACME_OPS = Web3.to_checksum_address("0xd72b31eebd9ddff8648cdfe3951706f18b86cc6e")
 UNKNOWN = ACCOUNTS[9]  # in no directory: not governed

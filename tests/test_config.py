@@ -19,6 +19,7 @@ from governance.config import (
     native_asset_warnings,
 )
 from governance.errors import ConfigError
+from tests.conftest import PUBLIC_LEDGERS, write_config
 
 GOOD = """
 [auth]
@@ -41,14 +42,8 @@ chain_id = 7
 """
 
 
-def write(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "governance.toml"
-    path.write_text(text)
-    return str(path)
-
-
 def test_file_values_and_relative_paths(tmp_path: Path) -> None:
-    s = load_settings(write(tmp_path, GOOD), environ={})
+    s = load_settings(write_config(tmp_path, GOOD), environ={})
     assert s.policy.engine == "regopy"
     assert s.resolve(s.policy.path) == tmp_path / "pol"
     assert s.default_ledger.name == "main" and s.default_ledger.chain_id == 5
@@ -65,7 +60,7 @@ def test_environment_wins(tmp_path: Path) -> None:
         "GOVERNANCE_CHAIN_ID": "99",
         "GOVERNANCE_POLICY_ENGINE": "regorus",
     }
-    s = load_settings(write(tmp_path, GOOD), environ=env)
+    s = load_settings(write_config(tmp_path, GOOD), environ=env)
     assert s.auth.jwt_secret == "env-secret-0123456789"
     assert s.policy.path == "/abs/policies" and s.policy.engine == "regorus"
     assert s.audit.database_url == "postgresql://u@h/db"
@@ -117,7 +112,7 @@ def test_bad_configuration_names_the_key(
     tmp_path: Path, text: str, env: dict[str, str], names: str
 ) -> None:
     with pytest.raises(ConfigError, match=names.replace("[", r"\[").replace("]", r"\]")):
-        load_settings(write(tmp_path, text), environ=env)
+        load_settings(write_config(tmp_path, text), environ=env)
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
@@ -127,46 +122,27 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 def test_secret_and_public_key_files(tmp_path: Path) -> None:
     (tmp_path / "secret").write_text("from-a-file-0123456789\n")
-    (tmp_path / "key.pem").write_text("-----BEGIN PUBLIC KEY-----\n")
+    (tmp_path / "key.pem").write_text("-----BEGIN PUBLIC_LEDGERS KEY-----\n")
     env = {"GOVERNANCE_JWT_SECRET_FILE": str(tmp_path / "secret")}
     assert load_settings(None, environ=env).auth.jwt_secret == "from-a-file-0123456789"
-    s = load_settings(write(tmp_path, '[auth]\npublic_key_file = "key.pem"'), environ={})
-    assert s.auth.public_key_pem == "-----BEGIN PUBLIC KEY-----\n"
+    s = load_settings(write_config(tmp_path, '[auth]\npublic_key_file = "key.pem"'), environ={})
+    assert s.auth.public_key_pem == "-----BEGIN PUBLIC_LEDGERS KEY-----\n"
     with pytest.raises(ConfigError, match=r"auth\.public_key_file"):
-        load_settings(write(tmp_path, '[auth]\npublic_key_file = "absent.pem"'), environ={})
-
-
-PUBLIC = """
-[auth]
-jwt_secret = "file-secret-0123456789"
-[[ledgers]]
-name = "mainnet"
-url = "http://127.0.0.1:9545"
-chain_id = 1
-[[ledgers]]
-name = "base"
-url = "http://127.0.0.1:9546"
-chain_id = 8453
-native_asset = { symbol = "ETH", class = "virtual_currency", decimals = 18 }
-[[ledgers]]
-name = "private"
-url = "http://127.0.0.1:9547"
-chain_id = 31337
-"""
+        load_settings(write_config(tmp_path, '[auth]\npublic_key_file = "absent.pem"'), environ={})
 
 
 def test_public_chain_native_asset_not_virtual_currency_warns(tmp_path: Path) -> None:
-    s = load_settings(write(tmp_path, PUBLIC), environ={})
+    s = load_settings(write_config(tmp_path, PUBLIC_LEDGERS), environ={})
     warnings = native_asset_warnings(s)
     assert len(warnings) == 1
     assert "ledger mainnet" in warnings[0] and "'tokenized_deposit'" in warnings[0]
 
 
 def test_a_test_oracle_engine_warns_and_the_default_does_not(tmp_path: Path) -> None:
-    s = load_settings(write(tmp_path, PUBLIC), environ={"GOVERNANCE_POLICY_ENGINE": "regopy"})
+    s = load_settings(write_config(tmp_path, PUBLIC_LEDGERS), environ={"GOVERNANCE_POLICY_ENGINE": "regopy"})
     warnings = engine_warnings(s)
     assert len(warnings) == 1 and "test oracle" in warnings[0] and "regorus" in warnings[0]
-    assert engine_warnings(load_settings(write(tmp_path, PUBLIC), environ={})) == []
+    assert engine_warnings(load_settings(write_config(tmp_path, PUBLIC_LEDGERS), environ={})) == []
 
 
 # ---- every key of the settings model is in docs/configuration.md, and nothing else ------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import ACCOUNTS, CONTRACTS, ROOT, Deployed, artifact, transact_direct
+from tests.conftest import ACCOUNTS, CONTRACTS, ROOT
+from tests.contracts import Deployed, artifact, transact_direct
 
 
 def test_artifacts_match_sources_and_pinned_compiler() -> None:

@@ -16,7 +16,7 @@ from governance.api.admin_routes import admin_router
 from governance.policy.bundle import build_bundle
 from governance.policy.source import load_policy_source
 from tests.conftest import Anvil, GatewayServer, make_settings, token
-from tests.policy.test_replay import (
+from tests.policy.conftest import (
     TIGHT_USD,
     drive_traffic,
     expected_affected,

@@ -11,8 +11,6 @@ import base64
 import csv
 import io
 import time
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,38 +25,16 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from governance import cli
-from governance.api.audit_routes import audit_router
 from governance.audit import merkle
 from governance.audit.checkpoint import parse_verifier_key, verify_checkpoint
-from governance.audit.checkpointer import Checkpointer
 from governance.audit.views import stored_record
-from governance.config import AuditConfig
-from governance.domain.records import DecisionRecord, canonical_json
+from governance.domain.records import canonical_json
+from tests.api.conftest import ADMIN, AUDITOR, ORIGIN, RECORDS, TRADER, TRAVEL, AuditApi, ids
 from tests.audit.conftest import sample_record
-from tests.conftest import SECRET, GatewayServer, make_settings, token
+from tests.conftest import SECRET, token
 
-ORIGIN = "governance.test/decisions"
-TRAVEL = {"originator": {"name": "Jane Doe"}, "beneficiary": {"name": "Wang Fang"}}
-POLICY = """package governance.main
-
-import rego.v1
-
-decision := {"allow": true, "reasons": [], "jurisdictions": [], "mask": [],
-  "obligations": {"redact": [], "report": [], "require_travel_rule": false}}
-"""
-
-RECORDS: list[DecisionRecord] = [
-    sample_record(i, travel_rule=TRAVEL if i % 4 == 1 else None) for i in range(40)
-] + [
-    sample_record(40, org="euro-de", jurisdictions=["DE", "eu"], travel_rule=TRAVEL),
-    sample_record(41, org="acme-us", method='=HYPERLINK("http://x")'),  # CSV formula bait
-]
-
-ADMIN = token(sub="root", org="ops", jurisdiction="US", roles=("admin",))
-AUDITOR = token(sub="ann", org="acme-us", jurisdiction="US", roles=("auditor",))
 OFFICER = token(sub="olaf", org="panda-cn", jurisdiction="CN", roles=("compliance_officer",))
 REGULATOR = token(sub="reg", org="pboc", jurisdiction="CN", roles=("regulator",))
-TRADER = token(sub="tom", org="acme-us", jurisdiction="US", roles=("trader",))
 EXPIRED_AUDITOR = jwt.encode(
     {"sub": "ann", "org": "acme-us", "jurisdiction": "US", "roles": ["auditor"],
      "entity_kind": "institution", "kyc": "verified", "exp": int(time.time()) - 3600},
@@ -66,68 +42,8 @@ EXPIRED_AUDITOR = jwt.encode(
 )  # fmt: skip
 
 
-class AuditApi:
-    def __init__(self, server: GatewayServer, checkpointer: Checkpointer) -> None:
-        self.server = server
-        self.checkpointer = checkpointer
-        self.store = server.services.decision_log.store
-
-    def get(self, path: str, bearer: str | None = ADMIN, **params: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        return httpx.get(f"{self.server.url}{path}", params=params, headers=headers, timeout=30)
-
-    def ok(self, path: str, bearer: str = ADMIN, **params: Any) -> Any:
-        response = self.get(path, bearer, **params)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def all_items(self, bearer: str, **params: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            page = self.ok("/audit/decisions", bearer, limit=7, **params, **_cursor(cursor))
-            items += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return items
-
-
-def _cursor(cursor: str | None) -> dict[str, str]:
-    return {} if cursor is None else {"cursor": cursor}
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[AuditApi]:
-    policy = tmp_path / "policies"
-    (policy / "governance").mkdir(parents=True)
-    (policy / "governance" / "main.rego").write_text(POLICY)
-    settings = make_settings("http://127.0.0.1:9", policy, tmp_path / "log.db")
-    audit = AuditConfig(
-        database_url=settings.audit.database_url,
-        signing_key_file=str(tmp_path / "signing.key"),
-        origin=ORIGIN,
-        checkpoint_every=10**9,
-        checkpoint_seconds=3600,
-    )
-    settings = replace(settings, audit=audit)
-    server = GatewayServer(settings)
-    app: Any = getattr(server.server.config.app, "api")  # noqa: B009 (the Dispatcher's FastAPI)
-    if not any(getattr(r, "path", "") == "/audit/decisions" for r in app.routes):
-        app.include_router(audit_router)  # until governance/api/app.py includes it
-    checkpointer = getattr(server.services, "checkpointer", None) or Checkpointer(
-        server.services.decision_log.store, audit, Path(audit.signing_key_file)
-    )
-    server.services.decision_log.store.append_batch(RECORDS)
-    with server:
-        yield AuditApi(server, checkpointer)
-
-
 def raw(key: Any) -> bytes:
     return bytes(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
-
-
-def ids(items: list[dict[str, Any]]) -> list[str]:
-    return [item["id"] for item in items]
 
 
 def expected(predicate: Any) -> list[str]:

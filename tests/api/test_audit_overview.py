@@ -10,9 +10,7 @@ import httpx
 import orjson
 
 from governance.audit.views import stored_record
-from tests.api.test_audit_api import ADMIN, AUDITOR, RECORDS, TRADER, TRAVEL, AuditApi, api, ids
-
-__all__ = ["api"]  # the fixture, imported for pytest
+from tests.api.conftest import ADMIN, AUDITOR, RECORDS, TRADER, TRAVEL, AuditApi, ids
 
 
 def test_newest_first_pages_cover_everything_in_reverse(api: AuditApi) -> None:

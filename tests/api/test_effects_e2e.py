@@ -17,16 +17,8 @@ from web3 import Web3
 
 from governance.config import LedgerConfig
 from governance.policy.source import parse_sdn_csv
-from tests.conftest import (
-    ACCOUNTS,
-    ROOT,
-    Deployed,
-    GatewayServer,
-    deploy,
-    rpc,
-    token,
-    transact_direct,
-)
+from tests.conftest import ACCOUNTS, ROOT, GatewayServer, rpc, token
+from tests.contracts import Deployed, deploy, transact_direct
 
 SANCTIONED = sorted(parse_sdn_csv((ROOT / "policies/data/sdn.csv").read_text()))[0]
 CHECKSUMMED = Web3.to_checksum_address(SANCTIONED)

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from typing import Any
 
 import httpx
 
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import Anvil, GatewayServer, token
+from tests.conftest import ACCOUNTS, Anvil, GatewayServer, signed_transfer, token, wait_for
 
 
 def post(gw: GatewayServer, body: object) -> httpx.Response:
@@ -37,10 +35,8 @@ def recorded(gw: GatewayServer, decision_ids: str) -> int:
 def test_single_notification_is_204_without_body(gateway: GatewayServer) -> None:
     resp = post(gateway, note())
     assert resp.status_code == 204 and resp.content == b""
-    deadline = time.monotonic() + 5  # reads are group-committed
-    while recorded(gateway, resp.headers["x-decision-id"]) == 0:
-        assert time.monotonic() < deadline, "notification was not recorded"
-        time.sleep(0.05)
+    decision_id = resp.headers["x-decision-id"]  # reads are group-committed
+    wait_for(lambda: recorded(gateway, decision_id), timeout=5, what="the notification's record")
 
 
 def test_batch_of_only_notifications_is_204(gateway: GatewayServer) -> None:
@@ -135,9 +131,9 @@ def test_batch_echoes_every_id_in_order(gateway: GatewayServer) -> None:
 
 def test_writes_echo_ids_allowed_and_denied(gateway: GatewayServer, anvil: Anvil) -> None:
     for rid in ("1180591620717411303424", "1.5", '"w-ü"'):
-        raw = signed_transfer(anvil, 0, ACCT[1].address, 1000)
+        raw = signed_transfer(anvil, 0, ACCOUNTS[1].address, 1000)
         allowed = exact(post_text(gateway, call_text("eth_sendRawTransaction", [raw], rid)).text)
         assert "result" in allowed and allowed["id"] == id_of(rid), allowed
-        foreign = signed_transfer(anvil, 2, ACCT[3].address, 1000)  # not the caller's address
+        foreign = signed_transfer(anvil, 2, ACCOUNTS[3].address, 1000)  # not the caller's address
         denied = exact(post_text(gateway, call_text("eth_sendRawTransaction", [foreign], rid)).text)
         assert denied["error"]["code"] == -32003 and denied["id"] == id_of(rid), denied

@@ -5,15 +5,12 @@ test runs on each engine of --rego-engines (regorus and OPA by default)."""
 from __future__ import annotations
 
 import copy
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from governance.api.pdp import create_pdp_app
 from governance.domain.models import Decision
@@ -22,49 +19,14 @@ from governance.policy.engine import EmbeddedEngine
 from governance.policy.inputs import NO_EFFECTS
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import PolicySource, load_policy_source
-from tests.conftest import free_port
-from tests.policy.test_bundle import MAIN_REGO, write_policy_tree
+from tests.conftest import PDP_WRITE_TOKEN, PdpServer, free_port, legal, serving
+from tests.policy.conftest import MAIN_REGO, write_policy_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "policies"
 
 
-WRITE_TOKEN = "pdp-write-token-0123456789abcdef-0123"
-WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}
-
-
-class PdpServer:
-    """uvicorn serving `create_pdp_app(source)` on a free port, in its own thread and loop."""
-
-    def __init__(
-        self, source: PolicySource, engine: str, write_token: str | None = WRITE_TOKEN
-    ) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        app = create_pdp_app(source, write_token=write_token, engine=engine)
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="on",
-            loop="asyncio",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> PdpServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("pdp did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(20)
+WRITER = {"Authorization": f"Bearer {PDP_WRITE_TOKEN}"}
 
 
 MODULE_IDS = ["governance/main.rego", "lib/checks.rego", "lib/ctx.rego"]
@@ -81,6 +43,20 @@ def pdp(small_tree: Path, rego_engine: str) -> Iterator[PdpServer]:
         yield server
 
 
+def in_process(app: Any) -> httpx.AsyncClient:
+    """A client calling the app in this process: the REST contract needs no socket."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pdp")
+
+
+@pytest.fixture
+async def opa_api(small_tree: Path, rego_engine: str) -> AsyncIterator[httpx.AsyncClient]:
+    source = load_policy_source(small_tree)
+    async with in_process(
+        create_pdp_app(source, write_token=PDP_WRITE_TOKEN, engine=rego_engine)
+    ) as client:
+        yield client
+
+
 def shipped_source() -> PolicySource:
     if not (SHIPPED / "governance" / "main.rego").is_file():
         pytest.skip("shipped policy tree not present")
@@ -90,67 +66,67 @@ def shipped_source() -> PolicySource:
 # ---- OPA REST API --------------------------------------------------------------------------
 
 
-def test_health(pdp: PdpServer) -> None:
-    resp = httpx.get(f"{pdp.url}/health")
+async def test_health(opa_api: httpx.AsyncClient) -> None:
+    resp = await opa_api.get("/health")
     assert resp.status_code == 200 and resp.json() == {}
 
 
-def test_post_data_decision_and_undefined(pdp: PdpServer) -> None:
+async def test_post_data_decision_and_undefined(opa_api: httpx.AsyncClient) -> None:
     kyc_none = {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": None}
-    resp = httpx.post(f"{pdp.url}/v1/data/governance/main/decision", json={"input": kyc_none})
+    resp = await opa_api.post("/v1/data/governance/main/decision", json={"input": kyc_none})
     assert resp.status_code == 200
     result = resp.json()["result"]
     assert result["allow"] is False
     assert [r["code"] for r in result["reasons"]] == ["KYC_REQUIRED"]
     # Undefined documents answer 200 with no "result", as OPA does.
-    resp = httpx.post(f"{pdp.url}/v1/data/governance/main/nothing", json={"input": kyc_none})
+    resp = await opa_api.post("/v1/data/governance/main/nothing", json={"input": kyc_none})
     assert resp.status_code == 200 and resp.json() == {}
 
 
-def test_input_does_not_leak_between_requests(pdp: PdpServer) -> None:
-    url = f"{pdp.url}/v1/data/governance/main/decision"
-    httpx.post(
+async def test_input_does_not_leak_between_requests(opa_api: httpx.AsyncClient) -> None:
+    url = "/v1/data/governance/main/decision"
+    await opa_api.post(
         url,
         json={
             "input": {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": None}
         },
     )
-    resp = httpx.post(url, json={})  # no input: rules reading input are undefined or empty
+    resp = await opa_api.post(url, json={})  # no input: rules reading input are undefined or empty
     assert "KYC_REQUIRED" not in resp.text
 
 
-def test_get_data_documents(pdp: PdpServer) -> None:
-    resp = httpx.get(f"{pdp.url}/v1/data/reference/rates")
+async def test_get_data_documents(opa_api: httpx.AsyncClient) -> None:
+    resp = await opa_api.get("/v1/data/reference/rates")
     assert resp.json() == {"result": {"ETH": 3000.0, "USDC": 1.0}}
-    assert httpx.get(f"{pdp.url}/v1/data/reference/nope").json() == {}
-    sanctions = httpx.get(f"{pdp.url}/v1/data/reference/sanctions").json()["result"]
+    assert (await opa_api.get("/v1/data/reference/nope")).json() == {}
+    sanctions = (await opa_api.get("/v1/data/reference/sanctions")).json()["result"]
     assert len(sanctions) == 1
 
 
-def test_bad_body_is_400(pdp: PdpServer) -> None:
-    resp = httpx.post(f"{pdp.url}/v1/data/governance/main/decision", content=b"{nope")
+async def test_bad_body_is_400(opa_api: httpx.AsyncClient) -> None:
+    resp = await opa_api.post("/v1/data/governance/main/decision", content=b"{nope")
     assert resp.status_code == 400 and resp.json()["code"] == "invalid_parameter"
 
 
-def test_policies_list_get_put_delete(pdp: PdpServer) -> None:
-    listed = httpx.get(f"{pdp.url}/v1/policies").json()["result"]
+async def test_policies_list_get_put_delete(opa_api: httpx.AsyncClient) -> None:
+    listed = (await opa_api.get("/v1/policies")).json()["result"]
     ids = [p["id"] for p in listed]
     assert ids == MODULE_IDS
-    main = httpx.get(f"{pdp.url}/v1/policies/governance/main.rego").json()["result"]
+    main = (await opa_api.get("/v1/policies/governance/main.rego")).json()["result"]
     assert main["raw"] == MAIN_REGO
     assert [s["value"] for s in main["ast"]["package"]["path"]] == ["data", "governance", "main"]
-    assert httpx.get(f"{pdp.url}/v1/policies/none.rego").status_code == 404
+    assert (await opa_api.get("/v1/policies/none.rego")).status_code == 404
 
     extra = "package governance.extra\n\nimport rego.v1\n\nanswer := 42\n"
-    resp = httpx.put(
-        f"{pdp.url}/v1/policies/extra.rego",
+    resp = await opa_api.put(
+        "/v1/policies/extra.rego",
         content=extra,
         headers={"Content-Type": "text/plain", **WRITER},
     )
     assert resp.status_code == 200
-    assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {"result": 42}
-    assert httpx.delete(f"{pdp.url}/v1/policies/extra.rego", headers=WRITER).status_code == 200
-    assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {}
+    assert (await opa_api.get("/v1/data/governance/extra/answer")).json() == {"result": 42}
+    assert (await opa_api.delete("/v1/policies/extra.rego", headers=WRITER)).status_code == 200
+    assert (await opa_api.get("/v1/data/governance/extra/answer")).json() == {}
 
 
 @pytest.mark.parametrize(
@@ -165,12 +141,12 @@ def test_policies_list_get_put_delete(pdp: PdpServer) -> None:
         ),
     ],
 )
-def test_put_policy_compile_error_is_400_and_keeps_serving(
-    pdp: PdpServer, rego_engine: str, text: str, row: int, codes: dict[str, str]
+async def test_put_policy_compile_error_is_400_and_keeps_serving(
+    opa_api: httpx.AsyncClient, rego_engine: str, text: str, row: int, codes: dict[str, str]
 ) -> None:
     code = codes.get(rego_engine, "rego_parse_error")
-    before = httpx.get(f"{pdp.url}/v1/data/reference/rates").json()
-    resp = httpx.put(f"{pdp.url}/v1/policies/extra.rego", content=text, headers=WRITER)
+    before = (await opa_api.get("/v1/data/reference/rates")).json()
+    resp = await opa_api.put("/v1/policies/extra.rego", content=text, headers=WRITER)
     assert resp.status_code == 400
     doc = resp.json()
     assert doc["code"] == "invalid_parameter"
@@ -178,8 +154,8 @@ def test_put_policy_compile_error_is_400_and_keeps_serving(
     error = doc["errors"][0]
     assert error["code"] == code
     assert error["location"]["file"] == "extra.rego" and error["location"]["row"] == row
-    assert httpx.get(f"{pdp.url}/v1/data/reference/rates").json() == before
-    listed = httpx.get(f"{pdp.url}/v1/policies").json()["result"]
+    assert (await opa_api.get("/v1/data/reference/rates")).json() == before
+    listed = (await opa_api.get("/v1/policies")).json()["result"]
     assert "extra.rego" not in [p["id"] for p in listed]
 
 
@@ -213,43 +189,11 @@ USDC = {"symbol": "USDC", "class": "stablecoin", "contract": "0x" + "ab" * 20, "
 ETH = {"symbol": "ETH", "class": "tokenized_deposit", "contract": None, "decimals": 18}
 TRAVEL_RULE = {
     "originator": {
-        "originatorPersons": [
-            {
-                "legalPerson": {
-                    "name": {
-                        "nameIdentifier": [
-                            {
-                                "legalPersonName": "Acme Trading Inc.",
-                                "legalPersonNameIdentifierType": "LEGL",
-                            }
-                        ]
-                    },
-                    "geographicAddress": [
-                        {"addressType": "GEOG", "townName": "New York", "country": "US"}
-                    ],
-                }
-            }
-        ],
+        "originatorPersons": [legal("Acme Trading Inc.", "US")],
         "accountNumber": [US_TREASURY],
     },
     "beneficiary": {
-        "beneficiaryPersons": [
-            {
-                "legalPerson": {
-                    "name": {
-                        "nameIdentifier": [
-                            {
-                                "legalPersonName": "Hanse Logistik GmbH",
-                                "legalPersonNameIdentifierType": "LEGL",
-                            }
-                        ]
-                    },
-                    "geographicAddress": [
-                        {"addressType": "GEOG", "townName": "Hamburg", "country": "DE"}
-                    ],
-                }
-            }
-        ],
+        "beneficiaryPersons": [legal("Hanse Logistik GmbH", "DE")],
         "accountNumber": [DE_INSTITUTION],
     },
 }
@@ -425,7 +369,7 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
     import sys
 
     from governance.policy.bundle import build_bundle, sign_bundle
-    from tests.policy.test_bundle import private_pem, public_pem, rsa_key
+    from tests.policy.conftest import private_pem, public_pem, rsa_key
 
     key = rsa_key()
     bundle, pub = tmp_path / "b.tar.gz", tmp_path / "k.pub"
@@ -455,15 +399,7 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "pdp did not start"
-            time.sleep(0.1)
+        assert serving(proc, f"{url}/health"), "pdp did not start"
         body = {
             "input": {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": None}
         }
@@ -495,20 +431,21 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
     assert refused.returncode == 2 and "not signed" in refused.stderr
 
 
-def test_policy_writes_need_the_token(pdp: PdpServer) -> None:
+async def test_policy_writes_need_the_token(opa_api: httpx.AsyncClient) -> None:
     extra = "package governance.extra\n\nimport rego.v1\n\nanswer := 42\n"
-    url = f"{pdp.url}/v1/policies/extra.rego"
+    url = "/v1/policies/extra.rego"
     for headers in ({}, {"Authorization": "Bearer wrong"}):
-        assert httpx.put(url, content=extra, headers=headers).status_code == 401
-        deleted = httpx.delete(f"{pdp.url}/v1/policies/lib/ctx.rego", headers=headers)
+        assert (await opa_api.put(url, content=extra, headers=headers)).status_code == 401
+        deleted = await opa_api.delete("/v1/policies/lib/ctx.rego", headers=headers)
         assert deleted.status_code == 401 and deleted.json()["code"] == "unauthorized"
-    assert httpx.get(f"{pdp.url}/v1/data/governance/extra/answer").json() == {}
-    assert "lib/ctx.rego" in [p["id"] for p in httpx.get(f"{pdp.url}/v1/policies").json()["result"]]
+    assert (await opa_api.get("/v1/data/governance/extra/answer")).json() == {}
+    assert "lib/ctx.rego" in [p["id"] for p in (await opa_api.get("/v1/policies")).json()["result"]]
 
 
-def test_policy_writes_are_off_by_default(small_tree: Path, rego_engine: str) -> None:
-    with PdpServer(load_policy_source(small_tree), rego_engine, write_token=None) as server:
-        resp = httpx.put(f"{server.url}/v1/policies/x.rego", content="package x", headers=WRITER)
+async def test_policy_writes_are_off_by_default(small_tree: Path, rego_engine: str) -> None:
+    app = create_pdp_app(load_policy_source(small_tree), write_token=None, engine=rego_engine)
+    async with in_process(app) as opa_api:
+        resp = await opa_api.put("/v1/policies/x.rego", content="package x", headers=WRITER)
         assert resp.status_code == 403 and "--allow-policy-writes" in resp.json()["message"]
-        big = httpx.post(f"{server.url}/v1/data/x", content=b" " * (9 * 1024 * 1024))
+        big = await opa_api.post("/v1/data/x", content=b" " * (9 * 1024 * 1024))
         assert big.status_code == 413 and big.json()["code"] == "invalid_parameter"

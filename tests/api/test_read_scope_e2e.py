@@ -15,25 +15,20 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
-from eth_account import Account
 from web3 import Web3
 
 from tests.conftest import (
-    DEPLOYER,
-    KEYS,
+    ACCOUNTS,
     ROOT,
     Anvil,
     GatewayServer,
-    artifact,
-    deploy,
     make_settings,
     rpc,
     start_anvil,
     token,
-    transact_direct,
 )
+from tests.contracts import DEPLOYER, artifact, deploy, transact_direct
 
-ACCT = [Account.from_key(k) for k in KEYS]
 TOKEN = artifact("DemoToken")
 ZERO = "0x" + "00" * 20
 ZERO_WORD = "0x" + "00" * 32
@@ -58,7 +53,7 @@ class World:
 
 
 def send(w3: Web3, key: int, tx: dict[str, Any]) -> str:
-    acct = ACCT[key]
+    acct = ACCOUNTS[key]
     tx = {
         "chainId": 31337,
         "nonce": w3.eth.get_transaction_count(acct.address),
@@ -84,20 +79,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w3 = Web3(Web3.HTTPProvider(node.url))
     factory = w3.eth.contract(abi=TOKEN["abi"], bytecode=TOKEN["bytecode"])
     creation = factory.constructor("Demo USD", "USDC", 6, 10**15).build_transaction(
-        {"from": ACCT[0].address, "nonce": 0, "gas": 3_000_000, "chainId": 31337}
+        {"from": ACCOUNTS[0].address, "nonce": 0, "gas": 3_000_000, "chainId": 31337}
     )
     send(w3, 0, {"data": creation["data"]})
     address = w3.eth.get_transaction_receipt(
         w3.eth.get_block(1, full_transactions=True)["transactions"][0]["hash"]
     )["contractAddress"]
     contract = w3.eth.contract(address=address, abi=TOKEN["abi"])
-    to_individual = token_transfer(w3, contract, 0, ACCT[2].address, 10**9)  # -> CN individual
-    token_transfer(w3, contract, 0, ACCT[3].address, 10**9)  # acme-us -> CN institution
-    token_transfer(w3, contract, 2, ACCT[4].address, 10**8)  # CN individual -> DE
-    token_transfer(w3, contract, 3, ACCT[5].address, 10**8)  # CN institution -> SG
-    tx_ind = send(w3, 2, {"to": ACCT[4].address, "value": 10**18})
-    tx_inst = send(w3, 3, {"to": ACCT[5].address, "value": 10**18})
-    approve = contract.encode_abi("approve", [ACCT[5].address, APPROVED])
+    to_individual = token_transfer(w3, contract, 0, ACCOUNTS[2].address, 10**9)  # -> CN individual
+    token_transfer(w3, contract, 0, ACCOUNTS[3].address, 10**9)  # acme-us -> CN institution
+    token_transfer(w3, contract, 2, ACCOUNTS[4].address, 10**8)  # CN individual -> DE
+    token_transfer(w3, contract, 3, ACCOUNTS[5].address, 10**8)  # CN institution -> SG
+    tx_ind = send(w3, 2, {"to": ACCOUNTS[4].address, "value": 10**18})
+    tx_inst = send(w3, 3, {"to": ACCOUNTS[5].address, "value": 10**18})
+    approve = contract.encode_abi("approve", [ACCOUNTS[5].address, APPROVED])
     approval = send(w3, 2, {"to": contract.address, "data": approve})
 
     policies = tmp_path_factory.mktemp("scope") / "policies"
@@ -110,9 +105,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     block = w3.eth.get_transaction(tx_ind)["blockNumber"]
     approval_block = w3.eth.get_transaction(approval)["blockNumber"]
     nft = deploy(w3, "DemoNFT", "Demo Deed", "DEED", key=DEPLOYER)
-    transact_direct(w3, DEPLOYER, nft.functions.mint(ACCT[2].address, NFT_ID))
+    transact_direct(w3, DEPLOYER, nft.functions.mint(ACCOUNTS[2].address, NFT_ID))
     multi = deploy(w3, "DemoMultiToken", key=DEPLOYER)
-    transact_direct(w3, DEPLOYER, multi.functions.mint(ACCT[2].address, 5, MULTI_UNITS))
+    transact_direct(w3, DEPLOYER, multi.functions.mint(ACCOUNTS[2].address, 5, MULTI_UNITS))
     yield World(
         node,
         gateway,
@@ -156,7 +151,7 @@ def test_third_country_reader_gets_individual_transactions_redacted(world: World
     assert tx["from"] == ZERO and tx["to"] == ZERO and tx["value"] == 0
     assert tx["hash"].hex().removeprefix("0x") == world.tx_individual.removeprefix("0x")
     full = w3.eth.get_transaction(world.tx_institutions)
-    assert full["from"].lower() == ACCT[3].address.lower() and full["value"] == 10**18
+    assert full["from"].lower() == ACCOUNTS[3].address.lower() and full["value"] == 10**18
     receipt = w3.eth.get_transaction_receipt(world.tx_individual)
     assert receipt["from"] == ZERO and receipt["status"] == 1
 
@@ -164,8 +159,8 @@ def test_third_country_reader_gets_individual_transactions_redacted(world: World
 @pytest.mark.parametrize("who", ["counterparty", "cn_regulator"])
 def test_counterparty_and_home_regulator_see_everything(world: World, who: str) -> None:
     tx = reader(world, who).eth.get_transaction(world.tx_individual)
-    assert tx["from"].lower() == ACCT[2].address.lower()
-    assert tx["to"].lower() == ACCT[4].address.lower() and tx["value"] == 10**18
+    assert tx["from"].lower() == ACCOUNTS[2].address.lower()
+    assert tx["to"].lower() == ACCOUNTS[4].address.lower() and tx["value"] == 10**18
 
 
 def _logs(world: World, who: str) -> list[Any]:
@@ -182,7 +177,7 @@ def test_get_logs_over_a_mixed_range(world: World) -> None:
     direct = world.w3.eth.get_logs(
         {"address": Web3.to_checksum_address(world.token), "fromBlock": 0, "toBlock": "latest"}
     )
-    individual = ACCT[2].address.lower()
+    individual = ACCOUNTS[2].address.lower()
     touching = [lg for lg in direct if individual in _holders(lg)]
     assert len(touching) == 3 and len(direct) == 6  # two transfers and an approval
 
@@ -227,7 +222,7 @@ def test_read_records_say_what_was_withheld(world: World) -> None:
         asyncio.run(asyncio.sleep(0.05))
     record = json.loads(rows[-1][0])
     assert record["filtering"]["withheld"] == 3  # two transfers and the approval
-    assert ACCT[2].address.lower() not in json.dumps(record["filtering"])
+    assert ACCOUNTS[2].address.lower() not in json.dumps(record["filtering"])
 
 
 def test_websocket_logs_subscription_is_filtered(world: World) -> None:
@@ -266,19 +261,19 @@ def test_websocket_logs_subscription_is_filtered(world: World) -> None:
     )
 
     def two_transfers() -> None:
-        token_transfer(world.w3, contract, 2, ACCT[4].address, 5)  # personal data
-        token_transfer(world.w3, contract, 3, ACCT[5].address, 5)  # institutions only
+        token_transfer(world.w3, contract, 2, ACCOUNTS[4].address, 5)  # personal data
+        token_transfer(world.w3, contract, 3, ACCOUNTS[5].address, 5)  # institutions only
 
     uk = asyncio.run(collect("uk", 2, two_transfers))
     assert uk[0]["topics"][1:] == [ZERO_WORD, ZERO_WORD] and uk[0]["data"] == "0x"
-    assert uk[1]["topics"][1].endswith(ACCT[3].address.lower()[2:])
+    assert uk[1]["topics"][1].endswith(ACCOUNTS[3].address.lower()[2:])
     foreign = asyncio.run(collect("us_regulator", 1, two_transfers))
-    assert foreign[0]["topics"][1].endswith(ACCT[3].address.lower()[2:])
+    assert foreign[0]["topics"][1].endswith(ACCOUNTS[3].address.lower()[2:])
 
 
 # ---- every leak, as raw bytes ----------------------------------------------------------------
 
-INDIVIDUAL = ACCT[2].address.lower()[2:]
+INDIVIDUAL = ACCOUNTS[2].address.lower()[2:]
 
 
 def _call(world: World, who: str, method: str, params: list[Any]) -> httpx.Response:
@@ -317,8 +312,8 @@ def _multi_balance(world: World) -> list[Any]:
 
 def _spend_of_individual(world: World) -> list[Any]:
     """Would the individual's balance cover a transfer? (the gas figure or revert says)"""
-    data = "0xa9059cbb" + "00" * 12 + ACCT[4].address.lower()[2:] + f"{10**8:064x}"
-    return [{"from": ACCT[2].address, "to": world.token, "data": data}]
+    data = "0xa9059cbb" + "00" * 12 + ACCOUNTS[4].address.lower()[2:] + f"{10**8:064x}"
+    return [{"from": ACCOUNTS[2].address, "to": world.token, "data": data}]
 
 
 def _simulated_balance(world: World) -> list[Any]:

@@ -23,19 +23,8 @@ from governance.audit.reconcile import EFFECTS_DIFFER, Finding
 from governance.audit.reconcile_store import ReconcileStore
 from governance.audit.sqlstore import SqlLog
 from governance.domain.records import new_ulid
-from tests.conftest import (
-    ACCOUNTS,
-    Anvil,
-    GatewayServer,
-    deploy,
-    make_settings,
-    register_asset,
-    rpc,
-    send_direct,
-    start_anvil,
-    token,
-    web3_for,
-)
+from tests.conftest import ACCOUNTS, Anvil, GatewayServer, make_settings, rpc, start_anvil, token
+from tests.contracts import deploy, register_asset, send_direct, web3_for
 
 OWNER = ACCOUNTS[0]  # acme-us treasury (entities.json)
 ACME_OPS = Web3.to_checksum_address("0xd72b31eebd9ddff8648cdfe3951706f18b86cc6e")  # acme-us

@@ -12,14 +12,10 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from eth_account import Account
 from web3 import Web3
 
 from governance.policy.source import parse_sdn_csv
-from tests.conftest import KEYS, SECRET, Anvil, GatewayServer, rpc, token
-
-ACCT = [Account.from_key(k) for k in KEYS]
-WEI = 10**18
+from tests.conftest import ACCOUNTS, SECRET, WEI, Anvil, GatewayServer, rpc, signed_transfer, token
 
 
 def web3_for(gw: GatewayServer, bearer: str) -> Web3:
@@ -29,31 +25,6 @@ def web3_for(gw: GatewayServer, bearer: str) -> Web3:
             request_kwargs={"headers": {"Authorization": f"Bearer {bearer}"}, "timeout": 30},
         )
     )
-
-
-def signed_transfer(
-    node: Anvil,
-    key_index: int,
-    to: str,
-    value_wei: int,
-    *,
-    chain_id: int = 31337,
-    nonce: int | None = None,
-) -> str:
-    sender = ACCT[key_index]
-    if nonce is None:
-        nonce = int(node.rpc("eth_getTransactionCount", [sender.address, "pending"]), 16)
-    tx = {
-        "type": 2,
-        "chainId": chain_id,
-        "nonce": nonce,
-        "to": Web3.to_checksum_address(to),
-        "value": value_wei,
-        "gas": 21000,
-        "maxFeePerGas": 2 * 10**9,
-        "maxPriorityFeePerGas": 10**9,
-    }
-    return "0x" + sender.sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
 
 
 def reason_codes(resp: httpx.Response) -> list[str]:
@@ -66,7 +37,7 @@ def test_allowed_transfer_is_mined_and_receipt_readable(
     gateway: GatewayServer, anvil: Anvil
 ) -> None:
     bearer = token(sub="alice", org="acme-us", jurisdiction="US")
-    raw = signed_transfer(anvil, 0, ACCT[1].address, WEI // 100)
+    raw = signed_transfer(anvil, 0, ACCOUNTS[1].address, WEI // 100)
     resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
     assert resp.status_code == 200, resp.text
     doc = resp.json()
@@ -75,40 +46,40 @@ def test_allowed_transfer_is_mined_and_receipt_readable(
     w3 = web3_for(gateway, bearer)
     receipt = w3.eth.wait_for_transaction_receipt(doc["result"], timeout=30)
     assert receipt["status"] == 1
-    assert receipt["from"].lower() == ACCT[0].address.lower()
+    assert receipt["from"].lower() == ACCOUNTS[0].address.lower()
 
 
 def test_web3_client_reads_through_gateway(gateway: GatewayServer) -> None:
     w3 = web3_for(gateway, token())
     assert w3.eth.chain_id == 31337
-    assert w3.eth.get_balance(ACCT[0].address) > 0
+    assert w3.eth.get_balance(ACCOUNTS[0].address) > 0
     assert w3.eth.block_number >= 0
 
 
 def test_web3_signed_write_through_gateway(gateway: GatewayServer, anvil: Anvil) -> None:
     w3 = web3_for(gateway, token())
-    before = w3.eth.get_balance(ACCT[1].address)
-    raw = signed_transfer(anvil, 0, ACCT[1].address, 12345)
+    before = w3.eth.get_balance(ACCOUNTS[1].address)
+    raw = signed_transfer(anvil, 0, ACCOUNTS[1].address, 12345)
     tx_hash = w3.eth.send_raw_transaction(raw)
     w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
-    assert w3.eth.get_balance(ACCT[1].address) == before + 12345
+    assert w3.eth.get_balance(ACCOUNTS[1].address) == before + 12345
 
 
 def test_kyc_required(gateway: GatewayServer, anvil: Anvil) -> None:
-    raw = signed_transfer(anvil, 0, ACCT[1].address, 1000)
+    raw = signed_transfer(anvil, 0, ACCOUNTS[1].address, 1000)
     resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(kyc="pending"))
     assert "KYC_REQUIRED" in reason_codes(resp)
     assert resp.json()["error"]["data"]["decision_id"] == resp.headers["x-decision-id"]
 
 
 def test_role_forbidden(gateway: GatewayServer, anvil: Anvil) -> None:
-    raw = signed_transfer(anvil, 0, ACCT[1].address, 1000)
+    raw = signed_transfer(anvil, 0, ACCOUNTS[1].address, 1000)
     resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(roles=("auditor",)))
     assert "ROLE_FORBIDDEN" in reason_codes(resp)
 
 
 def test_sender_not_owned(gateway: GatewayServer, anvil: Anvil) -> None:
-    raw = signed_transfer(anvil, 2, ACCT[3].address, 1000)  # panda-cn's address
+    raw = signed_transfer(anvil, 2, ACCOUNTS[3].address, 1000)  # panda-cn's address
     resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(org="acme-us"))
     assert "SENDER_NOT_OWNED" in reason_codes(resp)
 
@@ -121,7 +92,7 @@ def test_sanctioned_recipient(gateway: GatewayServer, anvil: Anvil, policy_dir: 
 
 
 def test_chain_id_mismatch(gateway: GatewayServer, anvil: Anvil) -> None:
-    raw = signed_transfer(anvil, 0, ACCT[1].address, 1000, chain_id=1)
+    raw = signed_transfer(anvil, 0, ACCOUNTS[1].address, 1000, chain_id=1)
     resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
     assert "CHAIN_ID_MISMATCH" in reason_codes(resp)
 
@@ -132,18 +103,18 @@ def test_unknown_method_forbidden(gateway: GatewayServer) -> None:
 
 
 def test_admin_method_needs_admin_role(gateway: GatewayServer, anvil: Anvil) -> None:
-    params = [ACCT[9].address, hex(10**30)]
+    params = [ACCOUNTS[9].address, hex(10**30)]
     denied = rpc(gateway.rpc_url(), "anvil_setBalance", params, bearer=token())
     assert "METHOD_FORBIDDEN" in reason_codes(denied)
-    assert int(anvil.rpc("eth_getBalance", [ACCT[9].address, "latest"]), 16) < 10**30
+    assert int(anvil.rpc("eth_getBalance", [ACCOUNTS[9].address, "latest"]), 16) < 10**30
     admin = token(sub="root", roles=("admin",))
     allowed = rpc(gateway.rpc_url(), "anvil_setBalance", params, bearer=admin)
     assert "error" not in allowed.json(), allowed.text
-    assert int(anvil.rpc("eth_getBalance", [ACCT[9].address, "latest"]), 16) == 10**30
+    assert int(anvil.rpc("eth_getBalance", [ACCOUNTS[9].address, "latest"]), 16) == 10**30
 
 
 def test_node_held_key_send_transaction(gateway: GatewayServer, anvil: Anvil) -> None:
-    tx = {"from": ACCT[0].address, "to": ACCT[1].address, "value": hex(777)}
+    tx = {"from": ACCOUNTS[0].address, "to": ACCOUNTS[1].address, "value": hex(777)}
     resp = rpc(gateway.rpc_url(), "eth_sendTransaction", [tx], bearer=token())
     assert "result" in resp.json(), resp.text
     denied = rpc(gateway.rpc_url(), "eth_sendTransaction", [tx], bearer=token(org="panda-cn"))
@@ -151,7 +122,7 @@ def test_node_held_key_send_transaction(gateway: GatewayServer, anvil: Anvil) ->
 
 
 def test_batch_mixes_allowed_and_denied(gateway: GatewayServer, anvil: Anvil) -> None:
-    raw = signed_transfer(anvil, 2, ACCT[3].address, 1000)  # not acme-us's address
+    raw = signed_transfer(anvil, 2, ACCOUNTS[3].address, 1000)  # not acme-us's address
     batch = [
         {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
         {"jsonrpc": "2.0", "id": 2, "method": "eth_sendRawTransaction", "params": [raw]},
@@ -292,12 +263,14 @@ def test_log_unwritable_fails_closed(gateway_factory: Any, fresh_anvil: Anvil) -
             "CREATE TRIGGER no_more BEFORE INSERT ON decisions "
             "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
         )
-    nonce_before = fresh_anvil.rpc("eth_getTransactionCount", [ACCT[0].address, "latest"])
-    raw = signed_transfer(fresh_anvil, 0, ACCT[1].address, 1000)
+    nonce_before = fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "latest"])
+    raw = signed_transfer(fresh_anvil, 0, ACCOUNTS[1].address, 1000)
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
     assert resp.status_code == 503
     assert resp.json()["error"]["code"] == -32006
-    assert fresh_anvil.rpc("eth_getTransactionCount", [ACCT[0].address, "pending"]) == nonce_before
+    assert (
+        fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"]) == nonce_before
+    )
     # Reads are refused too while the log is failing: nothing unrecorded goes through.
     assert rpc(gw.rpc_url(), "eth_blockNumber", bearer=token()).json()["error"]["code"] == -32006
     assert httpx.get(f"{gw.url}/readyz").status_code == 503

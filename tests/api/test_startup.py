@@ -9,16 +9,18 @@ import pytest
 
 from governance.api.app import create_app
 from governance.config import load_settings
-from tests.test_config import PUBLIC, write
+from tests.conftest import PUBLIC_LEDGERS, write_config
 
 
 def test_app_start_up_logs_native_asset_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     db = tmp_path / "log.db"
-    text = PUBLIC + f'[audit]\ndatabase_url = "sqlite:///{db}"\nsigning_key_file = "k.key"\n'
+    text = (
+        PUBLIC_LEDGERS + f'[audit]\ndatabase_url = "sqlite:///{db}"\nsigning_key_file = "k.key"\n'
+    )
     text += f'[policy]\npath = "{Path(__file__).resolve().parents[2] / "policies"}"\n'
-    s = load_settings(write(tmp_path, text), environ={})
+    s = load_settings(write_config(tmp_path, text), environ={})
     with caplog.at_level(logging.WARNING, logger="governance.api.app"):
         create_app(s)
     lines = [r.getMessage() for r in caplog.records if r.name == "governance.api.app"]

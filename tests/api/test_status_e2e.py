@@ -3,11 +3,8 @@ for a signed bundle URL, an unsigned one the configuration allows, and a directo
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
 import pytest
@@ -19,29 +16,15 @@ from governance.errors import ConfigError
 from governance.policy.bundle import build_bundle, sign_bundle
 from governance.policy.source import load_policy_source
 from tests.conftest import SECRET, GatewayServer
+from tests.policy.conftest import BundleHost
 
 SIGNER = ec.generate_private_key(ec.SECP256R1())
 
 
-class _Bundles(http.server.BaseHTTPRequestHandler):
-    body: ClassVar[bytes] = b""
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
 @pytest.fixture
-def bundle_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Bundles)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/bundles/governance.tar.gz"
-    server.shutdown()
+def bundle_host() -> Iterator[BundleHost]:
+    with BundleHost() as host:
+        yield host
 
 
 def public_key_file(tmp_path: Path) -> str:
@@ -74,13 +57,13 @@ def status_policy(gw: GatewayServer) -> dict[str, object]:
 def test_signed_bundle_url_shows_signed(
     gateway_factory: Callable[..., GatewayServer],
     policy_dir: Path,
-    bundle_url: str,
+    bundle_host: BundleHost,
     tmp_path: Path,
 ) -> None:
-    _Bundles.body = sign_bundle(build_bundle(load_policy_source(policy_dir), "s1"), signer_pem())
+    bundle_host.serve(sign_bundle(build_bundle(load_policy_source(policy_dir), "s1"), signer_pem()))
     key = public_key_file(tmp_path)
     settings = load_settings(
-        configured(tmp_path, f'path = "{bundle_url}"\nbundle_verification_key_file = "{key}"'),
+        configured(tmp_path, f'path = "{bundle_host.url}"\nbundle_verification_key_file = "{key}"'),
         environ={},
     )
     gw = gateway_factory(policy=settings.policy)
@@ -96,14 +79,14 @@ def test_signed_bundle_url_shows_signed(
 def test_unsigned_bundle_url_needs_allow_unsigned_and_shows_unsigned(
     gateway_factory: Callable[..., GatewayServer],
     policy_dir: Path,
-    bundle_url: str,
+    bundle_host: BundleHost,
     tmp_path: Path,
 ) -> None:
-    _Bundles.body = build_bundle(load_policy_source(policy_dir), "u1")
+    bundle_host.serve(build_bundle(load_policy_source(policy_dir), "u1"))
     with pytest.raises(ConfigError, match="allow_unsigned"):
-        load_settings(configured(tmp_path, f'path = "{bundle_url}"'), environ={})
+        load_settings(configured(tmp_path, f'path = "{bundle_host.url}"'), environ={})
     settings = load_settings(
-        configured(tmp_path, f'path = "{bundle_url}"\nallow_unsigned = true'), environ={}
+        configured(tmp_path, f'path = "{bundle_host.url}"\nallow_unsigned = true'), environ={}
     )
     gw = gateway_factory(policy=settings.policy)
     policy = status_policy(gw)

@@ -13,10 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from eth_account import Account
 
 from tests.conftest import (
-    KEYS,
+    ACCOUNTS,
     ROOT,
     Anvil,
     GatewayServer,
@@ -29,7 +28,6 @@ from tests.conftest import (
     travel_rule,
 )
 
-ACCT = [Account.from_key(k) for k in KEYS]
 ETH_USD = Decimal(2500)
 WBTC = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"  # virtual_currency in assets.json
 
@@ -67,7 +65,7 @@ def test_cn_individual_fx_quota_race_gives_exactly_five(
     gw: GatewayServer, anvil: Anvil, round_: int
 ) -> None:
     """Twenty concurrent USD 10,000 cross-border transfers against a fresh USD 50,000 quota."""
-    sender, recipient = ACCT[2].address, ACCT[4].address  # panda-cn individual -> hanse-de
+    sender, recipient = ACCOUNTS[2].address, ACCOUNTS[4].address  # panda-cn individual -> hanse-de
     bearer = token(
         sub=f"li-wei-{round_}", org="panda-cn", jurisdiction="CN", entity_kind="individual"
     )
@@ -105,7 +103,10 @@ def test_us_travel_rule_threshold(
     with_header: bool,
     expected: tuple[str, list[str]],
 ) -> None:
-    sender, recipient = ACCT[0].address, ACCT[1].address  # acme-us institution -> US individual
+    sender, recipient = (
+        ACCOUNTS[0].address,
+        ACCOUNTS[1].address,
+    )  # acme-us institution -> US individual
     headers = (
         travel_rule(legal("Acme Corp", "US"), sender, natural("Ann Lee", "US"), recipient)
         if with_header
@@ -119,9 +120,9 @@ def test_us_travel_rule_threshold(
 def test_us_travel_rule_header_not_matching_the_transaction(
     gw: GatewayServer, anvil: Anvil
 ) -> None:
-    sender, recipient = ACCT[0].address, ACCT[1].address
+    sender, recipient = ACCOUNTS[0].address, ACCOUNTS[1].address
     wrong = travel_rule(
-        legal("Acme Corp", "US"), sender, natural("Ann Lee", "US"), ACCT[5].address
+        legal("Acme Corp", "US"), sender, natural("Ann Lee", "US"), ACCOUNTS[5].address
     )  # beneficiary account is not the recipient
     raw = raw_tx(0, recipient, wei_for_usd(Decimal(5000)), nonce_of(anvil, 0))
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(), headers=wrong)
@@ -132,7 +133,10 @@ def test_us_travel_rule_header_not_matching_the_transaction(
 
 
 def test_eu_transfer_to_self_hosted_wallet(gw: GatewayServer, anvil: Anvil) -> None:
-    sender, wallet = ACCT[4].address, ACCT[7].address  # hanse-de -> self-hosted wallet in DE
+    sender, wallet = (
+        ACCOUNTS[4].address,
+        ACCOUNTS[7].address,
+    )  # hanse-de -> self-hosted wallet in DE
     bearer = token(sub="hanse-ops", org="hanse-de", jurisdiction="DE")
     base = {
         "originator": legal("Hanse Bank AG", "DE"),
@@ -166,7 +170,7 @@ def test_cn_individual_cannot_move_virtual_currency(gw: GatewayServer, anvil: An
     transfer = (
         bytes.fromhex("a9059cbb")
         + bytes(12)
-        + bytes.fromhex(ACCT[3].address[2:])
+        + bytes.fromhex(ACCOUNTS[3].address[2:])
         + (10**8).to_bytes(32, "big")
     )
     raw = raw_tx(2, WBTC, 0, nonce_of(anvil, 2), data=transfer)

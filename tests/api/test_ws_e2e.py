@@ -13,12 +13,18 @@ from typing import Any
 
 import aiohttp
 import pytest
-from eth_account import Account
 
-from tests.conftest import KEYS, ROOT, Anvil, GatewayServer, make_settings, start_anvil, token
+from tests.conftest import (
+    ACCOUNTS,
+    ROOT,
+    Anvil,
+    GatewayServer,
+    make_settings,
+    start_anvil,
+    token,
+)
 
-ACCT = [Account.from_key(k) for k in KEYS]
-INDIVIDUAL = ACCT[2].address.lower()[2:]  # CN individual
+INDIVIDUAL = ACCOUNTS[2].address.lower()[2:]  # CN individual
 UK = dict(sub="olly", org="thames-uk", jurisdiction="GB")
 US_REGULATOR = dict(sub="fincen", org="fincen", jurisdiction="US", roles=("regulator",))
 
@@ -36,14 +42,14 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Anvil, Gat
 
 
 def _send_native(node: Anvil, key: int, to: int) -> None:
-    acct = ACCT[key]
+    acct = ACCOUNTS[key]
     tx = {
         "chainId": 31337,
         "nonce": int(node.rpc("eth_getTransactionCount", [acct.address, "pending"]), 16),
         "gas": 21000,
         "maxFeePerGas": 2 * 10**9,
         "maxPriorityFeePerGas": 10**9,
-        "to": ACCT[to].address,
+        "to": ACCOUNTS[to].address,
         "value": 12345,
         "type": 2,
     }
@@ -91,7 +97,7 @@ def test_pending_transaction_pushes_are_filtered(setup: Any) -> None:
     first, second = asyncio.run(scenario())
     assert INDIVIDUAL not in json.dumps(first).lower()
     assert first["result"]["value"] == "0x0" and "hash" in first["result"]
-    assert second["result"]["from"].lower() == ACCT[3].address.lower()
+    assert second["result"]["from"].lower() == ACCOUNTS[3].address.lower()
 
 
 def test_token_expiry_closes_the_socket(setup: Any) -> None:

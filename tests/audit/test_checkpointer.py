@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from governance.audit.checkpointer import Checkpointer, CheckpointRefused
 from governance.audit.sqlstore import D, N, SqlLog, StoredCheckpoint
 from governance.config import AuditConfig
 from tests.audit.conftest import sample_record
+from tests.conftest import wait_for_async
 
 ORIGIN = "governance.test/decisions"
 
@@ -43,13 +44,6 @@ def check_signed(cp: StoredCheckpoint, checkpointer: Checkpointer, store: SqlLog
     parsed = verify_checkpoint(cp.note, signer.name, signer.public_key, ORIGIN)
     assert (parsed.size, parsed.root) == (cp.size, cp.root)
     assert cp.root == store.root(cp.size)
-
-
-async def wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 def test_key_is_generated_private_with_its_public_half(store: SqlLog, tmp_path: Path) -> None:
@@ -85,7 +79,7 @@ async def test_signs_every_n_records(store: SqlLog, tmp_path: Path) -> None:
         await asyncio.sleep(0.6)
         assert store.latest_checkpoint() is None  # 30 < 50 and the hour has not passed
         append(store, 30, 30)
-        await wait_for(lambda: store.latest_checkpoint() is not None)
+        await wait_for_async(lambda: store.latest_checkpoint() is not None)
         latest = store.latest_checkpoint()
         assert latest is not None and latest.size == 60
         check_signed(latest, checkpointer, store)
@@ -98,7 +92,7 @@ async def test_signs_after_t_seconds(store: SqlLog, tmp_path: Path) -> None:
     await checkpointer.start()
     try:
         append(store, 0, 3)
-        await wait_for(lambda: store.latest_checkpoint() is not None, seconds=5)
+        await wait_for_async(lambda: store.latest_checkpoint() is not None, timeout=5)
         latest = store.latest_checkpoint()
         assert latest is not None and latest.size == 3
     finally:
@@ -169,7 +163,7 @@ async def test_the_loop_survives_a_refusal(store: SqlLog, tmp_path: Path) -> Non
     append(store, 10, 10)
     rewrite_old_node(store, 10, 20)
     await checkpointer.start()
-    await wait_for(lambda: checkpointer.last_error is not None)
+    await wait_for_async(lambda: checkpointer.last_error is not None)
     assert checkpointer._task is not None and not checkpointer._task.done()
     await checkpointer.stop()  # the final attempt is refused too, and stop still returns
     assert [cp.size for cp in store.checkpoints()] == [10]

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from eth_account import Account
 
 from governance import cli
 from governance.audit.sqlstore import SqlLog
-from tests.conftest import KEYS, ROOT, SECRET, Anvil, free_port, token
+from tests.conftest import KEYS, ROOT, SECRET, Anvil, free_port, serving, token
 
 pytestmark = pytest.mark.slow
 
@@ -67,17 +66,13 @@ def start_gateway(
             stderr=errors,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((tmp_path / "gateway.err").read_text()[-3000:])
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url, db
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("gateway did not start")
+    try:
+        if serving(proc, f"{url}/healthz", timeout=60):
+            return proc, url, db
+    except AssertionError:
+        proc.kill()
+        raise
+    raise RuntimeError((tmp_path / "gateway.err").read_text()[-3000:])
 
 
 def candidate_senders(policy_dir: Path) -> list[Sender]:

@@ -16,8 +16,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import Anvil, GatewayServer, make_settings, rpc, token
+from tests.conftest import (
+    ACCOUNTS,
+    Anvil,
+    GatewayServer,
+    make_settings,
+    rpc,
+    signed_transfer,
+    token,
+)
 
 
 @pytest.fixture
@@ -52,14 +59,14 @@ def count(gw: GatewayServer, where: str = "1=1") -> int:
 
 
 def write(gw: GatewayServer, node: Anvil) -> tuple[httpx.Response, float]:
-    raw = signed_transfer(node, 0, ACCT[1].address, 1000)
+    raw = signed_transfer(node, 0, ACCOUNTS[1].address, 1000)
     started = time.monotonic()
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
     return resp, time.monotonic() - started
 
 
 def pending_nonce(node: Anvil) -> str:
-    return str(node.rpc("eth_getTransactionCount", [ACCT[0].address, "pending"]))
+    return str(node.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"]))
 
 
 def test_hung_database_refuses_at_once_and_recovers(serve: Any, fresh_anvil: Anvil) -> None:

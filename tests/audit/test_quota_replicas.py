@@ -13,13 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from eth_account import Account
 from web3 import Web3
 
 from governance.config import AuditConfig
 from tests.audit.conftest import PgCluster
 from tests.conftest import (
-    KEYS,
+    ACCOUNTS,
     ROOT,
     Anvil,
     GatewayServer,
@@ -32,7 +31,6 @@ from tests.conftest import (
 )
 
 pytestmark = pytest.mark.postgres
-ACCT = [Account.from_key(k) for k in KEYS]
 
 
 @pytest.fixture
@@ -55,7 +53,10 @@ def test_two_replicas_share_one_quota(
         audit = AuditConfig(database_url=url, signing_key_file=str(tmp_path / f"cp{i}.key"))
         replicas.append(GatewayServer(replace(settings, audit=audit)).__enter__())
     try:
-        sender, recipient = ACCT[2].address, ACCT[4].address  # CN individual -> DE institution
+        sender, recipient = (
+            ACCOUNTS[2].address,
+            ACCOUNTS[4].address,
+        )  # CN individual -> DE institution
         bearer = token(
             sub="li-wei-replicas", org="panda-cn", jurisdiction="CN", entity_kind="individual"
         )
@@ -75,7 +76,7 @@ def test_two_replicas_share_one_quota(
                 "maxPriorityFeePerGas": 10**9,
             }
             raws.append(
-                "0x" + ACCT[2].sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
+                "0x" + ACCOUNTS[2].sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
             )
 
         def send(i: int) -> str:

@@ -10,7 +10,8 @@ from governance.config import LedgerConfig
 from governance.ledger.evm import EvmNode
 from governance.ledger.mined import RECEIPT, TRACE, ChainReader, MinedEffects, receipt_effects
 from governance.ledger.simulation import Movement
-from tests.conftest import ACCOUNTS, Deployed, send_direct, transact_direct
+from tests.conftest import ACCOUNTS
+from tests.contracts import Deployed, send_direct, transact_direct
 
 OWNER = ACCOUNTS[0].address.lower()
 PAYEE = ACCOUNTS[4].address

@@ -18,8 +18,17 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import ANVIL, Anvil, GatewayServer, free_port, make_settings, rpc, token
+from tests.conftest import (
+    ACCOUNTS,
+    ANVIL,
+    Anvil,
+    GatewayServer,
+    free_port,
+    make_settings,
+    rpc,
+    signed_transfer,
+    token,
+)
 
 NODE_TIMEOUT_S = 1.0
 
@@ -74,11 +83,11 @@ def test_node_restarted_on_a_new_chain_is_refused(
         return bool(doc.get("error", {}).get("data", {}).get("detail") == "wrong chain")
 
     until(refused, 5.0)
-    raw = signed_transfer(nodes[1], 0, ACCT[1].address, 1000)
+    raw = signed_transfer(nodes[1], 0, ACCOUNTS[1].address, 1000)
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
     assert resp.status_code == 502 and resp.json()["error"]["code"] == -32005
     assert "chain 999" in resp.json()["error"]["message"]
-    assert nodes[1].rpc("eth_getTransactionCount", [ACCT[0].address, "pending"]) == "0x0"
+    assert nodes[1].rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"]) == "0x0"
     assert httpx.get(f"{gw.url}/readyz", timeout=10).status_code == 503
     ledgers = httpx.get(f"{gw.url}/status", timeout=10).json()["ledgers"]
     assert ledgers == [{"name": "main", "chain_id": 31337, "healthy": False}]

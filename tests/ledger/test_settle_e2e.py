@@ -18,8 +18,16 @@ from typing import Any, ClassVar
 import pytest
 
 from governance.ledger.settle import ASK_AFTER_S
-from tests.api.test_rpc_e2e import ACCT, WEI, signed_transfer
-from tests.conftest import Anvil, GatewayServer, make_settings, rpc, token
+from tests.conftest import (
+    ACCOUNTS,
+    WEI,
+    Anvil,
+    GatewayServer,
+    make_settings,
+    rpc,
+    signed_transfer,
+    token,
+)
 
 NODE_TIMEOUT_S = 1.0
 
@@ -85,7 +93,7 @@ def spend(gw: GatewayServer, decision_id: str) -> tuple[float, bool]:
 
 def timed_out_write(gw: GatewayServer, node: Anvil) -> tuple[str, dict[str, Any]]:
     # To an account outside every directory org: the amount leaves acme-us and counts.
-    raw = signed_transfer(node, 0, ACCT[9].address, WEI // 100)
+    raw = signed_transfer(node, 0, ACCOUNTS[9].address, WEI // 100)
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
     doc = resp.json()
     assert resp.status_code == 502 and doc["error"]["code"] == -32005, doc
@@ -101,7 +109,7 @@ def test_write_the_node_got_keeps_counting(
     assert amount > 0 and not released  # not released at once
     time.sleep(sum(ASK_AFTER_S[:2]) + 1)  # asked twice by now: the node has it every time
     assert spend(gateway_behind_proxy, decision_id) == (amount, False)
-    nonce = fresh_anvil.rpc("eth_getTransactionCount", [ACCT[0].address, "pending"])
+    nonce = fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"])
     assert int(nonce, 16) >= 1
 
 
@@ -115,5 +123,5 @@ def test_write_the_node_never_got_is_released_after_asking(
     while not spend(gateway_behind_proxy, decision_id)[1]:
         assert time.monotonic() < deadline, "never released though the node lacks it"
         time.sleep(0.1)
-    nonce = fresh_anvil.rpc("eth_getTransactionCount", [ACCT[0].address, "pending"])
+    nonce = fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"])
     assert int(nonce, 16) == 0

@@ -18,7 +18,8 @@ from governance.ledger.simulation import (
     from_call_trace,
     from_simulate_v1,
 )
-from tests.conftest import ACCOUNTS, ROOT, Deployed, transact_direct
+from tests.conftest import ACCOUNTS, ROOT
+from tests.contracts import Deployed, transact_direct
 
 ANSWERS = json.loads((ROOT / "tests/fixtures/node_answers/simulation.json").read_text())
 OWNER = ACCOUNTS[0].address.lower()

@@ -15,7 +15,8 @@ import httpx
 from eth_account import Account
 from web3 import Web3
 
-from tests.conftest import Anvil, artifact
+from tests.conftest import Anvil
+from tests.contracts import artifact
 
 RECIPIENTS = [  # acme-us addresses (entities.json): no travel rule, no limit consumed
     Web3.to_checksum_address(a)

@@ -22,7 +22,8 @@ from eth_account import Account
 from web3 import Web3
 
 from governance.api.auth import mint_token
-from tests.conftest import KEYS, ROOT, artifact, start_anvil
+from tests.conftest import KEYS, ROOT, start_anvil
+from tests.contracts import artifact
 from tests.perf.bench import SECRET, _serve_gateway, _serve_passthrough
 
 TOKEN = artifact("DemoToken")

@@ -4,18 +4,13 @@ every way a signed bundle can be tampered with, and loading from a directory, fi
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import json
 import tarfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from governance.cli import main as cli_main
@@ -34,145 +29,17 @@ from governance.policy.bundle import (
 )
 from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.source import load_policy_source
-
-ROOT = Path(__file__).resolve().parents[2]
-SANCTIONED = "0x8589427373d6d84e98730d7795d8f6f8731fda16"
-OTHER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
-
-MAIN_REGO = """package governance.main
-
-import rego.v1
-
-import data.governance.lib.ctx
-
-reasons contains r if some r in data.governance.lib.checks.deny
-
-decision := {
-\t"allow": count(reasons) == 0,
-\t"reasons": [r | some r in reasons],
-\t"obligations": {"redact": [], "report": [], "require_travel_rule": false},
-\t"jurisdictions": [ctx.doc.subject.jurisdiction],
-\t"mask": [],
-}
-"""
-
-# Policies read the input through one rule, so tests can replace it (the shipped convention).
-CTX_REGO = """package governance.lib.ctx
-
-import rego.v1
-
-doc := input
-"""
-
-CHECKS_REGO = """package governance.lib.checks
-
-import rego.v1
-
-import data.governance.lib.ctx
-
-reason(code, j) := {"code": code, "jurisdiction": j, "regulation": "test", "message": code}
-
-deny contains reason("KYC_REQUIRED", ctx.doc.subject.jurisdiction) if {
-\tctx.doc.subject.kyc != "verified"
-}
-
-deny contains reason("SANCTIONED_PARTY", "US") if {
-\tsome party in ctx.doc.parties
-\tparty.sanctioned
-}
-
-deny contains reason("METHOD_BLOCKED", j) if {
-\tj := ctx.doc.subject.jurisdiction
-\tctx.doc.request.method in data.reference.jurisdictions[j].blocked_methods
-}
-
-deny contains reason("AMOUNT_LIMIT", j) if {
-\tctx.doc.tx != null
-\tj := ctx.doc.subject.jurisdiction
-\tctx.doc.tx.amount_usd > data.reference.jurisdictions[j].max_usd
-}
-"""
-
-CHECKS_TEST_REGO = """package governance.lib.checks_test
-
-import rego.v1
-
-kyc_none := {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": null}
-
-verified := {"subject": {"kyc": "verified", "jurisdiction": "US"}, "parties": {}, "tx": null}
-
-test_kyc_denied if {
-\td := data.governance.main.decision with data.governance.lib.ctx.doc as kyc_none
-\tnot d.allow
-}
-
-test_read_allowed if {
-\td := data.governance.main.decision with data.governance.lib.ctx.doc as verified
-\td.allow
-}
-"""
-
-SDN_CSV = (
-    '36,"AEROCARIBBEAN AIRLINES",-0-,"CUBA",-0-,-0-,-0-,-0-,-0-,-0-,-0-,"Havana."\n'
-    '306,"LAZARUS TEST",individual,"DPRK3",-0-,-0-,-0-,-0-,-0-,-0-,-0-,'
-    f'"Digital Currency Address - ETH {SANCTIONED.upper().replace("0X", "0x")}; alt."\n'
+from tests.policy.conftest import (
+    MAIN_REGO,
+    SANCTIONED,
+    BundleHost,
+    private_pem,
+    public_pem,
+    rsa_key,
+    write_policy_tree,
 )
 
-
-def write_policy_tree(
-    root: Path, max_usd: float = 10_000.0, *, blocked: tuple[str, ...] = (), extra_test: str = ""
-) -> Path:
-    """A small tree with the shipped layout: governance/main.rego producing the decision of
-    docs/policy-input.md, lib packages, a test beside them, data/*.json and data/sdn.csv.
-    `blocked`: methods US callers may not call (a visible difference between revisions)."""
-    (root / "governance").mkdir(parents=True, exist_ok=True)
-    (root / "lib").mkdir(exist_ok=True)
-    (root / "data").mkdir(exist_ok=True)
-    (root / "governance" / "main.rego").write_text(MAIN_REGO)
-    (root / "lib" / "ctx.rego").write_text(CTX_REGO)
-    (root / "lib" / "checks.rego").write_text(CHECKS_REGO)
-    (root / "lib" / "checks_test.rego").write_text(CHECKS_TEST_REGO + extra_test)
-    jurisdictions = {
-        "US": {"max_usd": max_usd, "blocked_methods": list(blocked)},
-        "CN": {"max_usd": max_usd / 2, "blocked_methods": []},
-    }
-    (root / "data" / "jurisdictions.json").write_text(json.dumps(jurisdictions))
-    (root / "data" / "rates.json").write_text(json.dumps({"ETH": 3000.0, "USDC": 1.0}))
-    (root / "data" / "entities.json").write_text(
-        json.dumps(
-            {
-                OTHER: {
-                    "org": "acme-us",
-                    "jurisdiction": "US",
-                    "entity_kind": "institution",
-                    "kyc": "verified",
-                    "self_hosted": False,
-                }
-            }
-        )
-    )
-    (root / "data" / "sdn.csv").write_text(SDN_CSV)
-    return root
-
-
-def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def private_pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def public_pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -438,45 +305,18 @@ def test_load_any_directory_file_and_key_rules(
     assert load_policy_source_any(str(path)).revision == "f1"
 
 
-class _BundleServer(http.server.BaseHTTPRequestHandler):
-    body = b""
-    etag = '"v1"'
-    requests: ClassVar[list[str | None]] = []
-
-    def do_GET(self) -> None:
-        seen = self.headers.get("If-None-Match")
-        type(self).requests.append(seen)
-        if seen == self.etag:
-            self.send_response(304)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("ETag", self.etag)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
 @pytest.fixture
-def bundle_url(tree: Path) -> Iterator[str]:
-    _BundleServer.body = build_bundle(load_policy_source(tree), "url-1")
-    _BundleServer.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BundleServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/bundles/governance.tar.gz"
-    server.shutdown()
+def bundle_url(tree: Path, bundle_host: BundleHost) -> str:
+    bundle_host.serve(build_bundle(load_policy_source(tree), "url-1"), '"v1"')
+    return bundle_host.url
 
 
-def test_url_fetch_with_etag(bundle_url: str) -> None:
+def test_url_fetch_with_etag(bundle_url: str, bundle_host: BundleHost) -> None:
     assert load_policy_source_any(bundle_url).revision == "url-1"
     first = fetch_bundle(bundle_url)
     assert first.raw and first.etag == '"v1"'
     assert fetch_bundle(bundle_url, first.etag).raw is None  # 304
-    assert _BundleServer.requests[-1] == '"v1"'
+    assert bundle_host.requests[-1] == '"v1"'
 
 
 def test_url_errors_are_bundle_errors(bundle_url: str) -> None:

@@ -16,6 +16,7 @@ from governance.domain.snapshot import RegoEvaluator
 from governance.policy.evaluator import make_evaluator
 from governance.policy.source import DECISION_RULE, PolicySource, load_policy_source
 from governance.policy.travel_rule import parse_travel_rule_header, travel_rule_header
+from tests.conftest import natural
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
@@ -140,29 +141,8 @@ def aggregates(**over: float) -> dict[str, float]:
 
 
 def payload(sender: str, recipient: str, **beneficiary_extra: Any) -> dict[str, Any]:
-    person = {
-        "naturalPerson": {
-            "name": {
-                "nameIdentifier": [
-                    {
-                        "primaryIdentifier": "Doe",
-                        "secondaryIdentifier": "Jane",
-                        "nameIdentifierType": "LEGL",
-                    }
-                ]
-            },
-            "geographicAddress": [
-                {"addressType": "HOME", "townName": "Springfield", "country": "US"}
-            ],
-            "nationalIdentification": {
-                "nationalIdentifier": "X1234567",
-                "nationalIdentifierType": "CCPT",
-                "countryOfIssue": "US",
-            },
-            "customerIdentification": "CUST-1",
-            "dateAndPlaceOfBirth": {"dateOfBirth": "1980-01-01", "placeOfBirth": "Springfield"},
-        }
-    }
+    born = ("1980-01-01", "Springfield")
+    person = natural("Doe", "US", given="Jane", born=born, customer_id="CUST-1")
     return {
         "originator": {"originatorPersons": [person], "accountNumber": [sender]},
         "beneficiary": {

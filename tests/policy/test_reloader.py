@@ -5,16 +5,15 @@ metrics and status, and atomic swaps under concurrent load through the real gate
 from __future__ import annotations
 
 import asyncio
-import http.server
 import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
@@ -29,9 +28,10 @@ from governance.policy.factory import make_reloader
 from governance.policy.reloader import PolicyReloader
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import load_policy_source
-from tests.conftest import Anvil, GatewayServer, make_settings, rpc, token
-from tests.policy.test_bundle import (
+from tests.conftest import Anvil, GatewayServer, make_settings, rpc, token, wait_for
+from tests.policy.conftest import (
     CHECKS_REGO,
+    BundleHost,
     private_pem,
     public_pem,
     rsa_key,
@@ -255,49 +255,19 @@ async def test_signed_bundle_file_reload_and_refusals(
         await reloader.stop()
 
 
-class _Etagged(http.server.BaseHTTPRequestHandler):
-    body: ClassVar[bytes] = b""
-    etag: ClassVar[str] = '"1"'
-    full: ClassVar[int] = 0
-
-    def do_GET(self) -> None:
-        if self.headers.get("If-None-Match") == self.etag:
-            self.send_response(304)
-            self.end_headers()
-            return
-        type(self).full += 1
-        self.send_response(200)
-        self.send_header("ETag", self.etag)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def bundle_server() -> Iterator[str]:
-    _Etagged.full = 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Etagged)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/bundle.tar.gz"
-    server.shutdown()
-
-
-async def test_url_reload_uses_etag(tree: Path, bundle_server: str) -> None:
-    _Etagged.body, _Etagged.etag = build_bundle(load_policy_source(tree), "u1"), '"1"'
+async def test_url_reload_uses_etag(tree: Path, bundle_host: BundleHost) -> None:
+    bundle_host.serve(build_bundle(load_policy_source(tree), "u1"), '"1"')
     from governance.policy.bundle import load_policy_source_any
 
-    engine = EmbeddedEngine("regorus", load_policy_source_any(bundle_server))
-    reloader = PolicyReloader(engine, bundle_server, None, 0, Metrics())
+    engine = EmbeddedEngine("regorus", load_policy_source_any(bundle_host.url))
+    reloader = PolicyReloader(engine, bundle_host.url, None, 0, Metrics())
     await reloader.start()
     try:
-        fetched = _Etagged.full
+        fetched = bundle_host.full
         assert not (await reloader.reload_now(force=False)).changed
-        assert _Etagged.full == fetched  # answered 304: nothing downloaded
+        assert bundle_host.full == fetched  # answered 304: nothing downloaded
         write_policy_tree(tree, max_usd=1_000.0)
-        _Etagged.body, _Etagged.etag = build_bundle(load_policy_source(tree), "u2"), '"2"'
+        bundle_host.serve(build_bundle(load_policy_source(tree), "u2"), '"2"')
         result = await reloader.reload_now(force=False)
         assert result.ok and engine.snapshot().revision == "u2"
     finally:
@@ -336,14 +306,6 @@ def reloading_gateway(
     gw.__enter__()
     yield gw, reloader, tree
     gw.__exit__()
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
 
 
 @pytest.mark.slow

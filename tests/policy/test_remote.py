@@ -22,10 +22,19 @@ from governance.policy.engine import decide_sync
 from governance.policy.factory import make_policy_engine
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import PolicySource, load_policy_source
-from tests.api.test_pdp import PdpServer
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import SECRET, Anvil, GatewayServer, free_port, make_settings, rpc, token
-from tests.policy.test_bundle import write_policy_tree
+from tests.conftest import (
+    ACCOUNTS,
+    SECRET,
+    Anvil,
+    GatewayServer,
+    PdpServer,
+    free_port,
+    make_settings,
+    rpc,
+    signed_transfer,
+    token,
+)
+from tests.policy.conftest import write_policy_tree
 
 READ = {"subject": {"kyc": "verified", "jurisdiction": "US"}, "parties": {}, "tx": None}
 DENY = {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": None}
@@ -213,13 +222,13 @@ def test_gateway_decides_remotely_and_fails_closed_when_pdp_stops(
     gw = gateway_factory(policy=policy)
     try:
         bearer = token(sub="alice", org="acme-us", jurisdiction="US")
-        raw = signed_transfer(anvil, 0, ACCT[0].address, 10**15)
+        raw = signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)
         ok = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
         assert "result" in ok.json(), ok.text
         denied = rpc(
             gw.rpc_url(),
             "eth_sendRawTransaction",
-            [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
+            [signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)],
             bearer=token(kyc="none"),
         )
         assert denied.json()["error"]["code"] == -32003

@@ -6,7 +6,6 @@ decisions it affects."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,21 @@ from governance.policy.bundle import build_bundle, read_bundle
 from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.replay import DraftError, ReplayFilter, reenrich, replay
 from governance.policy.source import load_policy_source
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import Anvil, GatewayServer, make_settings, rpc, token
-from tests.policy.test_bundle import OTHER, SDN_CSV, write_policy_tree
+from tests.conftest import (
+    Anvil,
+    GatewayServer,
+    make_settings,
+)
+from tests.policy.conftest import (
+    OTHER,
+    SDN_CSV,
+    TIGHT_USD,
+    drive_traffic,
+    expected_affected,
+    recorded,
+    tightened_draft,
+    write_policy_tree,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWLY_SANCTIONED = "0x" + "42" * 20
@@ -223,60 +234,6 @@ def test_bundle_and_directory_drafts_agree(log: SqlLog, tmp_path: Path) -> None:
     assert b["draft_revision"] == "draft-7"
     for key in ("allow_to_deny", "deny_to_allow", "reasons_changed", "unchanged"):
         assert a[key] == b[key]
-
-
-# ---- on real traffic through the gateway ---------------------------------------------------
-
-TIGHT_USD = 2_000.0
-
-
-def tightened_draft(policy_dir: Path, target: Path, limit_usd: float = TIGHT_USD) -> Path:
-    """The shipped tree with one threshold tightened: the US daily limit of institutions."""
-    shutil.copytree(policy_dir, target)
-    path = target / "data" / "jurisdictions.json"
-    doc = json.loads(path.read_text())
-    assert doc["US"]["daily_limit"]["currency"] == "USD"
-    doc["US"]["daily_limit"]["limits"]["institution"] = limit_usd
-    path.write_text(json.dumps(doc, indent=2))
-    return target
-
-
-def drive_traffic(gw: GatewayServer, anvil: Anvil, sub: str) -> None:
-    """Eight 0.2 ETH (500 USD) transfers by one US institution to an address outside its org
-    (what counts against limits is the value that leaves the org), reads, and denials."""
-    bearer = token(sub=sub, org="acme-us", jurisdiction="US", entity_kind="institution")
-    for _ in range(8):
-        raw = signed_transfer(anvil, 0, ACCT[9].address, 2 * 10**17)
-        resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
-        assert "result" in resp.json(), resp.text
-        assert rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=bearer).status_code == 200
-    denied = rpc(
-        gw.rpc_url(),
-        "eth_sendRawTransaction",
-        [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
-        bearer=token(sub=sub + "-nokyc", kyc="none"),
-    )
-    assert denied.json()["error"]["code"] == -32003
-
-
-def recorded(gw: GatewayServer) -> list[dict[str, Any]]:
-    store = SqlLog(gw.settings.audit.database_url)
-    try:
-        return store.records(limit=10_000)
-    finally:
-        store.close()
-
-
-def expected_affected(records: list[dict[str, Any]], limit_usd: float) -> set[str]:
-    """Allowed writes whose day total would pass the tightened limit, from recorded inputs."""
-    out = set()
-    for r in records:
-        tx = r["input"].get("tx")
-        if not (r["kind"] == "write" and r["outcome"] == "allow" and tx):
-            continue
-        if r["input"]["aggregates"]["subject_daily_usd"] + tx["amount_usd"] > limit_usd:
-            out.add(r["id"])
-    return out
 
 
 @pytest.fixture

@@ -13,49 +13,19 @@ from governance.policy.travel_rule import (
     parse_travel_rule_header,
     travel_rule_header,
 )
+from tests.conftest import legal, natural
 
 SENDER = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 RECIPIENT = "0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc"
 
 
-def natural(name: str = "Doe") -> dict[str, Any]:
-    return {
-        "naturalPerson": {
-            "name": {"nameIdentifier": [{"primaryIdentifier": name, "nameIdentifierType": "LEGL"}]},
-            "geographicAddress": [
-                {"addressType": "HOME", "townName": "Springfield", "country": "US"}
-            ],
-            "nationalIdentification": {
-                "nationalIdentifier": "X1234567",
-                "nationalIdentifierType": "CCPT",
-                "countryOfIssue": "US",
-            },
-            "dateAndPlaceOfBirth": {"dateOfBirth": "1980-01-01", "placeOfBirth": "Springfield"},
-        }
-    }
-
-
-def legal(name: str = "Lion Commodities Pte. Ltd.") -> dict[str, Any]:
-    return {
-        "legalPerson": {
-            "name": {
-                "nameIdentifier": [
-                    {"legalPersonName": name, "legalPersonNameIdentifierType": "LEGL"}
-                ]
-            },
-            "nationalIdentification": {
-                "nationalIdentifier": "5493001KJTIIGC8Y1R12",
-                "nationalIdentifierType": "LEIX",
-            },
-            "countryOfRegistration": "SG",
-        }
-    }
-
-
 def payload() -> dict[str, Any]:
+    """A fresh document each call (tests edit it)."""
+    person = natural("Doe", "US", born=("1980-01-01", "Springfield"))
+    company = legal("Lion Commodities Pte. Ltd.", "SG", lei="5493001KJTIIGC8Y1R12")
     return {
-        "originator": {"originatorPersons": [natural()], "accountNumber": [SENDER]},
-        "beneficiary": {"beneficiaryPersons": [legal()], "accountNumber": [RECIPIENT]},
+        "originator": {"originatorPersons": [person], "accountNumber": [SENDER]},
+        "beneficiary": {"beneficiaryPersons": [company], "accountNumber": [RECIPIENT]},
     }
 
 

@@ -17,7 +17,7 @@ from governance.errors import ConfigError
 from governance.policy.bundle import build_bundle
 from governance.policy.source import load_policy_source
 from tests.conftest import SECRET, Anvil, GatewayServer, make_settings, rpc, token
-from tests.policy.test_bundle import CHECKS_REGO, write_policy_tree
+from tests.policy.conftest import CHECKS_REGO, write_policy_tree
 
 IN_FORCE_S = 5.0
 US = token(sub="officer-test", org="acme-us", jurisdiction="US")

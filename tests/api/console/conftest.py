@@ -1,16 +1,19 @@
-"""Fixtures of the console's browser tests: Debian's chromium driven by selenium."""
+"""What the console's browser tests share: Debian's chromium driven by selenium, traffic
+through the gateway, sign-in, and reading tables in one script call (no stale elements while a
+page re-renders)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ACCOUNTS, ROOT, Anvil, GatewayServer, rpc, signed_transfer, token
 
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -52,3 +55,72 @@ def browser(driver_path: str) -> Iterator[object]:
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One temporary directory for every page's screenshot in this run."""
     return tmp_path_factory.mktemp("console-screenshots")
+
+
+CHECKPOINT_SECONDS = 0.3  # checkpoints signed quickly, so proofs are available at once
+
+
+def fast_checkpoints(gateway_factory: Callable[..., GatewayServer], db: Path) -> GatewayServer:
+    """A gateway logging to `db` that signs a checkpoint every CHECKPOINT_SECONDS."""
+    from governance.config import AuditConfig
+
+    audit = AuditConfig(
+        database_url=f"sqlite:///{db}",
+        signing_key_file=str(db.with_suffix(".key")),
+        checkpoint_seconds=CHECKPOINT_SECONDS,
+    )
+    gw: GatewayServer = gateway_factory(audit=audit)
+    return gw
+
+
+def read(gw: GatewayServer, sub: str, org: str, jurisdiction: str = "US") -> None:
+    bearer = token(sub=sub, org=org, jurisdiction=jurisdiction)
+    assert rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=bearer).status_code == 200
+
+
+def traffic(gw: GatewayServer, anvil: Anvil) -> None:
+    """Reads by two orgs, a denied write (no KYC) by acme-us, an allowed transfer."""
+    for sub, org in (("alice", "acme-us"), ("bert", "beta-us")):
+        read(gw, sub, org)
+    denied = rpc(gw.rpc_url(), "eth_sendRawTransaction",
+                 [signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)],
+                 bearer=token(sub="nokyc", org="acme-us", kyc="none"))  # fmt: skip
+    assert denied.json()["error"]["code"] == -32003
+    allowed = rpc(gw.rpc_url(), "eth_sendRawTransaction",
+                  [signed_transfer(anvil, 0, ACCOUNTS[9].address, 10**15)],
+                  bearer=token(sub="alice", org="acme-us"))  # fmt: skip
+    assert "result" in allowed.json(), allowed.text
+
+
+def sign_in(driver: Any, url: str, bearer: str, page: str = "decisions") -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{url}/console/{page}")
+    if driver.execute_script("return sessionStorage.length"):
+        driver.execute_script("sessionStorage.clear()")  # a fresh sign-in, not the last one's
+        driver.refresh()
+    driver.find_element(By.ID, "token").send_keys(bearer)
+    driver.find_element(By.ID, "signin-button").click()
+
+
+TABLE_JS = """return [...document.querySelectorAll('#table tbody tr')]
+  .map((tr) => [...tr.cells].map((td) => td.textContent));"""
+
+
+def table(driver: Any) -> list[list[str]]:
+    """The table's cells in one script call, so a re-render cannot leave stale elements."""
+    rows: list[list[str]] = driver.execute_script(TABLE_JS)
+    return rows
+
+
+def text(driver: Any, element_id: str) -> str:
+    value: str = driver.execute_script(
+        "const e = document.getElementById(arguments[0]); return e ? e.textContent : '';",
+        element_id,
+    )
+    return value
+
+
+def console_errors(driver: Any) -> list[str]:
+    """Errors the page logged (script errors, Content-Security-Policy refusals)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]

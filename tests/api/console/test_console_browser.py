@@ -11,8 +11,8 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.api.console.pages import read, sign_in, table, text, traffic, wait_for
-from tests.conftest import Anvil, GatewayServer, token
+from tests.api.console.conftest import read, sign_in, table, text, traffic
+from tests.conftest import Anvil, GatewayServer, token, wait_for
 
 
 @pytest.mark.slow

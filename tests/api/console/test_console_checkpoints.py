@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from governance.audit.checkpoint import Checkpoint, load_private_key, sign_checkpoint
-from tests.api.console.pages import fast_checkpoints, read, sign_in, table, wait_for
-from tests.conftest import GatewayServer, token
+from tests.api.console.conftest import fast_checkpoints, read, sign_in, table
+from tests.conftest import GatewayServer, token, wait_for
 
 AUDITOR = token(sub="ann", org="acme-us", roles=("auditor",))
 

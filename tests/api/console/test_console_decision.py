@@ -16,9 +16,18 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.api.console.pages import fast_checkpoints, sign_in, table, text, traffic, wait_for
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import Anvil, GatewayServer, legal, rpc, token, travel_rule
+from tests.api.console.conftest import fast_checkpoints, sign_in, table, text, traffic
+from tests.conftest import (
+    ACCOUNTS,
+    Anvil,
+    GatewayServer,
+    legal,
+    rpc,
+    signed_transfer,
+    token,
+    travel_rule,
+    wait_for,
+)
 
 STATUS = "proof-status"
 
@@ -98,7 +107,7 @@ def test_masked_view_proves_the_leaf_hash_and_says_so(
     tmp_path: Path,
 ) -> None:
     gw = fast_checkpoints(gateway_factory, tmp_path / "masked.db")
-    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCT[5].address
+    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCOUNTS[5].address
     sent = rpc(gw.rpc_url(), "eth_sendRawTransaction",
                [signed_transfer(anvil, 5, account, 10**15)],
                bearer=token(sub="lee", org="lion-sg", jurisdiction="SG"),

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.console.pages import console_errors, read, sign_in, text, traffic, wait_for
-from tests.conftest import ROOT, Anvil, GatewayServer, token
+from tests.api.console.conftest import console_errors, read, sign_in, text, traffic
+from tests.conftest import ROOT, Anvil, GatewayServer, token, wait_for
 
 CHARTS = ("outcomes", "reasons", "denials", "usage")
 CHART_DATA_JS = """const charts = window.consoleCharts || {};

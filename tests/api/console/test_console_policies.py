@@ -15,9 +15,19 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from governance.policy.bundle import build_bundle_from_dir
-from tests.api.console.pages import sign_in, text, traffic, wait_for
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import ROOT, Anvil, GatewayServer, legal, rpc, token, travel_rule
+from tests.api.console.conftest import sign_in, text, traffic
+from tests.conftest import (
+    ACCOUNTS,
+    ROOT,
+    Anvil,
+    GatewayServer,
+    legal,
+    rpc,
+    signed_transfer,
+    token,
+    travel_rule,
+    wait_for,
+)
 
 OFFICER = token(sub="cora", org="acme-us", roles=("compliance_officer",))
 ROWS_JS = """return [...document.querySelectorAll('#' + arguments[0] + ' tr')]
@@ -45,7 +55,7 @@ def test_policy_page_and_replay_of_a_tightened_draft(
     gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path, tmp_path: Path
 ) -> None:
     traffic(gateway, anvil)  # alice@acme-us's transfer is allowed
-    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCT[5].address
+    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCOUNTS[5].address
     other = rpc(gateway.rpc_url(), "eth_sendRawTransaction",
                 [signed_transfer(anvil, 5, account, 10**15)],
                 bearer=token(sub="lee", org="lion-sg", jurisdiction="SG"),
