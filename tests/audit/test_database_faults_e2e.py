@@ -18,9 +18,20 @@ import httpx
 import pytest
 
 from governance.audit.sqlstore import SqlLog
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
 from tests.audit.conftest import PgCluster, start_cluster
-from tests.conftest import ROOT, SECRET, Anvil, GatewayServer, free_port, make_settings, rpc, token
+from tests.conftest import (
+    ACCOUNTS,
+    ROOT,
+    SECRET,
+    Anvil,
+    GatewayServer,
+    free_port,
+    make_settings,
+    rpc,
+    signed_transfer,
+    token,
+    wait_for,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -58,7 +69,7 @@ class Load:
 
     def _writes(self) -> None:
         while not self.stop.is_set():
-            raw = signed_transfer(self.node, 0, ACCT[1].address, 1)
+            raw = signed_transfer(self.node, 0, ACCOUNTS[1].address, 1)
             sent = time.monotonic()
             resp = rpc(self.gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
             if self.halted_at is not None and sent > self.halted_at:
@@ -98,31 +109,23 @@ def test_postgres_stopped_mid_load(
     load = Load(gw, fresh_anvil)
     threads = load.run()
     try:
-        deadline = time.monotonic() + 60
-        while load.forwarded < 10:
-            assert time.monotonic() < deadline, "the load never got going"
-            time.sleep(0.05)
+        wait_for(lambda: load.forwarded >= 10, timeout=60, what="the load to get going")
         own_cluster.stop_server()  # mid-load, calls in flight
         load.halted_at = time.monotonic()
-        nonce_at_halt = fresh_anvil.rpc("eth_getTransactionCount", [ACCT[0].address, "pending"])
+        nonce_at_halt = fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"])
         time.sleep(3)
         assert not ready(gw)
         # Nothing reached the node while the log was down (one write may have been committed
         # just before the stop and forwarded right after).
-        now = fresh_anvil.rpc("eth_getTransactionCount", [ACCT[0].address, "pending"])
+        now = fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"])
         assert int(now, 16) - int(nonce_at_halt, 16) <= 1
         refused = load.writes_after_halt
         assert refused and set(refused) == {503}, refused
         own_cluster.start_server()
-        deadline = time.monotonic() + 30
-        while not ready(gw):
-            assert time.monotonic() < deadline, "the gateway did not recover"
-            time.sleep(0.2)
+        wait_for(lambda: ready(gw), timeout=30, interval=0.2, what="the gateway to recover")
         forwarded = load.forwarded
-        deadline = time.monotonic() + 30
-        while load.forwarded < forwarded + 5:  # writes go through again
-            assert time.monotonic() < deadline, "writes did not resume"
-            time.sleep(0.05)
+        # writes go through again
+        wait_for(lambda: load.forwarded >= forwarded + 5, timeout=30, what="writes to resume")
     finally:
         load.stop.set()
         for t in threads:
@@ -139,7 +142,7 @@ def test_postgres_stopped_mid_load(
     )
     missing = set(load.answered) - recorded
     assert not missing, f"{len(missing)} answered calls have no record"
-    accepted = int(fresh_anvil.rpc("eth_getTransactionCount", [ACCT[0].address, "latest"]), 16)
+    accepted = int(fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "latest"]), 16)
     assert accepted <= sum(1 for _ in recorded)  # every accepted write has a record (and more)
 
 

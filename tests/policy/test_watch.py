@@ -16,7 +16,7 @@ from governance.config import load_settings
 from governance.errors import ConfigError
 from governance.policy.bundle import build_bundle
 from governance.policy.source import load_policy_source
-from tests.conftest import SECRET, Anvil, GatewayServer, make_settings, rpc, token
+from tests.conftest import SECRET, Anvil, GatewayServer, make_settings, rpc, token, wait_for
 from tests.policy.conftest import CHECKS_REGO, write_policy_tree
 
 IN_FORCE_S = 5.0
@@ -45,10 +45,7 @@ def chain_id_denied(gw: GatewayServer) -> bool:
 
 def seconds_until(predicate: Callable[[], bool], limit: float = IN_FORCE_S) -> float:
     started = time.monotonic()
-    while not predicate():
-        waited = time.monotonic() - started
-        assert waited < limit, f"not in force after {limit} s"
-        time.sleep(0.05)
+    wait_for(predicate, timeout=limit, what="the change to be in force")
     return time.monotonic() - started
 
 
