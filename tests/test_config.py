@@ -139,7 +139,9 @@ def test_public_chain_native_asset_not_virtual_currency_warns(tmp_path: Path) ->
 
 
 def test_a_test_oracle_engine_warns_and_the_default_does_not(tmp_path: Path) -> None:
-    s = load_settings(write_config(tmp_path, PUBLIC_LEDGERS), environ={"GOVERNANCE_POLICY_ENGINE": "regopy"})
+    s = load_settings(
+        write_config(tmp_path, PUBLIC_LEDGERS), environ={"GOVERNANCE_POLICY_ENGINE": "regopy"}
+    )
     warnings = engine_warnings(s)
     assert len(warnings) == 1 and "test oracle" in warnings[0] and "regorus" in warnings[0]
     assert engine_warnings(load_settings(write_config(tmp_path, PUBLIC_LEDGERS), environ={})) == []

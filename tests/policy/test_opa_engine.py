@@ -11,8 +11,7 @@ from typing import Any
 from governance.config import PolicyConfig
 from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.source import load_policy_source
-from tests.api.test_rpc_e2e import ACCT, signed_transfer
-from tests.conftest import Anvil, GatewayServer, rpc, token
+from tests.conftest import ACCOUNTS, Anvil, GatewayServer, rpc, signed_transfer, token
 
 
 def test_gateway_decides_with_opa_as_regorus_does(
@@ -23,18 +22,18 @@ def test_gateway_decides_with_opa_as_regorus_does(
     ok = rpc(
         gw.rpc_url(),
         "eth_sendRawTransaction",
-        [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
+        [signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)],
         bearer=bearer,
     )
     assert "result" in ok.json(), ok.text
     denied = rpc(
         gw.rpc_url(),
         "eth_sendRawTransaction",
-        [signed_transfer(anvil, 0, ACCT[0].address, 10**15)],
+        [signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)],
         bearer=token(kyc="none"),
     )
     assert denied.json()["error"]["code"] == -32003 and "KYC_REQUIRED" in denied.text
-    read = rpc(gw.rpc_url(), "eth_getBalance", [ACCT[0].address, "latest"], bearer=bearer)
+    read = rpc(gw.rpc_url(), "eth_getBalance", [ACCOUNTS[0].address, "latest"], bearer=bearer)
     assert "result" in read.json(), read.text
 
     records = _records(gw, 3)
