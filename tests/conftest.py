@@ -340,28 +340,36 @@ def run(coro: Any) -> Any:
 # ---- signed transactions -----------------------------------------------------------------
 
 
-def raw_tx(key: int, to: str, value: int, nonce: int, data: bytes = b"") -> str:
+def raw_tx(
+    key: int,
+    to: str,
+    value: int,
+    nonce: int,
+    data: bytes = b"",
+    *,
+    gas: int = 100_000,
+    chain_id: int = 31337,
+) -> str:
     """An EIP-1559 transaction from anvil account `key`, signed, as `eth_sendRawTransaction`
     takes it."""
     tx = {
         "type": 2,
-        "chainId": 31337,
+        "chainId": chain_id,
         "nonce": nonce,
         "to": Web3.to_checksum_address(to),
         "value": value,
-        "gas": 100_000,
+        "gas": gas,
         "maxFeePerGas": 2 * 10**9,
         "maxPriorityFeePerGas": 10**9,
         "data": data,
     }
-    signed = Account.from_key(KEYS[key]).sign_transaction(tx)
+    signed = ACCOUNTS[key].sign_transaction(tx)
     return "0x" + signed.raw_transaction.hex().removeprefix("0x")
 
 
 def nonce_of(node: Anvil, key: int) -> int:
     """The next nonce of anvil account `key`, pending transactions included."""
-    address = Account.from_key(KEYS[key]).address
-    return int(node.rpc("eth_getTransactionCount", [address, "pending"]), 16)
+    return int(node.rpc("eth_getTransactionCount", [ACCOUNTS[key].address, "pending"]), 16)
 
 
 # ---- IVMS101 travel-rule payloads (X-Travel-Rule) ------------------------------------------
@@ -441,20 +449,9 @@ def signed_transfer(
     chain_id: int = 31337,
     nonce: int | None = None,
 ) -> str:
-    sender = ACCOUNTS[key_index]
-    if nonce is None:
-        nonce = int(node.rpc("eth_getTransactionCount", [sender.address, "pending"]), 16)
-    tx = {
-        "type": 2,
-        "chainId": chain_id,
-        "nonce": nonce,
-        "to": Web3.to_checksum_address(to),
-        "value": value_wei,
-        "gas": 21000,
-        "maxFeePerGas": 2 * 10**9,
-        "maxPriorityFeePerGas": 10**9,
-    }
-    return "0x" + sender.sign_transaction(tx).raw_transaction.hex().removeprefix("0x")
+    """A plain value transfer (21,000 gas), at the sender's next nonce unless given."""
+    nonce = nonce_of(node, key_index) if nonce is None else nonce
+    return raw_tx(key_index, to, value_wei, nonce, gas=21_000, chain_id=chain_id)
 
 
 def write_config(tmp_path: Path, text: str) -> str:
