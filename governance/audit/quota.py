@@ -90,7 +90,10 @@ class SqlQuota:
     # ---- the quota port ------------------------------------------------------------------
 
     async def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]:
-        result: dict[str, float] = await self._run(self.totals, sub, day, year)
+        try:
+            result: dict[str, float] = await self._run(self.totals, sub, day, year)
+        except LogUnavailable as exc:
+            raise LogUnavailable(f"aggregates unavailable: {exc.message}") from exc
         return result
 
     async def release(self, decision_id: str) -> None:
