@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -56,18 +57,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"{MIN_SERVE_SECRET_BYTES} bytes (e.g. head -c 32 /dev/urandom | base64), use "
             "auth.public_key_file or auth.jwks_url, or start with --dev on a development machine"
         )
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=args.host or settings.server.host,
-        port=args.port or settings.server.port,
-        loop="uvloop" if _has_uvloop() else "asyncio",
-        http="httptools",
-        log_level=args.log_level,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
-    return 0
+    host, port = args.host or settings.server.host, args.port or settings.server.port
+    options: dict[str, Any] = {
+        "loop": "uvloop" if _has_uvloop() else "asyncio",
+        "http": "httptools",
+        "log_level": args.log_level,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+    }
+    if args.workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
+        return 0
+    from governance import workers
+
+    workers.prepare(settings)
+    return workers.serve(create_app, settings, host, port, args.workers, **options)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) or 1
 
 
 def _has_uvloop() -> bool:
@@ -195,6 +205,12 @@ def _parser() -> argparse.ArgumentParser:
         help="development machine: accept example or short HS256 secrets",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=_cores(),
+        help="worker processes on one socket (default: the number of cores)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     token = sub.add_parser("token", help="mint a development token (HS256 secret)")

@@ -4,8 +4,8 @@ time.
 Spend rows live in the log's database and are written inside the log's append transaction
 (`write_spends`), so a decision and what it spends commit together or not at all. Two adapters,
 chosen by `make_quota_store` from the database: on SQLite one gateway process owns the file and
-a lock per subject in that process suffices; on PostgreSQL replicas share the log, so a session
-advisory lock per subject keeps them apart as well."""
+the workers of one gateway share the file and a lock file per subject keeps them apart; on
+PostgreSQL replicas share the log, so a session advisory lock per subject does."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from governance.audit.db import insert_sql, make_engine
+from governance.audit.file_lock import FileLock, sqlite_path, subject_lock
 from governance.audit.tables import SpendRow
 from governance.domain.records import DecisionRecord
 from governance.errors import LogUnavailable
@@ -128,7 +129,31 @@ class SqlQuota:
 
 
 class SqliteQuota(SqlQuota):
-    """One gateway process owns a SQLite log: the lock per subject in that process suffices."""
+    """The workers of one gateway share a SQLite log: besides the lock per subject in each
+    process, a lock file per subject (hashed onto governance/audit/file_lock.py's files)
+    keeps the workers apart, taken without holding a thread, like PostgreSQL's advisory lock."""
+
+    def __init__(self, engine: Engine, url: str, wait_s: float = 10.0) -> None:
+        super().__init__(engine, wait_s)
+        self.database = sqlite_path(url)
+
+    @asynccontextmanager
+    async def _across_processes(self, sub: str) -> AsyncIterator[None]:
+        if self.database is None:
+            yield
+            return
+        lock = subject_lock(self.database, sub)
+        deadline = time.monotonic() + self.wait_s
+        fd = lock.try_acquire()
+        while fd is None:  # another worker holds it
+            if time.monotonic() > deadline:
+                raise LogUnavailable(f"quota store: subject lock not free within {self.wait_s} s")
+            await asyncio.sleep(0.002)
+            fd = lock.try_acquire()
+        try:
+            yield
+        finally:
+            FileLock.release(fd)
 
 
 class PostgresQuota(SqlQuota):
@@ -191,7 +216,7 @@ def make_quota_store(url: str, engine: Engine, wait_s: float = 10.0) -> SqlQuota
     if engine.dialect.name == "postgresql":
         return PostgresQuota(engine, url, wait_s)
     if engine.dialect.name == "sqlite":
-        return SqliteQuota(engine, wait_s)
+        return SqliteQuota(engine, url, wait_s)
     raise ValueError(f"no quota store for {engine.dialect.name} databases")
 
 

@@ -33,6 +33,7 @@ from sqlmodel import SQLModel
 
 from governance.audit import merkle
 from governance.audit.db import insert_sql, make_engine
+from governance.audit.file_lock import FileLock, beside, sqlite_path
 from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow
 from governance.audit.views import (
     COLUMN_NAMES,
@@ -103,13 +104,18 @@ class SqlLog:
         self._edge: dict[merkle.NodeId, bytes] = {}
         self._edge_size = -1
         self._lock = threading.Lock()
+        # Workers of one gateway on a SQLite file: the append (read the size, write the
+        # records) is one critical section across processes; PostgreSQL uses its own lock.
+        database = sqlite_path(url)
+        self._append_lock = None if database is None else beside(database, "append")
+        self._signer_lock = None if database is None else beside(database, "signer")
 
     # ---- appends -------------------------------------------------------------------------
 
     def append_batch(self, records: Sequence[DecisionRecord]) -> list[int]:
         if not records:
             return []
-        with self._lock:
+        with self._lock, self._across_processes():
             with self.engine.begin() as conn:
                 if self.is_postgres:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
@@ -121,6 +127,14 @@ class SqlLog:
             self._edge = {node: known[node] for node in merkle.root_plan(end).nodes}
             self._edge_size = end
         return list(range(start, end))
+
+    @contextmanager
+    def _across_processes(self) -> Iterator[None]:
+        if self._append_lock is None:
+            yield
+            return
+        with self._append_lock.held():
+            yield
 
     def _insert(
         self,
@@ -308,9 +322,14 @@ class SqlLog:
     @contextmanager
     def signer_lock(self) -> Iterator[bool]:
         """Yields True when this process may sign checkpoints now (PostgreSQL advisory lock;
-        always True on SQLite)."""
+        on SQLite a lock file beside the database, so one worker signs at a time)."""
         if not self.is_postgres:
-            yield True
+            fd = None if self._signer_lock is None else self._signer_lock.try_acquire()
+            try:
+                yield self._signer_lock is None or fd is not None
+            finally:
+                if fd is not None:
+                    FileLock.release(fd)
             return
         with self.engine.connect() as conn:
             got = bool(

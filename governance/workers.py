@@ -1,0 +1,138 @@
+"""`governance serve --workers N`: a pre-fork server. The parent binds the listening socket,
+prepares what the workers share (the log's tables, the checkpoint signing key), forks N
+workers that each build the whole gateway and accept on the shared socket, and stops them
+together. The workers share nothing in memory: the SQLite log takes one append at a time and
+quotas one subject at a time across them through lock files (governance/audit/file_lock.py);
+a PostgreSQL log through its advisory locks, as replicas do."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import uvicorn
+
+from governance.config import Settings
+from governance.errors import ConfigError
+from governance.policy.factory import make_policy_engine
+
+log = logging.getLogger(__name__)
+
+
+def prepare(settings: Settings) -> None:
+    """Fails on bad configuration before any worker starts, as one process would."""
+    make_policy_engine(settings)
+
+
+def worker_settings(settings: Settings, index: int) -> Settings:
+    """Worker 0 reconciles the ledgers with the log; the others do not repeat its findings."""
+    if index == 0:
+        return settings
+    return replace(settings, audit=replace(settings.audit, reconcile_seconds=0.0))
+
+
+def serve(
+    make_app: Callable[[Settings], Any],
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    **options: Any,
+) -> int:
+    """Serves `make_app(settings)` in `workers` processes on one socket; returns the exit
+    status. Workers are built one after the other (the first creates the log's tables and the
+    signing key the others then open)."""
+    sock = _listen(host, port)
+    children: list[int] = []
+    for index in range(workers):
+        ready, built = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: its own gateway, on the shared socket
+            os.close(ready)
+            _worker(make_app, worker_settings(settings, index), sock, built, options)
+        os.close(built)
+        children.append(pid)
+        with os.fdopen(ready, "rb") as pipe:
+            answer = pipe.read()  # "1" once built, the configuration error, or nothing
+        if answer != b"1":  # the worker could not be built: stop, as one process would
+            for child in children:
+                _signal(child, signal.SIGTERM)
+            _supervise(children)
+            raise ConfigError(answer.decode() or "a worker failed while starting (see above)")
+    sock.close()
+    log.warning("serving on %s:%d with %d workers (pids %s)", host, port, workers, children)
+    return _supervise(children)
+
+
+def _worker(
+    make_app: Callable[[Settings], Any],
+    settings: Settings,
+    sock: socket.socket,
+    built: int,
+    options: Any,
+) -> None:
+    status = 1
+    try:
+        try:
+            config = uvicorn.Config(make_app(settings), **options)
+        except ConfigError as exc:  # reported by the parent, as `governance serve` reports it
+            os.write(built, str(exc).encode() or b"configuration error")
+            return
+        os.write(built, b"1")
+        os.close(built)
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
+        status = 0 if server.started else 3  # 3: start-up failed (uvicorn's code)
+    except BaseException:
+        log.exception("worker %d failed", os.getpid())
+    finally:
+        os._exit(status)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _supervise(children: list[int]) -> int:
+    """Forwards SIGTERM and SIGINT to the workers; when one worker ends, stops the others.
+    A worker that ends on the signal it was sent (uvicorn re-raises it once shut down) ended
+    normally."""
+    sent: set[int] = set()
+
+    def stop(signum: int, _frame: Any = None) -> None:
+        sent.add(signum)
+        for pid in running:
+            _signal(pid, signum)
+
+    running = list(children)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    while running:
+        pid, code = os.wait()
+        if pid not in running:
+            continue
+        running.remove(pid)
+        exit_code = os.waitstatus_to_exitcode(code)
+        if exit_code != 0 and -exit_code not in sent:
+            status = status or (exit_code if exit_code > 0 else 128 - exit_code)
+        if running and not sent:  # one worker gone: the gateway stops as a whole
+            stop(signal.SIGTERM)
+    return status
+
+
+def _signal(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.kill(pid, signum)
