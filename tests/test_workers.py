@@ -4,11 +4,12 @@ the log stays one verifiable chain of records."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -18,8 +19,8 @@ import httpx
 import pytest
 
 from governance.audit.sqlstore import SqlLog
-from tests.api.test_supervision_e2e import ACCT, outcome, pinned_policies, wei_for_usd
 from tests.conftest import (
+    ACCOUNTS,
     ROOT,
     SECRET,
     Anvil,
@@ -29,11 +30,32 @@ from tests.conftest import (
     nonce_of,
     raw_tx,
     rpc,
+    serving,
     token,
     travel_rule,
 )
 
-__all__ = ["pinned_policies"]  # the module fixture, shared with the supervision suite
+ETH_USD = Decimal(2500)
+
+
+@pytest.fixture(scope="module")
+def pinned_policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped tree with ETH at a fixed rate, so USD amounts are exact."""
+    target = tmp_path_factory.mktemp("pinned") / "policies"
+    shutil.copytree(ROOT / "policies", target)
+    rates_file = target / "data" / "rates.json"
+    rates_file.write_text(json.dumps({**json.loads(rates_file.read_text()), "ETH": 2500.0}))
+    return target
+
+
+def outcome(resp: httpx.Response) -> str:
+    doc = resp.json()
+    if "result" in doc:
+        return "allow"
+    assert doc["error"]["code"] == -32003, doc
+    codes = {r["code"] for r in doc["error"]["data"]["reasons"]}
+    assert "FX_QUOTA_EXCEEDED" in codes, doc
+    return "deny"
 
 
 @pytest.fixture
@@ -54,15 +76,7 @@ def two_workers(tmp_path: Path, anvil: Anvil, pinned_policies: Path) -> object:
         env={**env, "PYTHONPATH": str(ROOT)},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code < 500:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.2)
+    assert serving(proc, f"{url}/healthz", timeout=60), "gateway did not start"
     yield url, proc, tmp_path / "log.db"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0
@@ -76,23 +90,22 @@ def test_quota_race_across_two_workers_gives_exactly_five(
     url, proc, db = two_workers
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
     assert len(children) == 2  # two worker processes behind the one port
-    sender, recipient = ACCT[2].address, ACCT[4].address  # panda-cn individual -> hanse-de
+    sender, recipient = ACCOUNTS[2].address, ACCOUNTS[4].address  # panda-cn individual -> hanse-de
     bearer = token(
         sub="li-wei-workers", org="panda-cn", jurisdiction="CN", entity_kind="individual"
     )
     headers = travel_rule(natural("Li Wei", "CN"), sender, legal("Hanse Bank AG", "DE"), recipient)
     start = nonce_of(anvil, 2) + 1000 * round_
-    bodies = [raw_tx(2, recipient, wei_for_usd(Decimal(10_000)), start + i) for i in range(20)]
+    wei = int(Decimal(10_000) / ETH_USD * 10**18)  # USD 10,000
+    bodies = [raw_tx(2, recipient, wei, start + i) for i in range(20)]
 
-    def send(raw: str) -> tuple[str, list[str]]:
+    def send(raw: str) -> str:
         answer = rpc(f"{url}/rpc", "eth_sendRawTransaction", [raw], bearer=bearer, headers=headers)
         return outcome(answer)
 
     with ThreadPoolExecutor(20) as pool:
         results = list(pool.map(send, bodies))
-    counts = Counter(o for o, _ in results)
-    assert counts["allow"] == 5, results
-    assert all("FX_QUOTA_EXCEEDED" in codes for o, codes in results if o == "deny"), results
+    assert Counter(results) == {"allow": 5, "deny": 15}, results
     log = SqlLog(f"sqlite:///{db}")
     try:  # both workers appended to one chain: 20 records, indices 0..19, one root
         rows = log.leaves()
