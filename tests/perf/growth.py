@@ -1,0 +1,133 @@
+"""How decision cost grows (not a timed test): CPU time per decision of the default engine
+(regorus) on the shipped policies, with the entity directory, the sanctions list and the number
+of jurisdictions a write involves grown in turn, and the read-decision cache on reads of
+distinct addresses. CPU time of the deciding thread (time.thread_time), so other load on the
+machine changes the figures less than wall-clock time would.
+
+Run: scripts/bench --growth  (or: .venv/bin/python -m tests.perf.growth --runs 300)
+The log's append rate and proof latency by size: scripts/bench-log; read-filter cost against
+result size: scripts/bench-reads --logs N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from governance.policy.engine import EmbeddedEngine, decide_sync
+from governance.policy.evaluator import make_evaluator
+from governance.policy.source import DECISION_RULE, load_policy_source
+from tests.conftest import ROOT
+
+SAMPLE: dict[str, Any] = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
+SDN_ROW = (
+    '{n},"LISTED PARTY {n}","-0- ","CYBER2","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ","-0- ",'
+    '"Digital Currency Address - ETH 0x{n:040x}."\n'
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--entities", default="1000,100000,1000000")
+    parser.add_argument("--sanctions", default="100,10000,100000")
+    args = parser.parse_args()
+    print(f"{'what grows':42} {'size':>9} {'load s':>8} {'p50 us':>8} {'p99 us':>8}")
+    for n in _sizes(args.entities):
+        _row("entity directory (addresses)", n, _tree(entities=n), _write(), args.runs)
+    for n in _sizes(args.sanctions):
+        _row("sanctions list (listed addresses)", n, _tree(sanctions=n), _write(), args.runs)
+    shipped = _tree()
+    for count, doc in _by_jurisdictions():
+        _row("jurisdictions a write involves", count, shipped, doc, args.runs)
+    _row("read, distinct addresses, no cache", 1, shipped, _read(0), args.runs)
+    _cached(shipped, args.runs)
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x]
+
+
+def _tree(entities: int = 0, sanctions: int = 0) -> Path:
+    """A copy of the shipped tree with `entities` more directory entries and `sanctions`
+    more listed addresses (synthetic, none of them a party of the measured inputs)."""
+    target = Path(tempfile.mkdtemp(prefix="governance-growth-")) / "policies"
+    shutil.copytree(ROOT / "policies", target)
+    if entities:
+        path = target / "data" / "entities.json"
+        doc = json.loads(path.read_text())
+        profile = {"name": "synthetic", "org": "acme-us", "jurisdiction": "US"}
+        profile |= {"entity_kind": "institution", "kyc": "verified", "self_hosted": False}
+        for n in range(entities):
+            doc[f"0x{n + 2**100:040x}"] = {**profile, "licences": []}
+        path.write_bytes(orjson.dumps(doc))
+    if sanctions:
+        with (target / "data" / "sdn.csv").open("a") as out:
+            out.writelines(SDN_ROW.format(n=10**9 + n) for n in range(sanctions))
+    return target
+
+
+def _write(recipient_jurisdiction: str = "DE") -> dict[str, Any]:
+    doc = copy.deepcopy(SAMPLE)
+    for side in (doc["parties"]["recipient"], doc["effects"][0]["to"]):
+        side["jurisdiction"] = recipient_jurisdiction
+    doc["tx"]["cross_border"] = recipient_jurisdiction != "US"
+    return doc
+
+
+def _by_jurisdictions() -> list[tuple[int, dict[str, Any]]]:
+    """US -> US (US), US -> JP (US, JP), US -> DE (US, DE and the EU)."""
+    return [(1, _write("US")), (2, _write("JP")), (3, _write("DE"))]
+
+
+def _read(n: int) -> dict[str, Any]:
+    doc = copy.deepcopy(SAMPLE)
+    doc["request"].update(method="eth_getBalance", kind="read")
+    address = f"0x{n + 2**120:040x}"
+    party = {"address": address, "org": None, "jurisdiction": "CN", "entity_kind": "individual"}
+    party |= {"kyc": "verified", "sanctioned": False, "self_hosted": False, "known": True}
+    read = {"params": [address, "latest"], "parties": [party], "residency": ["CN"]}
+    doc.update(tx=None, parties={}, simulation=None, effects=[], approvals=[], contracts=[])
+    doc.update(screening=None, read={**read, "raw_state": False, "contract": None})
+    return doc
+
+
+def _row(what: str, size: int, tree: Path, doc: dict[str, Any], runs: int) -> None:
+    started = time.perf_counter()
+    evaluator = make_evaluator("regorus", load_policy_source(tree))
+    text = orjson.dumps(doc).decode()
+    evaluator.eval_json(DECISION_RULE, text)  # the first evaluation analyses the modules
+    load = time.perf_counter() - started
+    p50, p99 = _cpu(lambda: evaluator.eval_json(DECISION_RULE, text), runs)
+    print(f"{what:42} {size:>9,} {load:>8.2f} {p50:>8.0f} {p99:>8.0f}")
+
+
+def _cached(tree: Path, runs: int) -> None:
+    snapshot = EmbeddedEngine("regorus", load_policy_source(tree)).snapshot()
+    docs = iter([_read(n) for n in range(runs + 1)])
+    decide_sync(snapshot, next(docs))
+    p50, p99 = _cpu(lambda: decide_sync(snapshot, next(docs)), runs)
+    print(f"{'read, distinct addresses, cache hit':42} {1:>9,} {'':>8} {p50:>8.0f} {p99:>8.0f}")
+
+
+def _cpu(call: Callable[[], Any], runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        started = time.thread_time_ns()
+        call()
+        times.append(time.thread_time_ns() - started)
+    times.sort()
+    return times[len(times) // 2] / 1000, times[min(len(times) - 1, runs * 99 // 100)] / 1000
+
+
+if __name__ == "__main__":
+    main()
