@@ -147,12 +147,13 @@ class Anvil:
         return doc["result"]
 
 
-def start_anvil(*extra: str) -> Anvil:
+def start_anvil(*extra: str, port: int | None = None, chain_id: int = 31337) -> Anvil:
+    """An anvil node on `port` (default: a free one), answering once this returns."""
     if not ANVIL.exists():
         raise RuntimeError(f"{ANVIL} missing: run `npm ci` (the README's test command does)")
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
-        [str(ANVIL), "--port", str(port), "--silent", "--chain-id", "31337", *extra],
+        [str(ANVIL), "--port", str(port), "--silent", "--chain-id", str(chain_id), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -23,7 +23,16 @@ from governance.audit.reconcile import EFFECTS_DIFFER, Finding
 from governance.audit.reconcile_store import ReconcileStore
 from governance.audit.sqlstore import SqlLog
 from governance.domain.records import new_ulid
-from tests.conftest import ACCOUNTS, Anvil, GatewayServer, make_settings, rpc, start_anvil, token
+from tests.conftest import (
+    ACCOUNTS,
+    Anvil,
+    GatewayServer,
+    make_settings,
+    rpc,
+    start_anvil,
+    token,
+    wait_for,
+)
 from tests.contracts import deploy, register_asset, send_direct, web3_for
 
 OWNER = ACCOUNTS[0]  # acme-us treasury (entities.json)
@@ -218,10 +227,7 @@ def test_the_background_reconciler_follows_up_once_and_counts(
     register_asset(policy_dir, usdc.address, "USDC", "stablecoin", 6)
     with serve(node, policy_dir, tmp_path, every=0.2) as gw:
         later, later_id = competing_transfers(node, gw, usdc)
-        deadline = time.monotonic() + 20
-        while not findings(gw, ACME_AUDITOR, finding="effects_differ"):
-            assert time.monotonic() < deadline, "no finding within 20 s"
-            time.sleep(0.1)
+        wait_for(lambda: findings(gw, ACME_AUDITOR, finding="effects_differ"), timeout=20)
         time.sleep(1.0)  # several more rounds
         [found] = findings(gw, ACME_AUDITOR, finding="effects_differ")
         assert (found["tx_hash"], found["decision_id"]) == (later, later_id)
@@ -246,9 +252,7 @@ def test_a_transfer_around_the_gateway_is_reported_to_its_readers_only(
         allowed, _ = send_raw(gw, signed(w3, {"to": ACME_OPS, "value": FINNEY}, nonce))
         around = send_direct(w3, 0, {"to": ACME_OPS, "value": 2 * FINNEY})  # straight to the node
         bypass = "0x" + bytes(around["transactionHash"]).hex()
-        deadline = time.monotonic() + 20
-        while not findings(gw, ACME_AUDITOR) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: findings(gw, ACME_AUDITOR), timeout=20, what="the bypass finding")
         [seen] = findings(gw, ACME_AUDITOR)
         assert seen["finding"] == "bypass" and seen["tx_hash"] == bypass
         assert seen["sender"] == OWNER.address.lower() and seen["block"] == around["blockNumber"]
@@ -345,12 +349,8 @@ def test_a_failing_round_is_named_in_status_and_retried(
     settings = make_settings("http://127.0.0.1:9", policy_dir, tmp_path / "log.db")
     settings = replace(settings, audit=replace(settings.audit, reconcile_seconds=0.1))
     with GatewayServer(settings) as gw:
-        deadline = time.monotonic() + 20
-        while not (state := httpx.get(f"{gw.url}/status", timeout=10).json()["reconciliation"])[
-            "last_error"
-        ]:
-            assert time.monotonic() < deadline, "no failed round within 20 s"
-            time.sleep(0.1)
+        status = lambda: httpx.get(f"{gw.url}/status", timeout=10).json()["reconciliation"]  # noqa: E731
+        state = wait_for(lambda: (s := status())["last_error"] and s, timeout=20)
         assert state == {"every_s": 0.1, "last_error": "ledger main: LedgerUnavailable"}
     (tmp_path / "up").mkdir()
     with serve(node, policy_dir, tmp_path / "up", every=0.1) as gw:

@@ -5,7 +5,6 @@ node makes every call time out within the ledger's timeout, with no backlog once
 from __future__ import annotations
 
 import http.server
-import subprocess
 import threading
 import time
 import urllib.request
@@ -20,36 +19,22 @@ import pytest
 
 from tests.conftest import (
     ACCOUNTS,
-    ANVIL,
     Anvil,
     GatewayServer,
     free_port,
     make_settings,
     rpc,
     signed_transfer,
+    start_anvil,
     token,
+    wait_for,
 )
 
 NODE_TIMEOUT_S = 1.0
 
 
 def anvil_on(port: int, chain_id: int) -> Anvil:
-    proc = subprocess.Popen(
-        [str(ANVIL), "--port", str(port), "--silent", "--chain-id", str(chain_id)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    node = Anvil(f"http://127.0.0.1:{port}", port, proc)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            node.rpc("eth_chainId")
-            return node
-        except (httpx.HTTPError, RuntimeError):
-            if time.monotonic() > deadline:
-                node.stop()
-                raise
-            time.sleep(0.1)
+    return start_anvil(port=port, chain_id=chain_id)
 
 
 @pytest.fixture
@@ -61,13 +46,6 @@ def restartable(tmp_path: Path, policy_dir: Path) -> Iterator[tuple[GatewayServe
     gw.__exit__()
     for node in nodes:
         node.stop()
-
-
-def until(predicate: object, limit: float) -> None:
-    deadline = time.monotonic() + limit
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "not reached in time"
-        time.sleep(0.1)
 
 
 def test_node_restarted_on_a_new_chain_is_refused(
@@ -82,7 +60,7 @@ def test_node_restarted_on_a_new_chain_is_refused(
         doc = rpc(gw.rpc_url(), "eth_blockNumber", bearer=token()).json()
         return bool(doc.get("error", {}).get("data", {}).get("detail") == "wrong chain")
 
-    until(refused, 5.0)
+    wait_for(refused, timeout=5.0, interval=0.1)
     raw = signed_transfer(nodes[1], 0, ACCOUNTS[1].address, 1000)
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
     assert resp.status_code == 502 and resp.json()["error"]["code"] == -32005
@@ -93,7 +71,8 @@ def test_node_restarted_on_a_new_chain_is_refused(
     assert ledgers == [{"name": "main", "chain_id": 31337, "healthy": False}]
     nodes[1].stop()
     nodes.append(anvil_on(nodes[0].port, 31337))  # the configured chain is back
-    until(lambda: "result" in rpc(gw.rpc_url(), "eth_blockNumber", bearer=token()).json(), 5.0)
+    answers = lambda: "result" in rpc(gw.rpc_url(), "eth_blockNumber", bearer=token()).json()  # noqa: E731
+    wait_for(answers, timeout=5.0, interval=0.1)
     assert httpx.get(f"{gw.url}/readyz", timeout=10).status_code == 200
 
 

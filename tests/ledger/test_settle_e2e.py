@@ -27,6 +27,7 @@ from tests.conftest import (
     rpc,
     signed_transfer,
     token,
+    wait_for,
 )
 
 NODE_TIMEOUT_S = 1.0
@@ -119,9 +120,8 @@ def test_write_the_node_never_got_is_released_after_asking(
     SlowWrites.mode = "lost"
     decision_id, _ = timed_out_write(gateway_behind_proxy, fresh_anvil)
     assert spend(gateway_behind_proxy, decision_id)[1] is False  # unknown: still counted
-    deadline = time.monotonic() + sum(ASK_AFTER_S[:2]) + 5  # two "absent" answers
-    while not spend(gateway_behind_proxy, decision_id)[1]:
-        assert time.monotonic() < deadline, "never released though the node lacks it"
-        time.sleep(0.1)
+    released = lambda: spend(gateway_behind_proxy, decision_id)[1]  # noqa: E731
+    # two "absent" answers
+    wait_for(released, timeout=sum(ASK_AFTER_S[:2]) + 5, what="the release of a lost write")
     nonce = fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"])
     assert int(nonce, 16) == 0

@@ -3,7 +3,6 @@ real HTTP, a real node, the shipped tree, the decisions recorded as regorus woul
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from governance.config import PolicyConfig
 from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.source import load_policy_source
-from tests.conftest import ACCOUNTS, Anvil, GatewayServer, rpc, signed_transfer, token
+from tests.conftest import ACCOUNTS, Anvil, GatewayServer, rpc, signed_transfer, token, wait_for
 
 
 def test_gateway_decides_with_opa_as_regorus_does(
@@ -49,13 +48,14 @@ def _records(gw: GatewayServer, count: int) -> list[dict[str, Any]]:
     """The log's records once `count` are there (reads are recorded without waiting)."""
     from governance.audit.sqlstore import SqlLog
 
-    deadline = time.monotonic() + 10
-    while True:
+    def stored() -> list[dict[str, Any]]:
         store = SqlLog(gw.settings.audit.database_url)
         try:
-            records: list[dict[str, Any]] = store.records(limit=100)
+            return store.records(limit=100)
         finally:
             store.close()
-        if len(records) >= count or time.monotonic() > deadline:
-            return records
-        time.sleep(0.1)
+
+    try:
+        return wait_for(lambda: len(r := stored()) >= count and r, timeout=10)
+    except AssertionError:
+        return stored()
