@@ -66,12 +66,26 @@ abroad_only(j, e) if {
 # The entity is established in `j`.
 home(j, e) if j in data.governance.lib.ctx.with_groups({data.governance.lib.ctx.code(e.jurisdiction)})
 
-# VASP parties (sender or recipient) of a value transfer established in `j`, where `j` licenses.
-vasp_parties(j) := {e |
+# VASP parties established in `j`, where `j` licenses: the sender or recipient of a value
+# transfer, and either side of a value movement the simulation found (a contract that pays a
+# VASP).
+vasp_parties(j) := transfer_vasps(j) | effect_vasps(j)
+
+transfer_vasps(j) := {e |
 	count(config(j)) > 0
 	data.governance.lib.ctx.transfer.value_transfer
 	some side in ["sender", "recipient"]
 	e := data.governance.lib.ctx.doc.parties[side]
+	e.known == true
+	e.entity_kind == "vasp"
+	home(j, e)
+}
+
+effect_vasps(j) := {e |
+	count(config(j)) > 0
+	some x in data.governance.lib.ctx.effects
+	some side in ["from", "to"]
+	e := data.governance.lib.ctx.effect_party(x, side)
 	e.known == true
 	e.entity_kind == "vasp"
 	home(j, e)

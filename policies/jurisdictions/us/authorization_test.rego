@@ -28,6 +28,8 @@ cases := {
 	"test_us_licensed_caller_acting_as_vasp_allowed": {"input": fx.transfer(fx.subject("prairie-us", "US", "vasp"), fx.address_of("prairie-us", "vasp"), fx.acct0, "security_token", 10), "allow": true},
 	"test_us_licence_not_needed_for_an_approval": {"input": fx.to_party(fx.put2(fx.put2(fx.transfer(acme, fx.acct0, fx.acct0, "stablecoin", 0), "tx", "token_call", "approve"), "tx", "token_transfer", false), fx.vasp("US", [])), "in": "US", "lacks": ["COUNTERPARTY_UNLICENSED"]},
 	"test_us_other_jurisdictions_vasp_not_judged_by_us": {"input": fx.to_party(fx.transfer(acme, fx.acct0, fx.acct0, "security_token", 10), fx.vasp("CN", [])), "lacks": ["COUNTERPARTY_UNLICENSED"]},
+	"test_us_multisend_to_unlicensed_vasp_refused": {"input": fx.call(acme, fx.acct0, fx.multisend, [fx.effect("tokenized_deposit", fx.acct0, fx.multisend, 30, 0), fx.effect("tokenized_deposit", fx.multisend, fx.address_of("gulch-us", "vasp"), 30, 1)]), "codes": ["COUNTERPARTY_UNLICENSED"]},
+	"test_us_multisend_to_licensed_vasp_allowed": {"input": fx.call(acme, fx.acct0, fx.multisend, [fx.effect("tokenized_deposit", fx.acct0, fx.multisend, 30, 0), fx.effect("tokenized_deposit", fx.multisend, fx.address_of("prairie-us", "vasp"), 30, 1)]), "allow": true},
 }
 
 # ---- tests (one per case) ----
@@ -65,3 +67,7 @@ test_us_licensed_caller_acting_as_vasp_allowed if harness.passes(cases.test_us_l
 test_us_licence_not_needed_for_an_approval if harness.passes(cases.test_us_licence_not_needed_for_an_approval)
 
 test_us_other_jurisdictions_vasp_not_judged_by_us if harness.passes(cases.test_us_other_jurisdictions_vasp_not_judged_by_us)
+
+test_us_multisend_to_unlicensed_vasp_refused if harness.passes(cases.test_us_multisend_to_unlicensed_vasp_refused)
+
+test_us_multisend_to_licensed_vasp_allowed if harness.passes(cases.test_us_multisend_to_licensed_vasp_allowed)
