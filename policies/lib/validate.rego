@@ -154,13 +154,11 @@ invalid contains "tx" if {
 	not is_object(at("tx"))
 }
 
-# A decoded write with a travel-rule payload carries the screening of its names: without it a
-# listed name would pass unseen.
+# A write carries the screening of its travel-rule names (the gateway sends it for every
+# write, with or without a payload): without it a listed name would pass unseen.
 invalid contains "screening" if {
 	request := object_or_empty(at("request"))
 	request.kind == "write"
-	not is_string(object.get(request, "decode_error", null))
-	is_object(object.get(document, "travel_rule", null))
 	not is_object(at("screening"))
 }
 
