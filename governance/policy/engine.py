@@ -21,18 +21,22 @@ _VOLATILE = ("id", "received_at")  # differ on every request; no rule may read t
 def read_cache_key(policy_input: dict[str, Any]) -> bytes | None:
     """Reads are decided by a pure function of what the policy reads of the input and of the
     snapshot's policies and data. The key is the input without what no read rule reads: the
-    request id and arrival time, the params (only their JSON type) and the addresses of the
+    request id and arrival time, the params (only their JSON type), the addresses of the
     read's parties and contract (each replaced by the order of its first appearance, so equal
-    addresses stay equal). Two reads of different addresses whose parties have the same
-    profiles (org, jurisdiction, kind, KYC, sanctioned, known, self-hosted) by the same caller
-    share one evaluation. Writes are never cached: their aggregates and nonces differ and
-    their decisions reserve quota. `governance policy check` refuses policies that read the
-    fields left out of the key (governance/policy/read_key.py)."""
+    addresses stay equal) and the caller's `sub` (only its JSON type; the caller's org,
+    jurisdiction, roles, kind and KYC stay). Reads of different addresses whose parties have
+    the same profiles (org, jurisdiction, kind, KYC, sanctioned, known, self-hosted) by
+    callers with the same profile share one evaluation. Writes are never cached: their
+    aggregates and nonces differ and their decisions reserve quota. `governance policy check`
+    refuses policies that read the fields left out of the key (governance/policy/read_key.py)."""
     request = policy_input.get("request")
     if not isinstance(request, dict) or request.get("kind") != "read":
         return None
     stable = {k: v for k, v in request.items() if k not in _VOLATILE}
     keyed = {**policy_input, "request": stable}
+    subject = policy_input.get("subject")
+    if isinstance(subject, dict) and "sub" in subject:  # callers alike share decisions too
+        keyed["subject"] = {**subject, "sub": type(subject["sub"]).__name__}
     read = policy_input.get("read")
     if isinstance(read, dict):
         keyed["read"] = _read_profile(read)

@@ -8,7 +8,9 @@ sound only while no rule reads them, which this check establishes on the text of
   or the whole `read` section (`object.get(doc, "read", ...)`);
 - every rule whose body names a tainted rule (by its local name inside its package, by its
   full `data.` path elsewhere) is tainted in turn, to a fixed point;
-- a tainted rule body that names `address` or `params` is refused.
+- a tainted rule body that names `address` or `params` is refused;
+- the key leaves out the caller's `sub` too, and the subject reaches every rule, so any rule
+  body that names `sub` is refused.
 
 `lib/validate.rego` is exempt: it reads only the JSON types of those fields, which the key
 keeps (a params array stays an array, an address string a string)."""
@@ -28,6 +30,7 @@ _SOURCE = re.compile(
     r"\bdoc\.read\s*(?:$|[^\w.])|data\.governance\.lib\.ctx\.doc\.read\.(?:parties|contract|params)\b"
 )
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SUB = re.compile(r"\bsub\b")
 _LEFT_OUT = re.compile(r"\baddress(?:es)?\b|\bparams\b")
 
 
@@ -131,8 +134,20 @@ def tainted(modules: list[tuple[str, str]]) -> list[Block]:
 
 
 def key_problems(modules: list[tuple[str, str]]) -> list[tuple[str, int, str]]:
-    """(file, line, message) of every tainted rule that names a left-out field."""
-    return [
+    """(file, line, message) of every rule that names a left-out field where it may see it."""
+    caller = [
+        (
+            b.file,
+            b.line,
+            f"rule `{b.name}` names `sub`: decisions do not depend on who the caller is, only "
+            "on the caller's profile (read decisions are cached without it)",
+        )
+        for name, text in modules
+        if not name.endswith("_test.rego") and name != VALIDATE_FILE
+        for b in blocks(name, text)
+        if _SUB.search(re.sub(r"#.*", "", b.text))
+    ]
+    return caller + [
         (
             b.file,
             b.line,

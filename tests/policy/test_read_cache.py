@@ -175,3 +175,24 @@ def test_hits_and_misses_are_counted_in_metrics() -> None:
     assert 'governance_read_cache_lookups_total{result="hit"} 2.0' in text
     assert 'governance_read_cache_lookups_total{result="miss"} 1.0' in text
     assert "governance_read_cache_entries 1.0" in text
+
+
+def test_callers_alike_share_read_decisions_and_no_rule_may_name_the_caller(
+    tmp_path: Path,
+) -> None:
+    alice = read_input("0x" + "11" * 20, parties=[party("0x" + "11" * 20)])
+    bob = copy.deepcopy(alice)
+    bob["subject"]["sub"] = "bob"
+    other_org = copy.deepcopy(alice)
+    other_org["subject"]["org"] = "hanse-de"
+    assert read_cache_key(alice) == read_cache_key(bob) != read_cache_key(other_org)
+    tree = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", tree)
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    baseline = tree / "lib" / "baseline.rego"
+    baseline.write_text(
+        baseline.read_text() + '\ndeny contains reason("ROLE_FORBIDDEN", "blocked") if {\n'
+        '\tdata.governance.lib.ctx.doc.subject.sub == "mallory"\n}\n'
+    )
+    problems = check_policies(tree)
+    assert [(p.file, "`sub`" in p.message) for p in problems] == [("lib/baseline.rego", True)]
