@@ -18,6 +18,7 @@ from governance.domain.reference import Reference
 from governance.policy.engine import EmbeddedEngine
 from governance.policy.inputs import NO_EFFECTS
 from governance.policy.remote import RemoteEngine
+from governance.policy.screening import screening_input
 from governance.policy.source import PolicySource, load_policy_source
 from tests.conftest import PDP_WRITE_TOKEN, PdpServer, free_port, legal, serving
 from tests.policy.conftest import MAIN_REGO, write_policy_tree
@@ -298,6 +299,7 @@ def write_input(
         "simulation": {"mode": "simulate_v1", "status": "ok", "reason": None},
         "travel_rule": travel_rule,
         "travel_rule_errors": [],
+        "screening": screening_input(travel_rule, ref),
         "aggregates": aggregates(daily),
         "read": None,
         "effects": [],
