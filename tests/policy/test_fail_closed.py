@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from governance.policy.evaluator import CONFORMANCE_ENGINES, RegoError
 from governance.policy.source import DECISION_RULE
-from tests.policy.test_decisions import CASES, evaluator
+from tests.policy.decision_table import CASES, evaluator
 
 Path = tuple[str | int, ...]
 REPLACEMENTS: list[Any] = [None, 0, 2.5, "", "x", True, False, [], ["x"], {}, {"x": 1}]
