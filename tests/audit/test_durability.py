@@ -241,7 +241,12 @@ def test_sigkill_while_checkpoints_are_signed_then_restart(
     try:
         with httpx.Client() as client:
             for sender in senders[:2]:
-                assert "result" in send(client, url, sender, nonce(fresh_anvil, sender.address))
+                # A write in flight at the kill may still be landing in the node's pool, so the
+                # pending nonce is read again until a fresh one is taken.
+                def accepted(s: Any = sender) -> bool:
+                    return "result" in send(client, url, s, nonce(fresh_anvil, s.address))
+
+                wait_for(accepted, timeout=15, what="a write through the restarted gateway")
         # signing goes on after the restart
         wait_for(lambda: max(checkpoint_sizes(db)) > at_kill, timeout=30, what="a new checkpoint")
     finally:
