@@ -55,6 +55,7 @@ def serve(
         pid = os.fork()
         if pid == 0:  # the worker: its own gateway, on the shared socket
             os.close(ready)
+            _die_with_parent()
             _worker(make_app, worker_settings(settings, index), sock, built, options)
         os.close(built)
         children.append(pid)
@@ -68,6 +69,16 @@ def serve(
     sock.close()
     log.warning("serving on %s:%d with %d workers (pids %s)", host, port, workers, children)
     return _supervise(children)
+
+
+def _die_with_parent() -> None:
+    """A worker whose supervisor was killed (SIGKILL cannot be caught) must not go on serving
+    alone: on Linux the kernel sends it SIGTERM when the parent dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _worker(
