@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.server
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -29,6 +28,7 @@ from tests.conftest import (
     token,
     wait_for,
 )
+from tests.ledger.conftest import ForwardingNode
 
 NODE_TIMEOUT_S = 1.0
 
@@ -76,30 +76,16 @@ def test_node_restarted_on_a_new_chain_is_refused(
     assert httpx.get(f"{gw.url}/readyz", timeout=10).status_code == 200
 
 
-class SlowNode(http.server.BaseHTTPRequestHandler):
+class SlowNode(ForwardingNode):
     """Passes every call on to anvil, after `delay` seconds (eth_chainId at once)."""
 
-    upstream: ClassVar[str] = ""
     delay: ClassVar[float] = 0.0
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if b"eth_chainId" not in body:
             time.sleep(self.delay)
-        request = urllib.request.Request(self.upstream, body, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            answer = resp.read()
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-        except OSError:
-            pass  # the gateway stopped waiting
-
-    def log_message(self, *args: object) -> None:
-        return
+        self.forward(body)
 
 
 @pytest.fixture

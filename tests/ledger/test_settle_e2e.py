@@ -9,7 +9,6 @@ import json
 import sqlite3
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -29,15 +28,15 @@ from tests.conftest import (
     token,
     wait_for,
 )
+from tests.ledger.conftest import ForwardingNode
 
 NODE_TIMEOUT_S = 1.0
 
 
-class SlowWrites(http.server.BaseHTTPRequestHandler):
+class SlowWrites(ForwardingNode):
     """Forwards to anvil; eth_sendRawTransaction is answered too late for the gateway, after
     passing it on ("late") or without ever passing it on ("lost")."""
 
-    upstream: ClassVar[str] = ""
     mode: ClassVar[str] = "late"
 
     def do_POST(self) -> None:
@@ -50,20 +49,7 @@ class SlowWrites(http.server.BaseHTTPRequestHandler):
             return
         if is_send:
             time.sleep(NODE_TIMEOUT_S + 0.5)
-        request = urllib.request.Request(self.upstream, body, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            answer = resp.read()
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-        except OSError:
-            pass  # the gateway stopped waiting
-
-    def log_message(self, *args: object) -> None:
-        return
+        self.forward(body)
 
 
 @pytest.fixture
