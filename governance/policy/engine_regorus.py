@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import re
+import sys
 import threading
 from typing import Any
 
@@ -17,9 +20,24 @@ _UNDEFINED = '"<undefined>"'
 # Engines whose evaluator was discarded, by owning thread: a regorus engine may only be
 # dropped on the thread that built it, so each thread frees its own on its next evaluation.
 # Keyed by the Thread object, not its ident: idents are reused once a thread ends, while the
-# engine stays bound to the thread that ended (an engine of an ended thread is never freed).
+# engine stays bound to the thread that ended.
 _RETIRED: dict[threading.Thread, list[Any]] = {}
 _RETIRED_LOCK = threading.Lock()
+
+
+def _keep_forever(engine: Any, _incref: Any = ctypes.pythonapi.Py_IncRef) -> None:
+    """An engine whose thread has ended (or at exit) can never be freed: pyo3 refuses the drop
+    and prints an error. One extra reference makes it never reach the drop at all."""
+    _incref(ctypes.py_object(engine))
+
+
+@atexit.register
+def _keep_retired_at_exit() -> None:
+    with _RETIRED_LOCK:
+        for engines in _RETIRED.values():
+            for engine in engines:
+                _keep_forever(engine)
+        _RETIRED.clear()
 
 
 def _guarded(call: Any, *args: Any) -> Any:
@@ -72,15 +90,25 @@ class RegorusEvaluator:
             return False, None
         return True, rows[0]["expressions"][0]["value"]
 
-    def __del__(self) -> None:
+    # The helpers are bound as defaults: at interpreter exit module globals may be gone.
+    def __del__(
+        self,
+        _keep: Any = _keep_forever,
+        _current: Any = threading.current_thread,
+        _finalizing: Any = sys.is_finalizing,
+        _lock: Any = _RETIRED_LOCK,
+        _retired: Any = _RETIRED,
+    ) -> None:
         engines, self._engines = self._engines, {}
-        if _RETIRED_LOCK is None or threading is None:
-            return  # interpreter shutdown: module globals are gone, nothing outlives it
-        with _RETIRED_LOCK:
-            for thread, engine in engines.items():
-                if thread is threading.current_thread():
-                    continue  # dropped normally when `engines` goes out of scope
-                _RETIRED.setdefault(thread, []).append(engine)
+        current = _current()
+        for thread, engine in engines.items():
+            if thread is current:
+                continue  # dropped normally when `engines` goes out of scope
+            if _finalizing() or not thread.is_alive():
+                _keep(engine)
+                continue
+            with _lock:
+                _retired.setdefault(thread, []).append(engine)
 
 
 def _build(modules: tuple[tuple[str, str], ...], data_json: str) -> Any:
