@@ -10,12 +10,9 @@ canonical form, so `opa run --verification-key` accepts what `governance policy 
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import re
-import tarfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
@@ -23,33 +20,51 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
 from governance.config import insecure_url
-from governance.keys import VerificationKey, load_public_key
-from governance.policy.source import PolicySource, PolicySourceError, load_policy_source
+from governance.keys import VerificationKey
+from governance.policy.bundle_archive import (
+    DATA_FILE,
+    MANIFEST,
+    MAX_BUNDLE_BYTES,
+    SIGNATURES,
+    BundleError,
+    BundleFile,
+    json_bytes,
+    pack,
+    unpack,
+    utf8_text,
+)
+from governance.policy.bundle_signing import (
+    file_hash,
+    load_verification_key,
+    sign_bundle,
+    verify_signatures,
+)
+from governance.policy.source import PolicySource, load_policy_source
 
-MANIFEST = ".manifest"
-SIGNATURES = ".signatures.json"
-DATA_FILE = "data.json"
+__all__ = [
+    "BundleError",
+    "BundleFile",
+    "Fetched",
+    "build_bundle",
+    "build_bundle_from_dir",
+    "bundle_files",
+    "fetch_bundle",
+    "file_hash",
+    "is_url",
+    "load_policy_source_any",
+    "load_verification_key",
+    "pack",
+    "read_bundle",
+    "read_bundle_file",
+    "sign_bundle",
+    "unpack",
+    "verify_signatures",
+]
+
 DEFAULT_ROOTS = ("governance", "reference")
-MAX_BUNDLE_BYTES = 64 * 1024 * 1024  # compressed and uncompressed alike: refuses gzip bombs
-MAX_FILES = 10_000
 FETCH_TIMEOUT_S = 10.0
-_HASHES = {"SHA-256": hashlib.sha256, "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512}
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
-
-
-class BundleError(PolicySourceError):
-    """A bundle that cannot be read, or whose signature does not cover exactly its files."""
-
-
-@dataclass(frozen=True)
-class BundleFile:
-    name: str  # path inside the bundle, no leading slash
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -68,9 +83,9 @@ def bundle_files(source: PolicySource, revision: str | None = None) -> list[Bund
     modules = list(source.modules) + list(source.tests)
     roots = _roots(modules)
     manifest = {"revision": revision if revision is not None else source.revision, "roots": roots}
-    files = [BundleFile(MANIFEST, _json_bytes(manifest))]
+    files = [BundleFile(MANIFEST, json_bytes(manifest))]
     files += [BundleFile(name, text.encode()) for name, text in sorted(modules)]
-    files += [BundleFile(name, _json_bytes(doc)) for name, doc in _data_documents(source.data)]
+    files += [BundleFile(name, json_bytes(doc)) for name, doc in _data_documents(source.data)]
     return files
 
 
@@ -83,20 +98,6 @@ def build_bundle_from_dir(root: Path, out: Path, revision: str | None = None) ->
     files = bundle_files(load_policy_source(root), revision)
     out.write_bytes(pack(files))
     return str(json.loads(files[0].data)["revision"])
-
-
-def pack(files: Iterable[BundleFile]) -> bytes:
-    """Deterministic tar.gz (fixed times and owners): the same tree gives the same bytes."""
-    buffer = io.BytesIO()
-    with (
-        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz,
-        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
-    ):
-        for f in files:
-            info = tarfile.TarInfo("/" + f.name)  # OPA's own bundles use absolute entry names
-            info.size, info.mode, info.mtime = len(f.data), 0o644, 0
-            tar.addfile(info, io.BytesIO(f.data))
-    return buffer.getvalue()
 
 
 def _roots(modules: Iterable[tuple[str, str]]) -> list[str]:
@@ -128,44 +129,7 @@ def _segment(name: str) -> str:
     return name
 
 
-def _json_bytes(doc: Any) -> bytes:
-    return json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False).encode() + b"\n"
-
-
 # ---- read --------------------------------------------------------------------------------
-
-
-def unpack(raw: bytes) -> list[BundleFile]:
-    """Regular files of a tar.gz bundle, names normalised; anything odd is refused."""
-    if len(raw) > MAX_BUNDLE_BYTES:
-        raise BundleError(f"bundle exceeds {MAX_BUNDLE_BYTES} bytes")
-    files: dict[str, BundleFile] = {}
-    total = 0
-    try:
-        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
-            for member in tar:
-                if member.isdir():
-                    continue
-                name = _member_name(member)
-                total += member.size
-                if total > MAX_BUNDLE_BYTES or len(files) >= MAX_FILES:
-                    raise BundleError(f"bundle exceeds {MAX_BUNDLE_BYTES} B or {MAX_FILES} files")
-                if name in files:  # a second copy could shadow the signed one
-                    raise BundleError(f"bundle holds {name} twice")
-                stream = tar.extractfile(member)
-                files[name] = BundleFile(name, stream.read() if stream else b"")
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BundleError(f"not a gzipped tar bundle: {exc}") from exc
-    return list(files.values())
-
-
-def _member_name(member: tarfile.TarInfo) -> str:
-    if not member.isfile():
-        raise BundleError(f"{member.name}: bundles may hold regular files only")
-    parts = [p for p in member.name.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts or ".." in parts:
-        raise BundleError(f"{member.name}: invalid path in bundle")
-    return "/".join(parts)
 
 
 def read_bundle(
@@ -210,7 +174,7 @@ def _contents(
     data: dict[str, Any] = {}
     for f in sorted(files, key=lambda x: x.name):
         if f.name.endswith(".rego"):
-            text = _text(f)
+            text = utf8_text(f)
             _check_root(f.name, _package_path(f.name, text), roots)
             (tests if f.name.endswith("_test.rego") else modules).append((f.name, text))
         elif f.name.rsplit("/", 1)[-1] == DATA_FILE:
@@ -270,185 +234,11 @@ def _content_revision(files: list[BundleFile]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _text(f: BundleFile) -> str:
-    try:
-        return f.data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BundleError(f"{f.name}: not UTF-8") from exc
-
-
 def _parse_json(f: BundleFile) -> Any:
     try:
-        return json.loads(_text(f))
+        return json.loads(utf8_text(f))
     except json.JSONDecodeError as exc:
         raise BundleError(f"{f.name}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
-
-
-# ---- hashing (OPA's canonical form) --------------------------------------------------------
-
-
-class _Number(str):
-    """A JSON number kept as written: OPA hashes numbers by their literal text."""
-
-
-def file_hash(f: BundleFile, algorithm: str = "SHA-256") -> str:
-    """OPA's file digest: raw bytes, except JSON documents (data.json, .manifest), which are
-    hashed in a key-sorted compact form so whitespace and key order do not matter."""
-    factory = _HASHES.get(algorithm)
-    if factory is None:
-        raise BundleError(f"{f.name}: unsupported hash algorithm {algorithm!r}")
-    digest = factory()
-    if f.name.rsplit("/", 1)[-1] in (DATA_FILE, MANIFEST, SIGNATURES):
-        try:
-            value = json.loads(_text(f), parse_int=_Number, parse_float=_Number)
-        except json.JSONDecodeError as exc:
-            raise BundleError(f"{f.name}: invalid JSON: {exc.msg}") from exc
-        digest.update(_canonical(value))
-    else:
-        digest.update(f.data)
-    return digest.hexdigest()
-
-
-def _canonical(value: Any) -> bytes:
-    if isinstance(value, dict):
-        items = (_go_string(k) + b":" + _canonical(value[k]) for k in sorted(value))
-        return b"{" + b",".join(items) + b"}"
-    if isinstance(value, list):
-        return b"[" + b",".join(_canonical(v) for v in value) + b"]"
-    if isinstance(value, _Number):
-        return str(value).encode()
-    if isinstance(value, str):
-        return _go_string(value)
-    return json.dumps(value).encode()  # true, false, null
-
-
-_GO_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-
-
-def _go_string(text: str) -> bytes:
-    """Go's encoding/json string form with HTML escaping off (what OPA's hasher writes)."""
-    out = []
-    for ch in text:
-        if ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch < " ":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return ('"' + "".join(out) + '"').encode()
-
-
-# ---- signing -------------------------------------------------------------------------------
-
-
-def sign_bundle(
-    raw: bytes,
-    private_key_pem: bytes,
-    algorithm: str | None = None,
-    *,
-    keyid: str | None = None,
-    scope: str | None = None,
-) -> bytes:
-    """Returns the bundle with a fresh `/.signatures.json` covering all its other files."""
-    key, alg = _signing_key(private_key_pem, algorithm)
-    files = [f for f in unpack(raw) if f.name != SIGNATURES]
-    payload: dict[str, Any] = {
-        "files": [
-            {"name": f.name, "hash": file_hash(f), "algorithm": "SHA-256"}
-            for f in sorted(files, key=lambda x: x.name)
-        ]
-    }
-    if keyid:
-        payload["keyid"] = keyid
-    if scope:
-        payload["scope"] = scope
-    headers = {"kid": keyid} if keyid else None
-    token = jwt.encode(payload, key, algorithm=alg, headers=headers)
-    signatures = BundleFile(SIGNATURES, _json_bytes({"signatures": [token]}))
-    return pack([*files, signatures])
-
-
-def _signing_key(pem: bytes, algorithm: str | None) -> tuple[Any, str]:
-    try:
-        key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError) as exc:
-        raise BundleError(f"signing key: not an unencrypted PEM private key: {exc}") from exc
-    if isinstance(key, rsa.RSAPrivateKey):
-        implied = "RS256"
-    elif isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
-        implied = "ES256"
-    else:
-        raise BundleError("signing key: use an RSA or EC P-256 private key")
-    if algorithm is not None and algorithm != implied:
-        raise BundleError(f"signing key is for {implied}, not {algorithm}")
-    return key, implied
-
-
-def load_verification_key(pem: str) -> VerificationKey:
-    try:
-        return load_public_key(pem)
-    except ValueError as exc:
-        raise BundleError(f"bundle verification key: {exc}") from exc
-
-
-def verify_signatures(files: list[BundleFile], signatures: bytes, key: VerificationKey) -> None:
-    """Raises BundleError unless the one JWT verifies with `key` and lists exactly `files`
-    with matching hashes (nothing added, removed or changed)."""
-    payload = _verified_payload(signatures, key)
-    signed = _signed_files(payload)
-    for f in files:
-        entry = signed.pop(f.name, None)
-        if entry is None:
-            raise BundleError(f"{f.name}: file not included in the bundle signature")
-        if file_hash(f, entry[1]).lower() != entry[0].lower():
-            raise BundleError(f"{f.name}: digest mismatch (file changed after signing)")
-    if signed:
-        raise BundleError(f"signed file(s) missing from the bundle: {', '.join(sorted(signed))}")
-
-
-def _verified_payload(signatures: bytes, key: VerificationKey) -> dict[str, Any]:
-    try:
-        doc = json.loads(signatures)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{SIGNATURES}: invalid JSON") from exc
-    tokens = doc.get("signatures") if isinstance(doc, dict) else None
-    if not isinstance(tokens, list) or len(tokens) != 1 or not isinstance(tokens[0], str):
-        raise BundleError(f"{SIGNATURES}: expected exactly one JWT in 'signatures'")
-    try:
-        alg = jwt.get_unverified_header(tokens[0]).get("alg")
-        if alg != key.algorithm:  # the key, not the token, decides the algorithm
-            raise BundleError(f"bundle signed with {alg}, verification key is {key.algorithm}")
-        payload = jwt.decode(
-            tokens[0], key.key, algorithms=[key.algorithm], options={"verify_aud": False}
-        )
-    except jwt.PyJWTError as exc:
-        raise BundleError(f"bundle signature invalid: {exc}") from exc
-    return dict(payload)
-
-
-def _signed_files(payload: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    entries = payload.get("files")
-    if not isinstance(entries, list):
-        raise BundleError("bundle signature payload has no 'files' list")
-    out: dict[str, tuple[str, str]] = {}
-    for e in entries:
-        if not isinstance(e, dict) or not isinstance(e.get("name"), str):
-            raise BundleError("bundle signature payload: malformed 'files' entry")
-        name = e["name"].lstrip("/")
-        if name in out:
-            raise BundleError(f"bundle signature lists {name} twice")
-        out[name] = (str(e.get("hash", "")), str(e.get("algorithm", "")))
-    return out
 
 
 # ---- locations -----------------------------------------------------------------------------
