@@ -1,5 +1,5 @@
-"""Shared fixtures: a real anvil node, a copy of the policy tree, and a real gateway served over
-HTTP by uvicorn on a free port."""
+"""Shared fixtures: a real anvil node, a copy of the policy tree, a real gateway served over
+HTTP by uvicorn on a free port, and the same app called in process where a socket adds nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -247,6 +248,21 @@ class GatewayServer(AppServer):
 
     def rpc_url(self, ledger: str | None = None) -> str:
         return f"{self.url}/rpc" + (f"/{ledger}" if ledger else "")
+
+
+@asynccontextmanager
+async def in_process(
+    app: Any, base_url: str = "http://gateway"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client calling `app` in this process, no socket, inside the app's own lifespan: its
+    services start before the first request and stop after the last, as under uvicorn."""
+    lifespan_app = getattr(app, "api", app)  # the gateway's Dispatcher: its FastAPI app's lifespan
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        lifespan_app.router.lifespan_context(lifespan_app),
+        httpx.AsyncClient(transport=transport, base_url=base_url, timeout=30) as client,
+    ):
+        yield client
 
 
 PDP_WRITE_TOKEN = "pdp-write-token-0123456789abcdef-0123"

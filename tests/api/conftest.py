@@ -1,23 +1,23 @@
-"""What the API tests share: the auditor API over real HTTP (the real app, a SQLite log holding
-known records appended to the gateway's own store, a one-rule stand-in policy) and the tokens
-of its readers."""
+"""What the API tests share: the auditor API (the real app, a SQLite log holding known records
+appended to the gateway's own store, a one-rule stand-in policy), called in process or served
+over real HTTP, and the tokens of its readers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
-from governance.api.audit_routes import audit_router
-from governance.audit.checkpointer import Checkpointer
-from governance.config import AuditConfig
+from governance.api.app import Services, create_app
+from governance.config import AuditConfig, Settings
 from governance.domain.records import DecisionRecord
 from tests.audit.conftest import sample_record
-from tests.conftest import GatewayServer, make_settings, token
+from tests.conftest import GatewayServer, in_process, make_settings, token
 
 ORIGIN = "governance.test/decisions"
 TRAVEL = {"originator": {"name": "Jane Doe"}, "beneficiary": {"name": "Wang Fang"}}
@@ -44,37 +44,44 @@ TRADER = token(sub="tom", org="acme-us", jurisdiction="US", roles=("trader",))
 
 
 class AuditApi:
-    def __init__(self, server: GatewayServer, checkpointer: Checkpointer) -> None:
-        self.server = server
-        self.checkpointer = checkpointer
-        self.store = server.services.decision_log.store
+    """The auditor API in process (httpx's ASGI transport), its services started by the app's
+    lifespan; `checkpointer` and `store` are the app's own."""
 
-    def get(self, path: str, bearer: str | None = ADMIN, **params: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        return httpx.get(f"{self.server.url}{path}", params=params, headers=headers, timeout=30)
+    def __init__(self, client: httpx.AsyncClient, services: Services) -> None:
+        self.client = client
+        self.checkpointer = services.checkpointer
+        self.store = services.decision_log.store
 
-    def ok(self, path: str, bearer: str = ADMIN, **params: Any) -> Any:
-        response = self.get(path, bearer, **params)
+    async def get(self, path: str, bearer: str | None = ADMIN, **params: Any) -> httpx.Response:
+        return await self.client.get(path, params=params, headers=bearer_header(bearer))
+
+    async def ok(self, path: str, bearer: str = ADMIN, **params: Any) -> Any:
+        response = await self.get(path, bearer, **params)
         assert response.status_code == 200, response.text
         return response.json()
 
-    def all_items(self, bearer: str, **params: Any) -> list[dict[str, Any]]:
+    async def all_items(self, bearer: str, **params: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         cursor = None
         while True:
-            page = self.ok("/audit/decisions", bearer, limit=7, **params, **_cursor(cursor))
+            page = await self.ok("/audit/decisions", bearer, limit=7, **params, **_cursor(cursor))
             items += page["items"]
             cursor = page["next_cursor"]
             if cursor is None:
                 return items
 
 
+def bearer_header(bearer: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {bearer}"} if bearer else {}
+
+
 def _cursor(cursor: str | None) -> dict[str, str]:
     return {} if cursor is None else {"cursor": cursor}
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[AuditApi]:
+def audit_settings(tmp_path: Path) -> Settings:
+    """The stand-in policy tree and a log under `tmp_path`; checkpoints only when a test signs
+    one."""
     policy = tmp_path / "policies"
     (policy / "governance").mkdir(parents=True)
     (policy / "governance" / "main.rego").write_text(POLICY)
@@ -86,17 +93,26 @@ def api(tmp_path: Path) -> Iterator[AuditApi]:
         checkpoint_every=10**9,
         checkpoint_seconds=3600,
     )
-    settings = replace(settings, audit=audit)
-    server = GatewayServer(settings)
-    app: Any = getattr(server.server.config.app, "api")  # noqa: B009 (the Dispatcher's FastAPI)
-    if not any(getattr(r, "path", "") == "/audit/decisions" for r in app.routes):
-        app.include_router(audit_router)  # until governance/api/app.py includes it
-    checkpointer = getattr(server.services, "checkpointer", None) or Checkpointer(
-        server.services.decision_log.store, audit, Path(audit.signing_key_file)
-    )
+    return replace(settings, audit=audit)
+
+
+@pytest_asyncio.fixture(loop_scope="function")  # the app's services run on the test's loop
+async def api(tmp_path: Path) -> AsyncIterator[AuditApi]:
+    settings = audit_settings(tmp_path)
+    services = Services.build(settings)
+    services.decision_log.store.append_batch(RECORDS)
+    async with in_process(create_app(settings, services)) as client:
+        yield AuditApi(client, services)
+
+
+@pytest.fixture
+def served_api(tmp_path: Path) -> Iterator[GatewayServer]:
+    """The same app and records over real HTTP (uvicorn): for what needs a socket, such as
+    the decision stream, which never ends."""
+    server = GatewayServer(audit_settings(tmp_path))
     server.services.decision_log.store.append_batch(RECORDS)
     with server:
-        yield AuditApi(server, checkpointer)
+        yield server
 
 
 def ids(items: list[dict[str, Any]]) -> list[str]:

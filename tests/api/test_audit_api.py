@@ -1,4 +1,4 @@
-"""The auditor API over real HTTP (uvicorn, the real app, a SQLite log): authentication and
+"""The auditor API (the real app in process, its lifespan run, a SQLite log): authentication and
 role scopes, filters and pagination, view masking of travel-rule data, inclusion and
 consistency proofs checked against signed checkpoints, and the three export formats.
 
@@ -63,42 +63,42 @@ PATHS = [
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_every_route_needs_a_token_and_an_audit_role(api: AuditApi, path: str) -> None:
-    missing = api.get(path, None)
+async def test_every_route_needs_a_token_and_an_audit_role(api: AuditApi, path: str) -> None:
+    missing = await api.get(path, None)
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"].startswith("Bearer")
-    assert api.get(path, "not.a.jwt").status_code == 401
-    assert api.get(path, EXPIRED_AUDITOR).status_code == 401
-    forbidden = api.get(path, TRADER)
+    assert (await api.get(path, "not.a.jwt")).status_code == 401
+    assert (await api.get(path, EXPIRED_AUDITOR)).status_code == 401
+    forbidden = await api.get(path, TRADER)
     assert forbidden.status_code == 403
     assert "auditor" in forbidden.json()["error"]["message"]
 
 
-def test_each_role_sees_its_scope(api: AuditApi) -> None:
-    assert ids(api.all_items(ADMIN)) == [r.id for r in RECORDS]
-    assert ids(api.all_items(AUDITOR)) == expected(lambda r: r.org == "acme-us")
-    assert ids(api.all_items(OFFICER)) == expected(lambda r: r.org == "panda-cn")
-    assert ids(api.all_items(REGULATOR)) == expected(lambda r: "CN" in r.jurisdictions)
+async def test_each_role_sees_its_scope(api: AuditApi) -> None:
+    assert ids(await api.all_items(ADMIN)) == [r.id for r in RECORDS]
+    assert ids(await api.all_items(AUDITOR)) == expected(lambda r: r.org == "acme-us")
+    assert ids(await api.all_items(OFFICER)) == expected(lambda r: r.org == "panda-cn")
+    assert ids(await api.all_items(REGULATOR)) == expected(lambda r: "CN" in r.jurisdictions)
     eu = token(sub="esma", org="esma", jurisdiction="EU", roles=("regulator",))
-    assert ids(api.all_items(eu)) == [RECORDS[40].id]
+    assert ids(await api.all_items(eu)) == [RECORDS[40].id]
 
 
-def test_one_record_in_and_out_of_scope(api: AuditApi) -> None:
+async def test_one_record_in_and_out_of_scope(api: AuditApi) -> None:
     mine = next(r for r in RECORDS if r.org == "acme-us")
     theirs = next(r for r in RECORDS if r.org == "panda-cn" and "US" not in r.jurisdictions)
-    item = api.ok(f"/audit/decisions/{mine.id}", AUDITOR)
+    item = await api.ok(f"/audit/decisions/{mine.id}", AUDITOR)
     assert item["id"] == mine.id and item["leaf_index"] == RECORDS.index(mine)
-    assert api.get(f"/audit/decisions/{theirs.id}", AUDITOR).status_code == 404
-    assert api.get("/audit/decisions/01NOSUCHDECISION0000000000").status_code == 404
+    assert (await api.get(f"/audit/decisions/{theirs.id}", AUDITOR)).status_code == 404
+    assert (await api.get("/audit/decisions/01NOSUCHDECISION0000000000")).status_code == 404
 
 
-def test_travel_rule_data_is_masked_for_auditors_only(api: AuditApi) -> None:
+async def test_travel_rule_data_is_masked_for_auditors_only(api: AuditApi) -> None:
     record = RECORDS[9]  # acme-us, travel rule present, only US applied
     assert record.org == "acme-us" and record.jurisdictions == ["US"]
-    seen = api.ok(f"/audit/decisions/{record.id}", AUDITOR)
+    seen = await api.ok(f"/audit/decisions/{record.id}", AUDITOR)
     assert seen["input"]["travel_rule"] == "masked"
     assert seen["view_masked"] == ["/input/travel_rule"]
-    full = api.ok(f"/audit/decisions/{record.id}", ADMIN)
+    full = await api.ok(f"/audit/decisions/{record.id}", ADMIN)
     assert full["input"]["travel_rule"] == TRAVEL and full["view_masked"] == []
     # The leaf hash is over the stored record, whichever view was served.
     assert seen["leaf_hash"] == full["leaf_hash"]
@@ -106,10 +106,14 @@ def test_travel_rule_data_is_masked_for_auditors_only(api: AuditApi) -> None:
     assert base64.b64decode(full["leaf_hash"]) == leaf == merkle.leaf_hash(record.canonical_bytes())
     cn_record = RECORDS[5]  # euro-de, CN applied (i % 5 == 0), travel rule present
     assert "CN" in cn_record.jurisdictions and cn_record.input["travel_rule"] == TRAVEL
-    assert api.ok(f"/audit/decisions/{cn_record.id}", REGULATOR)["input"]["travel_rule"] == TRAVEL
+    assert (await api.ok(f"/audit/decisions/{cn_record.id}", REGULATOR))["input"][
+        "travel_rule"
+    ] == TRAVEL
     both = token(sub="x", org="acme-us", jurisdiction="CN", roles=("auditor", "regulator"))
-    assert api.ok(f"/audit/decisions/{record.id}", both)["input"]["travel_rule"] == "masked"
-    assert api.ok(f"/audit/decisions/{cn_record.id}", both)["input"]["travel_rule"] == TRAVEL
+    assert (await api.ok(f"/audit/decisions/{record.id}", both))["input"]["travel_rule"] == "masked"
+    assert (await api.ok(f"/audit/decisions/{cn_record.id}", both))["input"][
+        "travel_rule"
+    ] == TRAVEL
 
 
 # ---- filters and pagination ----------------------------------------------------------------
@@ -128,23 +132,23 @@ def test_travel_rule_data_is_masked_for_auditors_only(api: AuditApi) -> None:
          lambda r: "2026-01-01T00:10" <= r.time < "2026-01-01T00:20"),
     ],
 )  # fmt: skip
-def test_filters(api: AuditApi, params: dict[str, str], predicate: Any) -> None:
+async def test_filters(api: AuditApi, params: dict[str, str], predicate: Any) -> None:
     wanted = expected(predicate)
     assert wanted
-    assert ids(api.all_items(ADMIN, **params)) == wanted
+    assert ids(await api.all_items(ADMIN, **params)) == wanted
 
 
-def test_filters_combine_with_the_scope(api: AuditApi) -> None:
-    got = ids(api.all_items(AUDITOR, outcome="deny"))
+async def test_filters_combine_with_the_scope(api: AuditApi) -> None:
+    got = ids(await api.all_items(AUDITOR, outcome="deny"))
     assert got == expected(lambda r: r.org == "acme-us" and r.outcome == "deny")
 
 
-def test_pages_follow_the_cursor(api: AuditApi) -> None:
-    first = api.ok("/audit/decisions", ADMIN, limit=10)
+async def test_pages_follow_the_cursor(api: AuditApi) -> None:
+    first = await api.ok("/audit/decisions", ADMIN, limit=10)
     assert ids(first["items"]) == [r.id for r in RECORDS[:10]]
-    second = api.ok("/audit/decisions", ADMIN, limit=10, cursor=first["next_cursor"])
+    second = await api.ok("/audit/decisions", ADMIN, limit=10, cursor=first["next_cursor"])
     assert ids(second["items"]) == [r.id for r in RECORDS[10:20]]
-    last = api.ok("/audit/decisions", ADMIN, limit=1000)
+    last = await api.ok("/audit/decisions", ADMIN, limit=1000)
     assert len(last["items"]) == len(RECORDS) and last["next_cursor"] is None
 
 
@@ -163,10 +167,10 @@ def test_pages_follow_the_cursor(api: AuditApi) -> None:
         ({"limit": "ten"}, 422, "integer"),
     ],
 )
-def test_bad_parameters_are_explained(
+async def test_bad_parameters_are_explained(
     api: AuditApi, params: dict[str, str], status: int, message: str
 ) -> None:
-    response = api.get("/audit/decisions", ADMIN, **params)
+    response = await api.get("/audit/decisions", ADMIN, **params)
     assert response.status_code == status
     assert message in str(response.json()["error"]["message"])
 
@@ -174,16 +178,16 @@ def test_bad_parameters_are_explained(
 # ---- checkpoints and proofs ----------------------------------------------------------------
 
 
-def test_proof_waits_for_a_checkpoint_then_verifies(api: AuditApi) -> None:
+async def test_proof_waits_for_a_checkpoint_then_verifies(api: AuditApi) -> None:
     record = RECORDS[18]  # acme-us
-    assert api.get("/audit/checkpoints/latest").status_code == 404
-    early = api.get(f"/audit/decisions/{record.id}/proof")
+    assert (await api.get("/audit/checkpoints/latest")).status_code == 404
+    early = await api.get(f"/audit/decisions/{record.id}/proof")
     assert early.status_code == 409
     assert early.headers["retry-after"] == "3600"
     assert "not yet covered by a signed checkpoint" in early.json()["error"]["message"]
 
     assert api.checkpointer.sign_pending() is not None
-    latest = api.ok("/audit/checkpoints/latest", AUDITOR)
+    latest = await api.ok("/audit/checkpoints/latest", AUDITOR)
     name, vkey = parse_verifier_key(latest["public_key"]["vkey"])
     pem = load_pem_public_key(latest["public_key"]["pem"].encode())
     assert name == ORIGIN == latest["origin"]
@@ -192,62 +196,62 @@ def test_proof_waits_for_a_checkpoint_then_verifies(api: AuditApi) -> None:
     checkpoint = verify_checkpoint(latest["note"], name, vkey, ORIGIN)
     assert checkpoint.size == latest["size"] == len(RECORDS)
 
-    proof = api.ok(f"/audit/decisions/{record.id}/proof", AUDITOR)
+    proof = await api.ok(f"/audit/decisions/{record.id}/proof", AUDITOR)
     assert proof["checkpoint"] == latest["note"] and proof["tree_size"] == len(RECORDS)
     leaf = merkle.leaf_hash(record.canonical_bytes())
     assert base64.b64decode(proof["leaf_hash"]) == leaf
     path = [base64.b64decode(h) for h in proof["proof"]]
     merkle.verify_inclusion(leaf, proof["leaf_index"], proof["tree_size"], path, checkpoint.root)
     theirs = next(r for r in RECORDS if r.org == "panda-cn" and "US" not in r.jurisdictions)
-    assert api.get(f"/audit/decisions/{theirs.id}/proof", AUDITOR).status_code == 404
+    assert (await api.get(f"/audit/decisions/{theirs.id}/proof", AUDITOR)).status_code == 404
 
     newer = sample_record(99)
     api.store.append_batch([newer])
-    late = api.get(f"/audit/decisions/{newer.id}/proof")
+    late = await api.get(f"/audit/decisions/{newer.id}/proof")
     assert late.status_code == 409
     assert f"size {len(RECORDS)}" in late.json()["error"]["message"]
 
 
-def test_consistency_between_two_checkpoints(api: AuditApi) -> None:
+async def test_consistency_between_two_checkpoints(api: AuditApi) -> None:
     first = api.checkpointer.sign_pending()
     api.store.append_batch([sample_record(100 + i) for i in range(9)])
     second = api.checkpointer.sign_pending()
     assert first is not None and second is not None
-    doc = api.ok("/audit/consistency", REGULATOR, first=first.size, second=second.size)
+    doc = await api.ok("/audit/consistency", REGULATOR, first=first.size, second=second.size)
     proof = [base64.b64decode(h) for h in doc["proof"]]
     merkle.verify_consistency(first.size, second.size, first.root, second.root, proof)
     assert base64.b64decode(doc["second_root"]) == second.root
-    default = api.ok("/audit/consistency", REGULATOR, first=first.size)
+    default = await api.ok("/audit/consistency", REGULATOR, first=first.size)
     assert default["second"] == second.size and default["proof"] == doc["proof"]
-    assert api.get("/audit/consistency", ADMIN, first=5, second=4).status_code == 400
-    too_big = api.get("/audit/consistency", ADMIN, first=1, second=10**6)
+    assert (await api.get("/audit/consistency", ADMIN, first=5, second=4)).status_code == 400
+    too_big = await api.get("/audit/consistency", ADMIN, first=1, second=10**6)
     assert too_big.status_code == 400 and "the log size" in too_big.json()["error"]["message"]
-    assert api.get("/audit/consistency", ADMIN).status_code == 422
-    assert api.get("/audit/consistency", ADMIN, first=-1).status_code == 422
+    assert (await api.get("/audit/consistency", ADMIN)).status_code == 422
+    assert (await api.get("/audit/consistency", ADMIN, first=-1)).status_code == 422
 
 
 # ---- exports -------------------------------------------------------------------------------
 
 
-def export(api: AuditApi, bearer: str = ADMIN, **params: Any) -> httpx.Response:
-    response = api.get("/audit/export", bearer, **params)
+async def export(api: AuditApi, bearer: str = ADMIN, **params: Any) -> httpx.Response:
+    response = await api.get("/audit/export", bearer, **params)
     assert response.status_code == 200, response.text
     return response
 
 
-def test_jsonl_export_verifies_offline(
+async def test_jsonl_export_verifies_offline(
     api: AuditApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     api.checkpointer.sign_pending()
-    response = export(api, format="jsonl")
+    response = await export(api, format="jsonl")
     assert response.headers["content-type"].startswith("application/x-ndjson")
     lines = response.content.splitlines()
     items = [orjson.loads(line) for line in lines[: len(RECORDS)]]
-    assert items == api.all_items(ADMIN)
+    assert items == await api.all_items(ADMIN)
     assert orjson.loads(lines[-1])["checkpoint"]["size"] == len(RECORDS)
     (tmp_path / "export.jsonl").write_bytes(response.content)
     vkey = tmp_path / "log.vkey"
-    vkey.write_text(api.ok("/audit/checkpoints/latest")["public_key"]["vkey"])
+    vkey.write_text((await api.ok("/audit/checkpoints/latest"))["public_key"]["vkey"])
     code = cli.main(["audit", "verify", "--export", str(tmp_path / "export.jsonl"),
                      "--public-key", str(vkey)])  # fmt: skip
     out = capsys.readouterr().out
@@ -255,16 +259,16 @@ def test_jsonl_export_verifies_offline(
     assert f"records:     {len(RECORDS)}" in out
 
 
-def test_export_is_scoped_and_masked(api: AuditApi) -> None:
-    lines = export(api, AUDITOR, format="jsonl", outcome="allow").content.splitlines()
+async def test_export_is_scoped_and_masked(api: AuditApi) -> None:
+    lines = (await export(api, AUDITOR, format="jsonl", outcome="allow")).content.splitlines()
     items = [orjson.loads(line) for line in lines]
     assert ids(items) == expected(lambda r: r.org == "acme-us" and r.outcome == "allow")
     with_travel = [i for i in items if i["view_masked"]]
     assert with_travel and all(i["input"]["travel_rule"] == "masked" for i in with_travel)
 
 
-def test_csv_export(api: AuditApi) -> None:
-    response = export(api, format="csv", org="acme-us")
+async def test_csv_export(api: AuditApi) -> None:
+    response = await export(api, format="csv", org="acme-us")
     assert response.headers["content-type"].startswith("text/csv")
     assert 'filename="decisions.csv"' in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -277,8 +281,8 @@ def test_csv_export(api: AuditApi) -> None:
     assert first["jurisdictions"] == ";".join(RECORDS[0].jurisdictions)
 
 
-def test_opa_export(api: AuditApi) -> None:
-    lines = export(api, AUDITOR, format="opa").content.splitlines()
+async def test_opa_export(api: AuditApi) -> None:
+    lines = (await export(api, AUDITOR, format="opa")).content.splitlines()
     events = [orjson.loads(line) for line in lines]
     mine = [r for r in RECORDS if r.org == "acme-us"]
     assert [e["decision_id"] for e in events] == [r.id for r in mine]
@@ -293,7 +297,7 @@ def test_opa_export(api: AuditApi) -> None:
     assert all(e["input"]["travel_rule"] == "masked" for e in masked)
 
 
-def test_unknown_export_format(api: AuditApi) -> None:
-    response = api.get("/audit/export", ADMIN, format="xml")
+async def test_unknown_export_format(api: AuditApi) -> None:
+    response = await api.get("/audit/export", ADMIN, format="xml")
     assert response.status_code == 400
     assert "format 'xml' must be one of jsonl, csv, opa" in response.json()["error"]["message"]

@@ -20,7 +20,7 @@ from governance.policy.inputs import NO_EFFECTS
 from governance.policy.remote import RemoteEngine
 from governance.policy.screening import screening_input
 from governance.policy.source import PolicySource, load_policy_source
-from tests.conftest import PDP_WRITE_TOKEN, PdpServer, free_port, legal, serving
+from tests.conftest import PDP_WRITE_TOKEN, PdpServer, free_port, in_process, legal, serving
 from tests.policy.conftest import MAIN_REGO, write_policy_tree
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,11 +42,6 @@ def small_tree(tmp_path: Path) -> Path:
 def pdp(small_tree: Path, rego_engine: str) -> Iterator[PdpServer]:
     with PdpServer(load_policy_source(small_tree), rego_engine) as server:
         yield server
-
-
-def in_process(app: Any) -> httpx.AsyncClient:
-    """A client calling the app in this process: the REST contract needs no socket."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pdp")
 
 
 @pytest.fixture
