@@ -103,6 +103,7 @@ class _EntityCache:
         self.reference = snapshot.reference
         self.found: dict[str, Entity] = {}
         self.profiles: dict[str, tuple[str, ...]] = {}
+        self.items: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
 
     def get(self, address: str) -> Entity:
         entity = self.found.get(address)
@@ -119,7 +120,12 @@ class _EntityCache:
 
 def _profile(entities: _EntityCache, item: ResultItem) -> tuple[Any, ...]:
     """Items whose parties look alike to policy are decided once."""
-    return (item.kind, tuple(sorted(entities.profile(a) for a in item.addresses)))
+    key = (item.kind, item.addresses)
+    found = entities.items.get(key)
+    if found is None:
+        parties = tuple(sorted(entities.profile(a) for a in item.addresses))
+        found = entities.items[key] = (item.kind, parties)
+    return found
 
 
 def _entity_profile(e: Entity) -> tuple[str, ...]:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from governance.domain.reference import AddressIndex
-from governance.ledger.scan import Scanner
+from governance.ledger.scan import SKIPPED_FIELDS, Scanner
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO_WORD = "0x" + "00" * 32
 
 
-@dataclass(frozen=True)
-class ResultItem:
+class ResultItem(NamedTuple):  # a tuple: a large answer makes one per log or transaction
     prefix: str  # JSON pointer of the item inside the result
     kind: str  # transaction | receipt | log | header | result
     addresses: tuple[str, ...]  # lower-case addresses found in the item (ledger/scan.py)
@@ -236,14 +234,18 @@ _ZEROS = "0" * 40
 def _scrub(
     node: Any, targets: tuple[str, ...], at: str, skip: tuple[str, ...], done: list[str]
 ) -> None:
+    # Paths are built only where something changes: most members of an item hold none of
+    # its addresses.
     if isinstance(node, dict):
         for key in list(node):
-            if key in skip:
+            if key in skip or key in SKIPPED_FIELDS:  # hashes cannot hold an address
                 continue
             value = node[key]
             if isinstance(value, str):
-                node[key] = _scrubbed(value, targets, f"{at}/{key}", done)
-            else:
+                if len(value) >= 42 and (scrubbed := _scrubbed(value, targets)) is not None:
+                    node[key] = scrubbed
+                    done.append(f"{at}/{key}")
+            elif isinstance(value, (dict, list)):
                 _scrub(value, targets, f"{at}/{key}", (), done)
             if len(key) == 42 and key.lower()[2:] in targets:  # an address used as a key
                 node["0x" + _ZEROS] = node.pop(key)
@@ -251,21 +253,21 @@ def _scrub(
     elif isinstance(node, list):
         for i, value in enumerate(node):
             if isinstance(value, str):
-                node[i] = _scrubbed(value, targets, f"{at}/{i}", done)
-            else:
+                if len(value) >= 42 and (scrubbed := _scrubbed(value, targets)) is not None:
+                    node[i] = scrubbed
+                    done.append(f"{at}/{i}")
+            elif isinstance(value, (dict, list)):
                 _scrub(value, targets, f"{at}/{i}", (), done)
 
 
-def _scrubbed(value: str, targets: tuple[str, ...], at: str, done: list[str]) -> str:
-    if len(value) < 42:
-        return value
+def _scrubbed(value: str, targets: tuple[str, ...]) -> str | None:
+    """`value` with every target zeroed, or None when it holds none."""
     lowered = value.lower()
     hits = [t for t in targets if t in lowered]
     if not hits:
-        return value
+        return None
     for t in hits:
         lowered = lowered.replace(t, _ZEROS)
-    done.append(at)
     return lowered
 
 

@@ -13,7 +13,6 @@ Fields that hold hashes or signature values are skipped: they cannot carry an ad
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Final
 
 from governance.domain.reference import AddressIndex
@@ -65,52 +64,54 @@ class Scanner:
 
     def __init__(self, index: AddressIndex) -> None:
         self.index = index
-        self._fields: dict[str, str | None] = {}  # 42-character string -> address or None
-        self._blobs: dict[str, tuple[str, ...]] = {}  # longer string -> directory addresses
+        self._strings: dict[str, tuple[str, ...]] = {}  # string of 42+ characters -> addresses
 
     def scan(self, value: Any) -> tuple[str, ...]:
         found: dict[str, None] = {}
-        blobs: list[str] = []
-        self._walk(value, found, blobs)
-        for blob in blobs:
-            for address in self._embedded(blob):
-                found[address] = None
+        if isinstance(value, str):
+            if len(value) >= 42:
+                found.update(dict.fromkeys(self._in_string(value)))
+        else:
+            self._walk(value, found)
         return tuple(found)
 
-    def _embedded(self, blob: str) -> tuple[str, ...]:
-        known = self._blobs.get(blob)
+    def _in_string(self, text: str) -> tuple[str, ...]:
+        known = self._strings.get(text)
         if known is None:
-            known = self._blobs[blob] = tuple(self.index.embedded(blob))
+            if len(text) == 42:
+                known = (text.lower(),) if is_address(text) else ()
+            else:
+                known = tuple(self.index.embedded(text))
+            self._strings[text] = known
         return known
 
-    def _field(self, text: str) -> str | None:
-        if text in self._fields:
-            return self._fields[text]
-        address = self._fields[text] = text.lower() if is_address(text) else None
-        return address
-
-    def _walk(self, value: Any, found: dict[str, None], blobs: list[str]) -> None:
-        # Strings are handled in the loop (no call per member): this runs on every read answer.
-        members: Iterable[Any]
+    def _walk(self, value: Any, found: dict[str, None]) -> None:
+        # The hot path of every read answer: strings are handled inline in both loops (a call
+        # per member costs a tenth of the scan).
+        strings = self._strings
         if isinstance(value, dict):
-            for key in value:
+            for key, member in value.items():
                 if len(key) == 42 and is_address(key):  # state overrides, prestate traces
                     found[key.lower()] = None
-            members = [m for k, m in value.items() if k not in SKIPPED_FIELDS]
+                if key in SKIPPED_FIELDS:
+                    continue
+                if type(member) is str:
+                    if len(member) >= 42:
+                        known = strings.get(member)
+                        for address in self._in_string(member) if known is None else known:
+                            found[address] = None
+                elif isinstance(member, (dict, list)):
+                    self._walk(member, found)
+                elif isinstance(member, str):  # a str subclass
+                    found.update(dict.fromkeys(self.scan(str(member))))
         elif isinstance(value, list):
-            members = value
-        elif isinstance(value, str):
-            members = (value,)
-        else:
-            return
-        for member in members:
-            if type(member) is str:
-                size = len(member)
-                if size == 42:
-                    address = self._field(member)
-                    if address is not None:
-                        found[address] = None
-                elif size > 42:
-                    blobs.append(member)
-            elif member is not None:
-                self._walk(member, found, blobs)
+            for member in value:
+                if type(member) is str:
+                    if len(member) >= 42:
+                        known = strings.get(member)
+                        for address in self._in_string(member) if known is None else known:
+                            found[address] = None
+                elif isinstance(member, (dict, list)):
+                    self._walk(member, found)
+                elif isinstance(member, str):
+                    found.update(dict.fromkeys(self.scan(str(member))))

@@ -29,3 +29,16 @@ def test_hash_members_are_skipped() -> None:
 def test_large_directories_use_windows() -> None:
     many = AddressIndex([KNOWN] + [f"0x{i:040x}" for i in range(1, 200)])
     assert scan("0xff" + KNOWN[2:] + "00", many) == (KNOWN,)
+
+
+def test_subclasses_of_json_types_are_scanned_too() -> None:
+    """The fast path checks exact types; anything else must still be looked into."""
+
+    class Text(str):
+        pass
+
+    class Mapping(dict):  # type: ignore[type-arg]
+        pass
+
+    value = Mapping(outer=[Text(KNOWN), Mapping(data=Text("0x" + "00" * 12 + OTHER[2:]))])
+    assert scan(value, INDEX) == (KNOWN, OTHER)

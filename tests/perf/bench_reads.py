@@ -52,7 +52,9 @@ def main() -> None:
         assets[token.lower()] = {"symbol": "USDC", "class": "stablecoin", "decimals": 6}
         assets_file.write_text(json.dumps(assets))
         bare = _serve_passthrough(procs, node.url)
-        gateway = _serve_gateway(procs, work, policies, node.url)
+        # One process, like the bare pass-through: this measures the filter's cost, not how
+        # the gateway spreads over cores (scripts/bench --workers does that).
+        gateway = _serve_gateway(procs, work, policies, node.url, workers=1)
         bearer = mint_token(
             SECRET, sub="olly", org="thames-uk", jurisdiction="GB", roles=["trader"]
         )
