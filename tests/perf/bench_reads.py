@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -34,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--logs", type=int, default=1000)
     parser.add_argument("--block-txs", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="governance-bench-reads-"))
     procs: list[subprocess.Popen[bytes]] = []
@@ -69,25 +70,28 @@ def main() -> None:
             ),
         }
         print(
-            f"\n{'call':<42} {'bare ms':>9} {'gateway ms':>11} {'ratio':>7} "
+            f"\n{'call':<42} {'bare ms':>9} {'gateway ms':>11} {'ratio':>7} {'paired':>7} "
             f"{'items':>6} {'redacted':>9}"
         )
+        headers = {"Authorization": f"Bearer {bearer}"}
         for name, (method, params) in calls.items():
             body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
             cpu = _cpu_seconds(procs[0].pid), _cpu_seconds(procs[1].pid)
-            t_bare, plain = _time(bare, body, {}, args.repeat)
-            t_gw, filtered = _time(
-                gateway, body, {"Authorization": f"Bearer {bearer}"}, args.repeat
-            )
+            timed = _paired(bare, gateway, body, headers, args.repeat)
             cpu_bare = (_cpu_seconds(procs[0].pid) - cpu[0]) / (args.repeat + 1) * 1000
             cpu_gw = (_cpu_seconds(procs[1].pid) - cpu[1]) / (args.repeat + 1) * 1000
-            items, redacted = _compare(plain, filtered)
+            items, redacted = _compare(timed.plain, timed.filtered)
             print(
-                f"{name:<42} {t_bare:>9.2f} {t_gw:>11.2f} {t_gw / t_bare:>6.2f}x "
+                f"{name:<42} {timed.bare_ms:>9.2f} {timed.gateway_ms:>11.2f} "
+                f"{timed.gateway_ms / timed.bare_ms:>6.2f}x {timed.paired_ratio:>6.2f}x "
                 f"{items:>6} {redacted:>9}   cpu ms/call bare {cpu_bare:.2f} "
                 f"gateway {cpu_gw:.2f}"
             )
-        print("targets: eth_getLogs <= 2x, full block <= 1.2x")
+        print(
+            "targets: eth_getLogs <= 2x, full block <= 1.2x. ratio: of the medians; paired: "
+            "median of each round's gateway/bare (the two calls of a round run back to back, "
+            "so they see the same machine load)"
+        )
     finally:
         for p in procs:
             p.terminate()
@@ -151,22 +155,42 @@ def _full_block(node: object, w3: Web3, count: int) -> int:
     return int(w3.eth.block_number)
 
 
-def _time(
-    url: str, body: dict[str, object], headers: dict[str, str], repeat: int
-) -> tuple[float, object]:
-    """Median wall time in ms, and the last answer's result (checked, not assumed)."""
+@dataclass
+class Paired:
+    bare_ms: float  # median wall time
+    gateway_ms: float
+    paired_ratio: float  # median over rounds of gateway / bare
+    plain: object  # the last answers' results (checked, not assumed)
+    filtered: object
+
+
+def _paired(
+    bare: str, gateway: str, body: dict[str, object], headers: dict[str, str], repeat: int
+) -> Paired:
+    """Bare and gateway calls alternate, one of each per round: a busy machine slows both
+    alike instead of whichever happened to run during a burst."""
     with httpx.Client(timeout=60) as client:
-        client.post(url, json=body, headers=headers).raise_for_status()  # warm-up
-        times = []
-        answer: dict[str, object] = {}
-        for _ in range(repeat):
+
+        def call(url: str, extra: dict[str, str]) -> tuple[float, object]:
             started = time.perf_counter()
-            resp = client.post(url, json=body, headers=headers)
-            times.append(time.perf_counter() - started)
+            resp = client.post(url, json=body, headers=extra)
+            elapsed = time.perf_counter() - started
             answer = resp.json()
             if "error" in answer:
                 raise RuntimeError(resp.text[:300])
-    return statistics.median(times) * 1000, answer["result"]
+            return elapsed * 1000, answer["result"]
+
+        call(bare, {}), call(gateway, headers)  # warm-up
+        rounds = [(call(bare, {}), call(gateway, headers)) for _ in range(repeat)]
+    bare_ms = [b for (b, _), _ in rounds]
+    gateway_ms = [g for _, (g, _) in rounds]
+    return Paired(
+        statistics.median(bare_ms),
+        statistics.median(gateway_ms),
+        statistics.median(g / b for b, g in zip(bare_ms, gateway_ms, strict=True)),
+        rounds[-1][0][1],
+        rounds[-1][1][1],
+    )
 
 
 def _cpu_seconds(pid: int) -> float:
