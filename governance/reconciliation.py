@@ -8,7 +8,6 @@ serve` and by `governance audit reconcile`. The comparison itself is governance/
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from governance.domain.reference import Reference
 from governance.ledger.mined import TRACE, ChainReader, MinedTx
 from governance.ledger.simulation import Movement
 from governance.metrics import Metrics
+from governance.tasks import Periodic
 
 log = logging.getLogger(__name__)
 Append = Callable[[DecisionRecord], Awaitable[None]]
@@ -238,30 +238,24 @@ class ReconcileLoop:
         self.ledgers = tuple(ledgers)
         self.interval_s = interval_s
         self.last_error: str | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.periodic = Periodic(interval_s, self._round)
 
     def start(self) -> None:
-        if self.interval_s > 0 and self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        if self.interval_s > 0:  # 0 turns the loop off
+            self.periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.periodic.stop()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
-            for ledger in self.ledgers:
-                try:
-                    await self.reconciler.run(ledger)
-                    self.last_error = None
-                except Exception as exc:  # node or database down: try again next round
-                    # /status shows the kind of failure; the details stay in the server log.
-                    self.last_error = f"ledger {ledger}: {type(exc).__name__}"
-                    log.error("reconciliation of ledger %s failed: %r", ledger, exc)
+    async def _round(self) -> None:
+        for ledger in self.ledgers:
+            try:
+                await self.reconciler.run(ledger)
+                self.last_error = None
+            except Exception as exc:  # node or database down: try again next round
+                # /status shows the kind of failure; the details stay in the server log.
+                self.last_error = f"ledger {ledger}: {type(exc).__name__}"
+                log.error("reconciliation of ledger %s failed: %r", ledger, exc)
 
 
 def _effect(m: Movement) -> Effect:

@@ -11,7 +11,6 @@ another replica that finds the lock taken just skips that round. Key name = log 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -36,6 +35,7 @@ from governance.audit.checkpoint import (
 from governance.audit.merkle import VerificationError, verify_consistency
 from governance.audit.sqlstore import SqlLog, StoredCheckpoint
 from governance.audit.views import TIME_FORMAT
+from governance.tasks import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -109,21 +109,19 @@ class Checkpointer:
         self.signer = load_signer(key_path, settings.origin)
         self.last_error: str | None = None
         self.signed = 0
-        self._task: asyncio.Task[None] | None = None
+        self.periodic = Periodic(min(POLL_SECONDS, self.seconds / 2), self._round)
+        self._last_attempt = time.monotonic()
         self._async_lock = asyncio.Lock()
         self._thread_lock = threading.Lock()  # sign_pending may also be called from threads
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        if not self.periodic.running:
+            self._last_attempt = time.monotonic()
+        self.periodic.start()
 
     async def stop(self) -> None:
         """Stops the loop and signs a final checkpoint over everything recorded so far."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.periodic.stop()
         try:
             await self.checkpoint_now()
         except Exception as exc:  # stop must not fail the shutdown; the error is logged
@@ -141,22 +139,18 @@ class Checkpointer:
                 return None
             return self._sign_locked()
 
-    async def _run(self) -> None:
-        last_attempt = time.monotonic()
-        poll = min(POLL_SECONDS, self.seconds / 2)
-        while True:
-            await asyncio.sleep(poll)
-            try:
-                pending = await asyncio.to_thread(self._pending)
-                overdue = time.monotonic() - last_attempt >= self.seconds
-                if pending >= self.every or (pending > 0 and overdue):
-                    last_attempt = time.monotonic()
-                    await self.checkpoint_now()
-            except CheckpointRefused:
-                last_attempt = time.monotonic()  # logged; retried every checkpoint_seconds
-            except Exception as exc:  # the database may be down for a while; keep trying
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.error("checkpoint round failed: %s", self.last_error)
+    async def _round(self) -> None:
+        try:
+            pending = await asyncio.to_thread(self._pending)
+            overdue = time.monotonic() - self._last_attempt >= self.seconds
+            if pending >= self.every or (pending > 0 and overdue):
+                self._last_attempt = time.monotonic()
+                await self.checkpoint_now()
+        except CheckpointRefused:
+            self._last_attempt = time.monotonic()  # logged; retried every checkpoint_seconds
+        except Exception as exc:  # the database may be down for a while; keep trying
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.error("checkpoint round failed: %s", self.last_error)
 
     def _pending(self) -> int:
         latest = self.store.latest_checkpoint()

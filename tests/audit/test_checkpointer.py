@@ -164,7 +164,7 @@ async def test_the_loop_survives_a_refusal(store: SqlLog, tmp_path: Path) -> Non
     rewrite_old_node(store, 10, 20)
     await checkpointer.start()
     await wait_for_async(lambda: checkpointer.last_error is not None)
-    assert checkpointer._task is not None and not checkpointer._task.done()
+    assert checkpointer.periodic.running
     await checkpointer.stop()  # the final attempt is refused too, and stop still returns
     assert [cp.size for cp in store.checkpoints()] == [10]
 
