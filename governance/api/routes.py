@@ -1,4 +1,9 @@
-"""Operational routes: liveness, readiness, metrics, status."""
+"""Operational routes: liveness, readiness, metrics, status.
+
+`/status` answers anyone (monitoring has no token), so it shows states, never details: why a
+policy save was refused names files and rules of the policy tree, which only a caller with a
+token holding a role in POLICY_DETAIL_ROLES sees. Anyone else, a bad token included, sees that
+it was refused and which revision serves."""
 
 from __future__ import annotations
 
@@ -8,10 +13,15 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from governance.errors import AuthError
+
 if TYPE_CHECKING:
     from governance.api.app import Services
 
 ops_router = APIRouter()
+
+POLICY_DETAIL_ROLES = frozenset({"admin", "compliance_officer"})
+WITHHELD = "withheld: the reason is shown to the admin and compliance_officer roles"
 
 
 def _services(request: Request) -> Services:
@@ -49,14 +59,7 @@ async def status(request: Request) -> dict[str, Any]:
     names = list(svc.nodes)
     health = await asyncio.gather(*(svc.nodes[n].healthy() for n in names))
     return {
-        "policy": {
-            "revision": svc.engine.snapshot().revision,
-            "engine": svc.settings.policy.engine,
-            "signed": svc.reloader is not None and svc.reloader.signed,
-            # Why the policy now at the location is refused (the revision above still serves).
-            "refused": None if svc.reloader is None else svc.reloader.refused,
-            "last_reload": getattr(svc, "last_reload", None),
-        },
+        "policy": _policy_status(svc, await _sees_policy_details(request)),
         "log": {"healthy": svc.decision_log.healthy, "last_error": svc.decision_log.last_error},
         "reconciliation": {
             "every_s": svc.reconcile_loop.interval_s,
@@ -67,3 +70,31 @@ async def status(request: Request) -> dict[str, Any]:
             for n, h in zip(names, health, strict=True)
         ],
     }
+
+
+def _policy_status(svc: Services, details: bool) -> dict[str, Any]:
+    # Why the policy now at the location is refused (the revision shown still serves).
+    refused = None if svc.reloader is None else svc.reloader.refused
+    last_reload = svc.last_reload
+    if not details:
+        refused = None if refused is None else WITHHELD
+        if last_reload is not None and last_reload.get("error") is not None:
+            last_reload = {**last_reload, "error": WITHHELD}
+    return {
+        "revision": svc.engine.snapshot().revision,
+        "engine": svc.settings.policy.engine,
+        "signed": svc.reloader is not None and svc.reloader.signed,
+        "refused": refused,
+        "last_reload": last_reload,
+    }
+
+
+async def _sees_policy_details(request: Request) -> bool:
+    header = request.headers.get("authorization")
+    if header is None:
+        return False
+    try:
+        subject = await _services(request).auth.authenticate(header)
+    except AuthError:
+        return False  # /status stays public: a bad token gets the anonymous view
+    return not POLICY_DETAIL_ROLES.isdisjoint(subject.roles)

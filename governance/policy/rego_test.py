@@ -11,6 +11,11 @@ evaluates to exactly `true` (empty input). Two strategies, because the embedded 
   (about a second each), so one query per test would take minutes. A test that is undefined
   is absent from the document (it fails); when the document cannot be evaluated (a test
   raises an error), each test is evaluated on its own so the error lands on its test.
+- "package" (regorus, for a hot reload): the same assertions as "tree", one document per test
+  package. regorus memoises what the tests of one package share within one evaluation, so
+  this takes about a third of "direct", while one query still holds the interpreter for one
+  package only. A package whose document cannot be evaluated has its tests evaluated one by
+  one, as in "direct".
 - "lift" (regopy): rego-cpp 1.5.2 spends seconds and gigabytes on every query once any module
   using `with` is loaded, and `with input as {...}` crashes it. The runner loads the tree
   without the case tests and without any module that uses `with`, then for each case test
@@ -155,7 +160,7 @@ def run_tests(
     all_cases = discover(source)
     cases = [c for c in all_cases if match is None or match in c.rule]
     strategy = strategy or STRATEGIES.get(engine, "direct")
-    if strategy not in ("direct", "tree", "lift"):
+    if strategy not in ("direct", "tree", "package", "lift"):
         raise ValueError(f"unknown test strategy {strategy!r}")
     dropped: set[str] = set()
     if strategy == "lift":
@@ -167,6 +172,7 @@ def run_tests(
         return [TestResult(c.name, c.package, c.file, False, load_error) for c in cases]
     case_docs: dict[str, Any] = {}
     tree = _tree_values(evaluator, cases) if strategy == "tree" else None
+    packages = _package_values(evaluator, cases) if strategy == "package" else {}
     results: list[TestResult] = []
     for case in cases:
         started = time.perf_counter()
@@ -177,6 +183,9 @@ def run_tests(
                 error = WHOLE_INPUT_ERROR
             elif tree is not None:
                 passed = _in_tree(tree, case)
+            elif case.package in packages:
+                document = packages[case.package]
+                passed = isinstance(document, dict) and document.get(case.name) is True
             elif strategy == "lift" and case.case_key is not None:
                 passed = _lifted_case(evaluator, case, case_docs)
             elif strategy == "lift" and case.file in dropped:
@@ -210,6 +219,19 @@ def _tree_values(evaluator: RegoEvaluator, cases: list[TestCase]) -> dict[str, A
         for segment in parents:
             node = node.setdefault(segment, {})
         node[last] = value if defined else {}
+    return values
+
+
+def _package_values(evaluator: RegoEvaluator, cases: list[TestCase]) -> dict[str, Any]:
+    """The document of each package holding tests; a package that cannot be evaluated is left
+    out (its tests are then evaluated one by one)."""
+    values: dict[str, Any] = {}
+    for package in sorted({case.package for case in cases}):
+        try:
+            defined, value = evaluator.query(f"data.{package}", "{}")
+        except Exception:
+            continue
+        values[package] = value if defined else {}
     return values
 
 

@@ -2,12 +2,14 @@
 
 A watcher notices a change (directory content, bundle file mtime + hash, URL ETag), polled
 every interval and, for a local directory or file, woken at once by file events. The new
-source is loaded, compiled, probed with one decision and its own `*_test.rego` run in a worker
-thread, off the hot path. Only if all of that passes is the serving snapshot compiled on the
-serving thread (regorus engines are pinned to the thread that built them; this costs one
-compile, ~20 ms for the shipped tree, instead of a slow first request), probed once more and
-swapped in as one reference. Otherwise the old revision keeps serving and the failure is
-logged, counted in governance_policy_reloads{result} and shown on /status.
+source is loaded, compiled, probed with one decision and its own `*_test.rego` run on the
+serving engine in a worker thread, off the hot path (the tests are most of the time from a save
+to its first decision; ReloadResult.phases_ms says where it went). Only if all of that passes
+is the serving snapshot compiled on the serving thread (regorus engines are pinned to the
+thread that built them; this costs one compile, ~20 ms for the shipped tree, instead of a slow
+first request), probed once more and swapped in as one reference. Otherwise the old revision
+keeps serving and the failure is logged, counted in governance_policy_reloads{result} and
+shown on /status.
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ class ReloadResult:
     result: str = "unchanged"  # metric label: ok | load_error | compile_error | test_failed
     tests: int = 0
     duration_ms: float = 0.0
+    # Where an applied reload's time went: load, check (throwaway compile and probe), tests,
+    # compile (the serving snapshot, on the serving thread).
+    phases_ms: tuple[tuple[str, float], ...] = ()
 
     def to_status(self) -> dict[str, Any]:
         return {
@@ -104,6 +109,7 @@ class ReloadResult:
             "error": self.error,
             "tests": self.tests,
             "duration_ms": round(self.duration_ms, 1),
+            "phases_ms": {name: round(ms, 1) for name, ms in self.phases_ms},
         }
 
 
@@ -132,6 +138,7 @@ class _Failure(Exception):
 class _Validated:
     loaded: Loaded
     tests: int
+    phases_ms: tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,7 @@ class _Candidate:
     loaded: Loaded
     snapshot: PolicySnapshot
     tests: int
+    phases_ms: tuple[tuple[str, float], ...]
 
 
 class DirectoryWatcher:
@@ -300,6 +308,7 @@ class PolicyReloader:
     def _prepare(self, force: bool) -> _Validated | None:
         """Worker thread: load, then compile, probe and test on throwaway evaluators that
         are built and dropped on this thread (regorus engines may not cross threads)."""
+        started = time.perf_counter()
         try:
             loaded = self.watcher.poll(force)
         except PolicySourceError as exc:
@@ -320,19 +329,28 @@ class PolicyReloader:
         if loaded.content_id == self._failed and not force:
             return None  # already reported; wait for the next change
         revision, cid = loaded.source.revision, loaded.content_id
+        loaded_at = time.perf_counter()
         _guard("compile_error", revision, cid, _probe, loaded.source, self.engine_name)
+        checked_at = time.perf_counter()
         tests = _guard("test_failed", revision, cid, _run_tests, loaded.source, self.engine_name)
-        return _Validated(loaded, tests)
+        phases = (
+            ("load", _ms(started, loaded_at)),
+            ("check", _ms(loaded_at, checked_at)),
+            ("tests", _ms(checked_at)),
+        )
+        return _Validated(loaded, tests, phases)
 
     def _compile_here(self, validated: _Validated) -> _Candidate:
         """Serving thread: the snapshot that will serve is compiled here, so its regorus
         engine belongs to the thread that evaluates; the probe runs before the swap, not on
         the first request after it."""
+        started = time.perf_counter()
         source, cid = validated.loaded.source, validated.loaded.content_id
         snapshot = _guard("compile_error", source.revision, cid, self.engine.compile, source)
         if snapshot.evaluator is not None:
             _guard("compile_error", source.revision, cid, decide_sync, snapshot, PROBE_INPUT)
-        return _Candidate(validated.loaded, snapshot, validated.tests)
+        phases = (*validated.phases_ms, ("compile", _ms(started)))
+        return _Candidate(validated.loaded, snapshot, validated.tests, phases)
 
     def _swap(self, candidate: _Candidate, started: float) -> ReloadResult:
         previous = self.engine.snapshot().revision
@@ -345,7 +363,13 @@ class PolicyReloader:
             _remove_label(self.metrics, previous)
         self.metrics.policy_info.labels(revision).set(1)
         self.metrics.policy_reloads.labels(result="ok").inc()
-        log.info("policy reloaded: %s -> %s (%d tests)", previous, revision, candidate.tests)
+        log.info(
+            "policy reloaded: %s -> %s (%d tests; %s)",
+            previous,
+            revision,
+            candidate.tests,
+            ", ".join(f"{name} {ms:.0f} ms" for name, ms in candidate.phases_ms),
+        )
         return self._record(
             ReloadResult(
                 time=_now(),
@@ -356,6 +380,7 @@ class PolicyReloader:
                 result="ok",
                 tests=candidate.tests,
                 duration_ms=_ms(started),
+                phases_ms=candidate.phases_ms,
             )
         )
 
@@ -420,7 +445,10 @@ def _probe(source: PolicySource, engine_name: str) -> None:
 def _run_tests(source: PolicySource, engine_name: str) -> int:
     from governance.policy.rego_test import run_tests
 
-    results = list(run_tests(source, engine_name))
+    # regorus: one query per test package takes a third of one per test (rego_test.py), which
+    # is most of the time between an officer's save and the first decision by it.
+    strategy = "package" if engine_name == "regorus" else None
+    results = list(run_tests(source, engine_name, strategy=strategy))
     failed = [r for r in results if not r.passed]
     if failed:
         names = ", ".join(f"{r.package}.{r.name}" for r in failed[:5])
@@ -444,5 +472,5 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
+def _ms(started: float, ended: float | None = None) -> float:
+    return ((time.perf_counter() if ended is None else ended) - started) * 1000

@@ -87,3 +87,26 @@ def test_failing_case_is_reported(tmp_path: Path, rego_engine: str) -> None:
     assert results["test_plain"].passed
     assert not results["test_wrong"].passed
     assert results["test_wrong"].error is None
+
+
+def test_package_strategy_agrees_with_direct(tmp_path: Path) -> None:
+    """The hot reload runs regorus one package at a time (strategy "package"): on a tree whose
+    rates fail some tests, and with a test that errors and one that is undefined, every test
+    passes or fails exactly as when evaluated one by one."""
+    text = (
+        "package tests.extra\n\nimport rego.v1\n\n"
+        "test_plain if 1 == 1\n\n"
+        'test_errors if to_number("not a number") == 1\n\n'
+        "test_undefined if data.nothing.here\n"
+    )
+    _copy_with(tmp_path, "lib/extra_test.rego", text)
+    rates = tmp_path / "policies" / "data" / "rates.json"
+    rates.write_text(rates.read_text().replace('"USD": 1.0', '"USD": 10.0'), encoding="utf-8")
+    source = load_policy_source(tmp_path / "policies")
+    direct = {r.rule: r.passed for r in run_tests(source, "regorus", strategy="direct")}
+    package = {r.rule: r.passed for r in run_tests(source, "regorus", strategy="package")}
+    assert package == direct
+    failed = sorted(rule for rule, passed in direct.items() if not passed)
+    assert "data.tests.extra.test_errors" in failed and "data.tests.extra.test_undefined" in failed
+    assert len(failed) > 5, failed  # the rates broke tests outside tests.extra too
+    assert package["data.tests.extra.test_plain"]

@@ -388,7 +388,9 @@ def test_broken_policy_refused_through_gateway(
     resp = rpc(gw.rpc_url(), "eth_chainId", [], bearer=bearer)
     assert resp.json()["error"]["code"] == -32003  # still revision A: eth_chainId blocked
     assert rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=bearer).json().get("result")
-    status = httpx.get(f"{gw.url}/status").json()["policy"]
+    officer = token(sub="olga", org="acme-us", jurisdiction="US", roles=("compliance_officer",))
+    headers = {"Authorization": f"Bearer {officer}"}
+    status = httpx.get(f"{gw.url}/status", headers=headers).json()["policy"]
     assert status["revision"] == serving
     assert status["last_reload"]["ok"] is False
     assert status["last_reload"]["result"] == "compile_error"

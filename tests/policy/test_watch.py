@@ -5,6 +5,7 @@ picked up the same way."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,15 +13,23 @@ from pathlib import Path
 import httpx
 import pytest
 
+from governance.api.routes import WITHHELD
 from governance.config import load_settings
 from governance.errors import ConfigError
 from governance.policy.bundle import build_bundle
 from governance.policy.source import load_policy_source
-from tests.conftest import SECRET, Anvil, GatewayServer, make_settings, rpc, token, wait_for
+from tests.conftest import ROOT, SECRET, Anvil, GatewayServer, make_settings, rpc, token, wait_for
 from tests.policy.conftest import CHECKS_REGO, write_policy_tree
 
 IN_FORCE_S = 5.0
 US = token(sub="officer-test", org="acme-us", jurisdiction="US")
+OFFICER = token(sub="officer", org="acme-us", jurisdiction="US", roles=("compliance_officer",))
+# An officer's edit of the shipped lib/baseline.rego that changes a decision.
+SUSPEND_CHAIN_ID = """
+deny contains reason("METHOD_FORBIDDEN", "eth_chainId is suspended") if {
+\tdata.governance.lib.ctx.method == "eth_chainId"
+}
+"""
 
 
 @pytest.fixture
@@ -56,8 +65,9 @@ def metric(gw: GatewayServer, name: str, labels: str = "") -> float:
     raise AssertionError(f"{name}{labels} not in /metrics")
 
 
-def status_policy(gw: GatewayServer) -> dict[str, object]:
-    return dict(httpx.get(f"{gw.url}/status", timeout=10).json()["policy"])
+def status_policy(gw: GatewayServer, bearer: str | None = OFFICER) -> dict[str, object]:
+    headers = {} if bearer is None else {"Authorization": f"Bearer {bearer}"}
+    return dict(httpx.get(f"{gw.url}/status", headers=headers, timeout=10).json()["policy"])
 
 
 def test_saved_directory_change_is_in_force_within_5s(
@@ -76,6 +86,38 @@ def test_saved_directory_change_is_in_force_within_5s(
     took = seconds_until(lambda: chain_id_denied(gw))
     print(f"directory save in force after {took:.2f} s")
     assert status_policy(gw)["refused"] is None
+
+
+def test_shipped_tree_save_in_force_within_5s_and_broken_save_reported(
+    serve: Callable[[Path], GatewayServer], tmp_path: Path
+) -> None:
+    """The shipped tree, its whole Rego suite run before the swap: an officer's rule edit
+    decides within 5 s of the save; a broken save leaves that revision serving."""
+    tree = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", tree)
+    gw = serve(tree)
+    assert not chain_id_denied(gw)
+    baseline = tree / "lib" / "baseline.rego"
+    good = baseline.read_text() + SUSPEND_CHAIN_ID
+    saved = time.monotonic()
+    baseline.write_text(good)
+    wait_for(lambda: chain_id_denied(gw), timeout=IN_FORCE_S, what="the save to be in force")
+    took = time.monotonic() - saved
+    last = status_policy(gw)["last_reload"]
+    print(f"shipped tree save in force after {took:.2f} s; reload: {last}")
+    serving = status_policy(gw)["revision"]
+    baseline.write_text(good + "\ndeny contains x if {\n")  # saved half-edited
+    seconds_until(lambda: status_policy(gw)["refused"] is not None)
+    assert "baseline.rego" in str(status_policy(gw)["refused"])
+    assert "baseline.rego" in str(status_policy(gw)["last_reload"]["error"])  # type: ignore[index]
+    for caller in (None, US, "not-a-token"):  # anonymous, a trader, a bad token
+        shown = status_policy(gw, caller)
+        assert shown["refused"] == WITHHELD and shown["revision"] == serving
+        assert shown["last_reload"]["error"] == WITHHELD  # type: ignore[index]
+        assert "baseline" not in httpx.get(f"{gw.url}/status", timeout=10).text
+    assert metric(gw, "governance_policy_source_refused") == 1
+    assert metric(gw, "governance_policy_reloads_total", '{result="compile_error"}') == 1
+    assert chain_id_denied(gw) and status_policy(gw)["revision"] == serving
 
 
 def test_broken_save_is_reported_and_last_good_keeps_serving(
