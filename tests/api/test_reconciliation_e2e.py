@@ -5,10 +5,11 @@ audit reconcile` and by GET /audit/reconciliation, each reader sees its own scop
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -52,25 +53,49 @@ def node() -> Iterator[Anvil]:
     anvil.stop()
 
 
-def serve(node: Anvil, policy: Path, tmp_path: Path, every: float = 0.0) -> GatewayServer:
-    settings = make_settings(node.url, policy, tmp_path / "log.db")
-    settings = replace(settings, audit=replace(settings.audit, reconcile_seconds=every))
-    return GatewayServer(settings)
+Serve = Callable[..., GatewayServer]
 
 
-def reconcile(
-    gw: GatewayServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    *extra: str,
-) -> tuple[int, dict[str, Any]]:
-    """`governance audit reconcile` on the gateway's log and node; (exit code, JSON)."""
-    monkeypatch.delenv("GOVERNANCE_CONFIG", raising=False)
-    monkeypatch.setenv("GOVERNANCE_DATABASE_URL", gw.settings.audit.database_url)
-    monkeypatch.setenv("GOVERNANCE_LEDGER_URL", gw.settings.default_ledger.url)
-    monkeypatch.setenv("GOVERNANCE_POLICY_PATH", gw.settings.policy.path)
-    code = cli.main(["audit", "reconcile", "--ledger", "main", *extra])
-    return code, json.loads(capsys.readouterr().out)
+@pytest.fixture
+def serve(node: Anvil, policy_dir: Path, tmp_path: Path) -> Serve:
+    """A gateway in front of `node` (or `node_url`), each with its own log, reconciling in the
+    background every `every` seconds (0: never); start it with `with`."""
+    logs = itertools.count()
+
+    def make(every: float = 0.0, node_url: str | None = None) -> GatewayServer:
+        db = tmp_path / f"log{next(logs)}.db"
+        settings = make_settings(node_url or node.url, policy_dir, db)
+        settings = replace(settings, audit=replace(settings.audit, reconcile_seconds=every))
+        return GatewayServer(settings)
+
+    return make
+
+
+Reconcile = Callable[..., tuple[int, dict[str, Any]]]
+
+
+@pytest.fixture
+def reconcile(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Reconcile:
+    """`governance audit reconcile` on a gateway's log and node; (exit code, JSON)."""
+
+    def run(gw: GatewayServer, *extra: str) -> tuple[int, dict[str, Any]]:
+        monkeypatch.delenv("GOVERNANCE_CONFIG", raising=False)
+        monkeypatch.setenv("GOVERNANCE_DATABASE_URL", gw.settings.audit.database_url)
+        monkeypatch.setenv("GOVERNANCE_LEDGER_URL", gw.settings.default_ledger.url)
+        monkeypatch.setenv("GOVERNANCE_POLICY_PATH", gw.settings.policy.path)
+        code = cli.main(["audit", "reconcile", "--ledger", "main", *extra])
+        return code, json.loads(capsys.readouterr().out)
+
+    return run
+
+
+def demo_usdc(node: Anvil, policy_dir: Path) -> tuple[Web3, Any]:
+    """A USDC stand-in deployed straight to the node, all 100 to OWNER, registered as a
+    stablecoin in the policy tree; (web3, the contract)."""
+    w3 = web3_for(node)
+    usdc = deploy(w3, "DemoToken", "Demo Dollar", "USDC", 6, 100 * USDC)
+    register_asset(policy_dir, usdc.address, "USDC", "stablecoin", 6)
+    return w3, usdc
 
 
 def signed(w3: Web3, tx: dict[str, Any], nonce: int, key: Any = OWNER) -> str:
@@ -120,13 +145,13 @@ def stored_finding(
     return record_id
 
 
+def reconciliation(gw: GatewayServer, bearer: str | None, **params: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    return httpx.get(f"{gw.url}/audit/reconciliation", params=params, headers=headers, timeout=10)
+
+
 def findings(gw: GatewayServer, bearer: str, **params: Any) -> list[dict[str, Any]]:
-    resp = httpx.get(
-        f"{gw.url}/audit/reconciliation",
-        params=params,
-        headers={"Authorization": f"Bearer {bearer}"},
-        timeout=10,
-    )
+    resp = reconciliation(gw, bearer, **params)
     assert resp.status_code == 200, resp.text
     items: list[dict[str, Any]] = resp.json()["items"]
     return items
@@ -154,15 +179,12 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
     caplog: pytest.LogCaptureFixture,
     node: Anvil,
     policy_dir: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    serve: Serve,
+    reconcile: Reconcile,
 ) -> None:
-    w3 = web3_for(node)
-    usdc = deploy(w3, "DemoToken", "Demo Dollar", "USDC", 6, 100 * USDC)  # all 100 to OWNER
-    register_asset(policy_dir, usdc.address, "USDC", "stablecoin", 6)
+    w3, usdc = demo_usdc(node, policy_dir)
     first_block = w3.eth.block_number + 1  # the deployment went straight to the node
-    with serve(node, policy_dir, tmp_path) as gw:
+    with serve() as gw:
         later, later_id = competing_transfers(node, gw, usdc)
 
         missing = [
@@ -183,7 +205,7 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
                 later_id,
                 {"status": "reverted", "missing": missing, "unexpected": []},
             )
-        code, doc = reconcile(gw, monkeypatch, capsys, "--from-block", str(first_block))
+        code, doc = reconcile(gw, "--from-block", str(first_block))
         assert code == 1
         [found] = doc["findings"]
         if interrupted:
@@ -197,7 +219,7 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
         assert warning.levelname == "WARNING" and later in warning.getMessage()
         assert found["record_id"] in warning.getMessage()
 
-        again, doc = reconcile(gw, monkeypatch, capsys, "--from-block", str(first_block))
+        again, doc = reconcile(gw, "--from-block", str(first_block))
         assert again == 1 and doc["new_findings"] == 0 and len(doc["findings"]) == 1
         [followup] = log_records(gw, "reconciliation")  # one record, not one per run
         assert followup["id"] == found["record_id"] and followup["outcome"] == "mismatch"
@@ -220,12 +242,10 @@ def test_effects_changed_before_mining_get_exactly_one_followup_record(
 
 
 def test_the_background_reconciler_follows_up_once_and_counts(
-    node: Anvil, policy_dir: Path, tmp_path: Path
+    node: Anvil, policy_dir: Path, serve: Serve
 ) -> None:
-    w3 = web3_for(node)
-    usdc = deploy(w3, "DemoToken", "Demo Dollar", "USDC", 6, 100 * USDC)
-    register_asset(policy_dir, usdc.address, "USDC", "stablecoin", 6)
-    with serve(node, policy_dir, tmp_path, every=0.2) as gw:
+    w3, usdc = demo_usdc(node, policy_dir)
+    with serve(every=0.2) as gw:
         later, later_id = competing_transfers(node, gw, usdc)
         wait_for(lambda: findings(gw, ACME_AUDITOR, finding="effects_differ"), timeout=20)
         time.sleep(1.0)  # several more rounds
@@ -240,14 +260,10 @@ def test_the_background_reconciler_follows_up_once_and_counts(
 
 
 def test_a_transfer_around_the_gateway_is_reported_to_its_readers_only(
-    node: Anvil,
-    policy_dir: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    node: Anvil, serve: Serve, reconcile: Reconcile
 ) -> None:
     w3 = web3_for(node)
-    with serve(node, policy_dir, tmp_path, every=0.2) as gw:  # the background reconciler
+    with serve(every=0.2) as gw:  # the background reconciler
         nonce = w3.eth.get_transaction_count(OWNER.address)
         allowed, _ = send_raw(gw, signed(w3, {"to": ACME_OPS, "value": FINNEY}, nonce))
         around = send_direct(w3, 0, {"to": ACME_OPS, "value": 2 * FINNEY})  # straight to the node
@@ -270,7 +286,7 @@ def test_a_transfer_around_the_gateway_is_reported_to_its_readers_only(
             in metrics
         )
 
-        code, doc = reconcile(gw, monkeypatch, capsys)
+        code, doc = reconcile(gw)
         assert code == 1
         assert [(f["finding"], f["tx_hash"]) for f in doc["findings"]] == [("bypass", bypass)]
         assert allowed not in {f["tx_hash"] for f in doc["findings"]}
@@ -279,27 +295,19 @@ def test_a_transfer_around_the_gateway_is_reported_to_its_readers_only(
         # A second one, from another org: pages of one finding each, in order.
         hanse = send_direct(w3, 4, {"to": ACME_OPS, "value": FINNEY})
         second = "0x" + bytes(hanse["transactionHash"]).hex()
-        code, doc = reconcile(gw, monkeypatch, capsys)
+        code, doc = reconcile(gw)
         assert code == 1 and [f["tx_hash"] for f in doc["findings"]] == [bypass, second]
-        headers = {"Authorization": f"Bearer {token(roles=('admin',))}"}
-        url = f"{gw.url}/audit/reconciliation"
-        first = httpx.get(url, params={"limit": 1}, headers=headers, timeout=10).json()
+        admin = token(roles=("admin",))
+        first = reconciliation(gw, admin, limit=1).json()
         assert [f["tx_hash"] for f in first["items"]] == [bypass] and first["next_cursor"]
-        params = {"limit": 1, "cursor": first["next_cursor"]}
-        rest = httpx.get(url, params=params, headers=headers, timeout=10).json()
+        rest = reconciliation(gw, admin, limit=1, cursor=first["next_cursor"]).json()
         assert [f["tx_hash"] for f in rest["items"]] == [second] and rest["next_cursor"] is None
         assert [f["tx_hash"] for f in findings(gw, ACME_AUDITOR)] == [bypass]
 
 
-def test_a_clean_run_exits_0(
-    node: Anvil,
-    policy_dir: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_a_clean_run_exits_0(node: Anvil, serve: Serve, reconcile: Reconcile) -> None:
     w3 = web3_for(node)
-    with serve(node, policy_dir, tmp_path) as gw:
+    with serve() as gw:
         nonce = w3.eth.get_transaction_count(OWNER.address)
         send_raw(gw, signed(w3, {"to": ACME_OPS, "value": FINNEY}, nonce))
         # A write from an account the node holds: the node picks its hash.
@@ -317,10 +325,10 @@ def test_a_clean_run_exits_0(
             bearer=token(),
         )
         assert "result" in resp.json(), resp.text
-        code, doc = reconcile(gw, monkeypatch, capsys)
+        code, doc = reconcile(gw)
         assert (code, doc["findings"], doc["compared"]) == (0, [], 2)
         assert doc["from_block"] == 0 and doc["to_block"] == w3.eth.block_number
-        code, doc = reconcile(gw, monkeypatch, capsys)  # nothing new to scan, still clean
+        code, doc = reconcile(gw)  # nothing new to scan, still clean
         assert (code, doc["findings"], doc["blocks"]) == (0, [], 0)
 
 
@@ -328,32 +336,22 @@ def test_the_endpoint_is_for_audit_roles_and_checks_its_parameters(
     gateway_factory: Any,
 ) -> None:
     gw = gateway_factory()
-    url = f"{gw.url}/audit/reconciliation"
-
-    def get(bearer: str | None, **params: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        return httpx.get(url, params=params, headers=headers, timeout=10)
-
-    assert get(None).status_code == 401
-    trader = get(token())
+    assert reconciliation(gw, None).status_code == 401
+    trader = reconciliation(gw, token())
     assert trader.status_code == 403 and trader.json()["error"]["code"]
-    assert get(ACME_AUDITOR).json() == {"items": [], "next_cursor": None}
-    assert get(ACME_AUDITOR, cursor="bGVhZjox").status_code == 400  # a decisions cursor
-    assert get(ACME_AUDITOR, finding="other").status_code == 422
-    assert get(ACME_AUDITOR, from_block=-1).status_code == 422
+    assert reconciliation(gw, ACME_AUDITOR).json() == {"items": [], "next_cursor": None}
+    decisions_cursor = "bGVhZjox"
+    assert reconciliation(gw, ACME_AUDITOR, cursor=decisions_cursor).status_code == 400
+    assert reconciliation(gw, ACME_AUDITOR, finding="other").status_code == 422
+    assert reconciliation(gw, ACME_AUDITOR, from_block=-1).status_code == 422
 
 
-def test_a_failing_round_is_named_in_status_and_retried(
-    policy_dir: Path, tmp_path: Path, node: Anvil
-) -> None:
-    settings = make_settings("http://127.0.0.1:9", policy_dir, tmp_path / "log.db")
-    settings = replace(settings, audit=replace(settings.audit, reconcile_seconds=0.1))
-    with GatewayServer(settings) as gw:
+def test_a_failing_round_is_named_in_status_and_retried(serve: Serve) -> None:
+    with serve(every=0.1, node_url="http://127.0.0.1:9") as gw:
         status = lambda: httpx.get(f"{gw.url}/status", timeout=10).json()["reconciliation"]  # noqa: E731
         state = wait_for(lambda: (s := status())["last_error"] and s, timeout=20)
         assert state == {"every_s": 0.1, "last_error": "ledger main: LedgerUnavailable"}
-    (tmp_path / "up").mkdir()
-    with serve(node, policy_dir, tmp_path / "up", every=0.1) as gw:
+    with serve(every=0.1) as gw:
         time.sleep(0.5)  # a few rounds on a reachable node
         state = httpx.get(f"{gw.url}/status", timeout=10).json()["reconciliation"]
         assert state == {"every_s": 0.1, "last_error": None}
