@@ -15,10 +15,17 @@ from typing import Any
 from governance.audit.masking import mask_document
 from governance.config import LedgerConfig, Settings
 from governance.domain.models import Decision, Subject
-from governance.domain.ports import DecisionLogPort, LedgerNode, PolicyEngine, QuotaPort
-from governance.domain.records import DecisionRecord, new_ulid
+from governance.domain.ports import (
+    DecisionLogPort,
+    ExportsPort,
+    LedgerNode,
+    PolicyEngine,
+    QuotaPort,
+)
+from governance.domain.records import DecisionRecord, Export, new_ulid
 from governance.domain.snapshot import PolicySnapshot
 from governance.errors import DENIED, GovernanceError, LedgerOutcomeUnknown
+from governance.export_volume import ExportCounter, Tally
 from governance.ledger.evm import inspect_call
 from governance.ledger.rpc import RpcRequest, error_response
 from governance.ledger.settle import Settler
@@ -50,6 +57,7 @@ class Admission:
     snapshot: PolicySnapshot
     policy_input: dict[str, Any]
     decision: Decision
+    tally: Tally | None = None  # what it would export (governance/export_volume.py)
 
     def parts(self) -> tuple[Envelope, PolicySnapshot, dict[str, Any], Decision]:
         return self.envelope, self.snapshot, self.policy_input, self.decision
@@ -71,6 +79,7 @@ class Gateway:
         quota: QuotaPort,
         nodes: Mapping[str, LedgerNode],
         metrics: Metrics,
+        exports: ExportsPort,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -79,6 +88,7 @@ class Gateway:
         self.nodes = nodes
         self.metrics = metrics
         self.read_filter = ReadFilter(engine)
+        self.exports = ExportCounter(exports)
         self.settler = Settler(nodes)
         self.simulators = {
             x.name: Simulator(nodes[x.name], x.simulation, x.simulation_timeout_s)
@@ -101,7 +111,7 @@ class Gateway:
         if isinstance(admitted, Answer):
             return admitted  # denied or refused
         if admitted.envelope.facts.kind == "read":
-            return await self._read(*admitted.parts())  # forward, then filter for the reader
+            return await self._read(admitted)  # forward, then filter for the reader
         return await self._forward(admitted.envelope)
 
     async def admit(self, call: Call, *, record_reads: bool = False) -> Admission | Answer:
@@ -117,37 +127,73 @@ class Gateway:
             async with self._limits_guard(envelope):  # one subject's quota at a time
                 aggregates = await self._aggregates(envelope)
                 policy_input = build_input(envelope, snapshot.reference, aggregates, simulation)
+                tally = await self.exports.before(policy_input, snapshot.reference)  # the count
                 decision = await self._decide(snapshot, policy_input)  # fail closed
                 if record_reads or envelope.facts.kind != "read" or not decision.allow:
-                    await self._record(envelope, snapshot, policy_input, decision)  # durable first
+                    exports = (
+                        ()
+                        if envelope.facts.kind == "read"
+                        else self._carried(tally, decision, policy_input, snapshot)
+                    )
+                    await self._record(envelope, snapshot, policy_input, decision, exports=exports)
         except GovernanceError as exc:
             return self._refuse(envelope, exc)
         if not decision.allow:
             return Answer(envelope.decision_id, _denial(envelope, decision))
-        return Admission(envelope, snapshot, policy_input, decision)
+        return Admission(envelope, snapshot, policy_input, decision, tally)
 
-    async def _read(
-        self,
-        envelope: Envelope,
-        snapshot: PolicySnapshot,
-        policy_input: dict[str, Any],
-        decision: Decision,
-    ) -> Answer:
-        """Forward, filter the answer for this reader, then record what was withheld."""
+    async def _read(self, admitted: Admission) -> Answer:
+        """Forward, filter the answer for this reader, then record what was withheld and whose
+        data went abroad (durably before the answer, when someone's data went for the first
+        time this year: what is not counted does not leave)."""
+        envelope, snapshot, policy_input, decision = admitted.parts()
         answer = await self._forward(envelope)
         result = answer.response.get("result")
         try:
             if "result" in answer.response:
                 filtered = await self.read_filter.apply(
-                    snapshot, policy_input, decision, envelope.request.method, result
+                    snapshot,
+                    policy_input,
+                    decision,
+                    envelope.request.method,
+                    result,
+                    self._items_hook(admitted),
                 )
                 answer, decision = self._filtered(envelope, answer, filtered, decision)
-                await self._record(envelope, snapshot, policy_input, decision, filtered.summary)
+                exports = self._carried(
+                    admitted.tally, decision, policy_input, snapshot, filtered.delivered
+                )
+                await self._record(
+                    envelope, snapshot, policy_input, decision, filtered.summary, exports
+                )
             else:
                 await self._record(envelope, snapshot, policy_input, decision)
         except GovernanceError as exc:
             return self._refuse(envelope, exc)
         return answer
+
+    def _items_hook(self, admitted: Admission) -> Any:
+        tally = admitted.tally
+        if tally is None:
+            return None
+        reference = admitted.snapshot.reference
+
+        async def hook(parties: list[Any]) -> dict[str, Any] | None:
+            return await self.exports.for_items(tally, admitted.policy_input, parties, reference)
+
+        return hook
+
+    def _carried(
+        self,
+        tally: Tally | None,
+        decision: Decision,
+        policy_input: dict[str, Any],
+        snapshot: PolicySnapshot,
+        delivered: list[Any] | None = None,
+    ) -> tuple[Export, ...]:
+        return self.exports.carried(
+            tally, decision, policy_input, delivered or [], snapshot.reference
+        )
 
     def _filtered(
         self, envelope: Envelope, answer: Answer, filtered: FilterOutcome, decision: Decision
@@ -210,6 +256,7 @@ class Gateway:
         policy_input: dict[str, Any],
         decision: Decision,
         filtering: dict[str, Any] | None = None,
+        exports: tuple[Export, ...] = (),
     ) -> None:
         stored_input, masked = mask_document(policy_input, decision.mask)
         tx = policy_input.get("tx") or {}
@@ -229,9 +276,13 @@ class Gateway:
             amount_usd=_spent_usd(policy_input, tx),
             cross_border=bool(tx.get("cross_border", False)),
             filtering=filtering,
+            exports=exports,
         )
-        # Anything that can change the ledger is committed before it is forwarded.
-        await self.decision_log.record(record, durable=envelope.facts.kind != "read")
+        # Anything that can change the ledger is committed before it is forwarded; a read that
+        # sends someone's data abroad for the first time, before its answer is returned.
+        durable = envelope.facts.kind != "read" or bool(exports)
+        await self.decision_log.record(record, durable=durable)
+        self.exports.recorded(exports)
 
     async def _forward(self, envelope: Envelope) -> Answer:
         node = self.nodes[envelope.ledger.name]

@@ -9,6 +9,7 @@ denied single-item result refuses the call."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,11 +30,17 @@ from governance.ledger.results import (
 _REFUSED_WHOLE = ("transaction", "receipt", "log", "result")
 
 
+# Given every party of the answer's items, the `input.exports` the items are decided with.
+ExportsHook = Callable[[list[Entity]], Awaitable[dict[str, Any] | None]]
+
+
 @dataclass
 class FilterOutcome:
     result: Any
     denial: Decision | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    # The parties of the items the reader received as they were (allowed, nothing redacted).
+    delivered: list[Entity] = field(default_factory=list)
 
 
 class ReadFilter:
@@ -47,6 +54,7 @@ class ReadFilter:
         decision: Decision,
         method: str,
         result: Any,
+        exports: ExportsHook | None = None,
     ) -> FilterOutcome:
         """Applies the call's own redactions, then each item's decision."""
         result, redacted = redact(result, concrete_paths(decision.redact, ""))
@@ -55,10 +63,16 @@ class ReadFilter:
             return FilterOutcome(result, summary=_summary(redacted, 0, 0, []))
         entities = _EntityCache(snapshot)
         profiles = [_profile(entities, item) for item in items]
+        if exports is not None:  # one count for every item: items of one profile share it
+            every = [entities.get(a) for item in items for a in item.addresses]
+            policy_input = {**policy_input, "exports": await exports(every)}
         decisions = await self._decide_items(snapshot, policy_input, items, profiles, entities)
         denied: list[ResultItem] = []
+        delivered: list[Entity] = []
         for item, profile in zip(items, profiles, strict=True):
             item_decision = decisions[profile]
+            if item_decision.allow and not item_decision.redact:
+                delivered.extend(entities.get(a) for a in item.addresses)
             if not item_decision.allow:
                 if item.prefix == "" and item.kind in _REFUSED_WHOLE:
                     summary = _summary(redacted, len(items), len(decisions), [item])
@@ -77,7 +91,7 @@ class ReadFilter:
         if withheld:
             result = withhold(result, [i.prefix for i in withheld])
         summary = _summary(sorted(set(redacted)), len(items), len(decisions), denied)
-        return FilterOutcome(result, summary=summary)
+        return FilterOutcome(result, summary=summary, delivered=delivered)
 
     async def _decide_items(
         self,

@@ -23,7 +23,8 @@ from governance.api.routes import ops_router
 from governance.api.rpc import RpcEndpoint
 from governance.api.ws import ws_router
 from governance.audit.checkpointer import Checkpointer
-from governance.audit.factory import open_stores
+from governance.audit.exports import SqlExports
+from governance.audit.factory import open_all
 from governance.audit.log import DecisionLog
 from governance.audit.quota import SqlQuota
 from governance.audit.reconcile_store import ReconcileStore
@@ -47,6 +48,7 @@ class Services:
     engine: PolicyEngine
     decision_log: DecisionLog
     quota: SqlQuota
+    exports: SqlExports
     nodes: dict[str, EvmNode]
     auth: Authenticator
     metrics: Metrics
@@ -75,7 +77,7 @@ class Services:
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
         metrics.watch_read_cache(lambda: _read_cache_counts(engine))
         audit = settings.audit
-        store, quota = open_stores(
+        store, quota, exports = open_all(
             audit.database_url,
             connect_timeout_s=audit.connect_timeout_s,
             statement_timeout_s=audit.statement_timeout_s,
@@ -99,7 +101,7 @@ class Services:
                 audience=settings.auth.audience,
             )
         )
-        gateway = Gateway(settings, engine, decision_log, quota, nodes, metrics)
+        gateway = Gateway(settings, engine, decision_log, quota, nodes, metrics, exports)
         reloader = make_reloader(settings, engine, metrics)
         reconciler = _reconciler(settings, engine, decision_log, nodes, metrics)
         loop = ReconcileLoop(
@@ -110,6 +112,7 @@ class Services:
             engine,
             decision_log,
             quota,
+            exports,
             nodes,
             auth,
             metrics,
@@ -135,6 +138,7 @@ class Services:
         await self.decision_log.close()  # flushes queued read records
         await self.gateway.settler.close()  # unsettled writes keep counting
         self.quota.close()
+        self.exports.close()
         await self.checkpointer.stop()  # the final checkpoint covers everything flushed
         self.decision_log.store.close()  # the final checkpoint reopened the connection pool
         if self._replay_store is not None:

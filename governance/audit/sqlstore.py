@@ -42,7 +42,7 @@ from governance.audit.views import (
     columns_of,
     jurisdiction_forms,
 )
-from governance.domain.records import DecisionRecord, canonical_json
+from governance.domain.records import LOG_FIELDS, DecisionRecord, canonical_json
 
 APPEND_LOCK_KEY = 0x60F0_0001  # advisory lock: one appender at a time across replicas
 SIGNER_LOCK_KEY = 0x60F0_0002  # advisory lock: one checkpoint signer at a time
@@ -413,7 +413,7 @@ def _fields(record: DecisionRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in _FIELD_NAMES}
 
 
-_FIELD_NAMES = tuple(DecisionRecord.__dataclass_fields__)
+_FIELD_NAMES = LOG_FIELDS
 
 
 DECISION_COLUMNS = ("leaf_index", *COLUMN_NAMES, "record", "leaf_hash")

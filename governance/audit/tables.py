@@ -62,6 +62,31 @@ class SpendRow(SQLModel, table=True):
     released: bool = False
 
 
+class ExportRow(SQLModel, table=True):
+    """An individual whose personal data an organisation sent out of China in a calendar year
+    (governance/audit/exports.py): once per (org, year, person), by the first decision."""
+
+    __tablename__ = "pipl_exports"
+
+    org: str = Field(primary_key=True)
+    year: str = Field(primary_key=True)
+    person: str = Field(primary_key=True)
+    sensitive: bool
+    decision_id: str = Field(max_length=26)
+
+
+class ExportCountRow(SQLModel, table=True):
+    """How many individuals (and sensitive ones) `pipl_exports` holds per (org, year), plus
+    what the operator preloaded; kept in the same transactions as those rows."""
+
+    __tablename__ = "pipl_export_counts"
+
+    org: str = Field(primary_key=True)
+    year: str = Field(primary_key=True)
+    individuals: int = 0
+    sensitive: int = 0
+
+
 class CheckpointRow(SQLModel, table=True):
     __tablename__ = "checkpoints"
 

@@ -5,11 +5,12 @@ governance.audit.factory, governance.api.app)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from governance.domain.models import Decision
-from governance.domain.records import DecisionRecord
+from governance.domain.records import DecisionRecord, Export, ExportVolume
 from governance.domain.snapshot import PolicySnapshot
 
 
@@ -55,6 +56,23 @@ class QuotaPort(Protocol):
 
     async def release(self, decision_id: str) -> None:
         """The node refused an allowed write: its amount no longer counts."""
+        ...
+
+
+class ExportsPort(Protocol):
+    """Counts, per organisation and year, the individuals whose personal data left China
+    (governance/audit/exports.py); rows are written with the decision records."""
+
+    def unrecorded(self, org: str, year: str, people: Sequence[str]) -> list[str]:
+        """The people not known (in memory) to be recorded already."""
+        ...
+
+    def remember(self, exports: Sequence[Export]) -> None:
+        """Called once the exports are committed."""
+        ...
+
+    async def count(self, org: str, year: str, people: Sequence[str]) -> ExportVolume:
+        """Raises LogUnavailable when the count cannot be read."""
         ...
 
 

@@ -29,6 +29,26 @@ def new_ulid(now_ms: int | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Export:
+    """One individual whose personal data an organisation sent abroad in a calendar year."""
+
+    org: str
+    year: str  # the calendar year in China (Asia/Shanghai)
+    person: str  # the individual's address in the entity directory
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class ExportVolume:
+    """An organisation's count of individuals for a year, and which of the people asked about
+    are already recorded in it."""
+
+    individuals: int
+    sensitive: int
+    recorded: frozenset[str]
+
+
+@dataclass(frozen=True)
 class DecisionRecord:
     id: str
     time: str  # RFC 3339, UTC, microseconds
@@ -47,6 +67,9 @@ class DecisionRecord:
     cross_border: bool = False
     # Reads: what the reader was not shown (paths blanked, entries withheld); no data itself.
     filtering: dict[str, Any] | None = None
+    # Not part of the log format: the individuals whose data this decision sent abroad for the
+    # first time (governance/audit/exports.py), written in the record's append transaction.
+    exports: tuple[Export, ...] = field(default=(), compare=False)
 
     @property
     def org(self) -> str:
@@ -70,10 +93,12 @@ class DecisionRecord:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> DecisionRecord:
-        return cls(**{k: doc[k] for k in cls.__dataclass_fields__ if k in doc})
+        return cls(**{k: doc[k] for k in LOG_FIELDS if k in doc})
 
 
-_FIELDS = tuple(DecisionRecord.__dataclass_fields__)
+# The fields of the log format (hashed into the leaf).
+LOG_FIELDS = tuple(f for f in DecisionRecord.__dataclass_fields__ if f != "exports")
+_FIELDS = LOG_FIELDS
 
 
 def canonical_json(value: Any) -> bytes:

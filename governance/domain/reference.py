@@ -110,6 +110,11 @@ class Reference:
             clients_abroad_only=doc.get("clients_abroad_only") is True,
         )
 
+    def sensitive(self, address: str) -> bool:
+        """The directory flags the individual's data as sensitive personal information."""
+        doc = self.entities.get(address.lower())
+        return doc is not None and doc.get("sensitive_personal_data") is True
+
     def asset(self, contract: str) -> Asset | None:
         doc = self.assets.get(contract.lower())
         if doc is None:

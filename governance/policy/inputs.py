@@ -80,6 +80,7 @@ def build_input(
         if facts.kind == "write"
         else None,
         "aggregates": dict(aggregates or ZERO_AGGREGATES),
+        "exports": None,  # set by governance/export_volume.py when data would leave China
         "read": _read_input(envelope, reference) if facts.kind in ("read", "unknown") else None,
         **effects,
     }

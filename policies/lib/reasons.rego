@@ -67,6 +67,14 @@ codes := {
 		"regulation": "cross-border personal-data transfer rules of the data's jurisdiction",
 		"message": "personal data would leave its jurisdiction without a transfer basis and cannot be redacted",
 	},
+	"PIPL_SECURITY_ASSESSMENT_REQUIRED": {
+		"regulation": "CAC Provisions on Promoting and Regulating Cross-Border Data Flows (22 Mar 2024), art. 7(2)",
+		"message": "the organisation's exports of personal data this year need a CAC security assessment it does not hold",
+	},
+	"PIPL_STANDARD_CONTRACT_REQUIRED": {
+		"regulation": "CAC Provisions on Promoting and Regulating Cross-Border Data Flows (22 Mar 2024), art. 8",
+		"message": "the organisation's exports of personal data this year need a filed standard contract or a certification it does not hold",
+	},
 	"DATA_SCOPE_FORBIDDEN": {
 		"regulation": "data-protection rules of the data's jurisdiction",
 		"message": "the caller may not receive this data",

@@ -51,6 +51,14 @@ fields := {
 		"approvals": {"array"},
 		"contracts": {"array"},
 		"screening": nullable({"object"}),
+		"exports": nullable({"object"}),
+	},
+	# The caller's organisation's export volume (docs/policy-input.md, "exports").
+	"exports": {
+		"org": {"string"},
+		"year": {"string"},
+		"individuals": {"number"},
+		"sensitive": {"number"},
 	},
 	"screening": {
 		"lists": {"array"},

@@ -434,6 +434,10 @@ def cases() -> list[Case]:
         c("read_cn_individual_no_basis", r(SAKURA, "eth_getLogs", [a2]), set(),
           {"redact": logs, "jurisdictions": ["CN", "JP"]}),
         c("read_cn_individual_with_basis", r(ACME, "eth_getLogs", [a2]), set(), {"redact": []}),
+        c("read_cn_individual_at_assessment_tier", exporting(r(ACME, "eth_getLogs", [a2]), 10**6),
+          {"PIPL_SECURITY_ASSESSMENT_REQUIRED@CN"}),
+        c("cn_payment_at_contract_tier", exporting(w(WANG, a2, a0, ETH, 10.0), 10**5),
+          {"PIPL_STANDARD_CONTRACT_REQUIRED@CN"}),
         c("read_cn_balance_no_basis", r(SAKURA, "eth_getBalance", [a2]),
           {"CROSS_BORDER_TRANSFER_RESTRICTED@CN"}),
         c("foreign_regulator_reads_eu_individual", r(regulator, "eth_getLogs", [anna]),
@@ -485,6 +489,13 @@ EU_LISTED = "0x00000000000000000000000000000000000e0f5f"  # data/eu_fsf.csv
 def on_day(doc: dict[str, Any], day: str) -> dict[str, Any]:
     """The document decided on `day` (request.day)."""
     return {**doc, "request": {**doc["request"], "day": day, "year": day[:4]}}
+
+
+def exporting(doc: dict[str, Any], individuals: int, sensitive: int = 0) -> dict[str, Any]:
+    """The document with the caller's org's export volume (input.exports)."""
+    org = doc["subject"]["org"]
+    volume = {"org": org, "year": "2026", "individuals": individuals, "sensitive": sensitive}
+    return {**doc, "exports": volume}
 
 
 def screened(doc: dict[str, Any], score: float) -> dict[str, Any]:

@@ -5,6 +5,7 @@ package governance.jurisdictions.cn.data_scope
 import rego.v1
 
 import data.governance.lib.reasons
+import data.governance.lib.volume
 import data.governance.lib.scope
 
 J := "CN"
@@ -21,6 +22,11 @@ deny contains reasons.make("CROSS_BORDER_TRANSFER_RESTRICTED", J, scope.regulati
 	scope.restricted(J)
 	not data.governance.lib.redaction.redactable
 }
+
+# Export volumes (lib/volume.rego): an organisation whose yearly count of individuals reaches
+# the assessment tier needs a security assessment. (The contract tier adds nothing to reads:
+# every basis a read accepts here is one of the contract tier's.)
+deny contains reasons.make("PIPL_SECURITY_ASSESSMENT_REQUIRED", J, "") if volume.read_short_of(J, "assessment")
 
 deny contains reasons.make("DATA_SCOPE_FORBIDDEN", J, object.get(scope.foreign_authorities(J), "regulation", "")) if {
 	scope.foreign_regulator(J)

@@ -1,0 +1,84 @@
+# Export volumes (CAC Provisions on Promoting and Regulating Cross-Border Data Flows, 22 Mar
+# 2024, arts. 7-8). The gateway counts, per caller organisation and calendar year in China, the
+# distinct individuals whose personal data left the jurisdiction through it, and sends the count
+# with every decision that would carry such data abroad (input.exports, this decision's
+# individuals included; null when the decision carries none; docs/policy-input.md). The
+# jurisdiction's `data_transfer.volume` sets the tiers: from `contract_individuals` individuals,
+# or with any sensitive one, the organisation needs a basis of `contract_bases`; from
+# `assessment_individuals` individuals or `assessment_sensitive` sensitive ones, a basis of
+# `assessment_bases`, for every destination of the data. Below both tiers nothing is added to
+# the other rules (a read still needs a basis, lib/data.governance.lib.scope.rego).
+package governance.lib.volume
+
+import rego.v1
+
+config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.scope.config(j), "volume", {}))
+
+regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
+
+exports := e if {
+	e := data.governance.lib.ctx.doc.exports
+	is_object(e)
+}
+
+individuals := data.governance.lib.ctx.num(object.get(exports, "individuals", 0))
+
+sensitive := data.governance.lib.ctx.num(object.get(exports, "sensitive", 0))
+
+# The tier ("assessment" or "contract") whose basis the caller's organisation lacks: for a write
+# with exports, and for a read whose protected data reaches a caller abroad as is (data redacted
+# or refused leaves nothing). Two rules, so the write side never depends on the read's data.
+write_short_of(j, tier) if {
+	data.governance.lib.ctx.is_write
+	is_object(exports)
+	short_of(j, tier)
+}
+
+read_short_of(j, tier) if {
+	data.governance.lib.ctx.is_read
+	is_object(exports)
+	not data.governance.lib.ctx.covers(j, data.governance.lib.scope.reader)
+	not data.governance.lib.scope.restricted(j)
+	short_of(j, tier)
+}
+
+needs_assessment(j) if individuals >= config(j).assessment_individuals
+
+needs_assessment(j) if sensitive >= config(j).assessment_sensitive
+
+needs_contract(j) if individuals >= config(j).contract_individuals
+
+needs_contract(j) if sensitive > 0
+
+short_of(j, "assessment") if {
+	needs_assessment(j)
+	not holds(j, data.governance.lib.ctx.arr(object.get(config(j), "assessment_bases", [])))
+}
+
+short_of(j, "contract") if {
+	not needs_assessment(j)
+	needs_contract(j)
+	not holds(j, data.governance.lib.ctx.arr(object.get(config(j), "contract_bases", [])))
+}
+
+# Where the data goes: the reader's jurisdiction, or every jurisdiction of a write's caller,
+# parties and effects that `j` does not cover.
+destinations(j) := {data.governance.lib.scope.reader} if data.governance.lib.ctx.is_read
+else := {d | some d in data.governance.lib.ctx.party_jurisdictions | data.governance.lib.ctx.effect_jurisdictions; not data.governance.lib.ctx.covers(j, d)}
+
+# An unexpired basis of an accepted type from `j` to every destination (none known: not held).
+holds(j, accepted) if {
+	wanted := destinations(j)
+	count(wanted) > 0
+	covered := {d | some d in wanted; basis_to(j, accepted, d)}
+	count(covered) == count(wanted)
+}
+
+basis_to(j, accepted, destination) if {
+	some b in data.governance.lib.scope.bases
+	basis := data.governance.lib.ctx.obj(b)
+	object.get(basis, "basis", "") in accepted
+	data.governance.lib.ctx.covers(j, data.governance.lib.ctx.code(object.get(basis, "from", "")))
+	data.governance.lib.ctx.code(object.get(basis, "to", "")) == destination
+	data.governance.lib.ctx.str(object.get(basis, "expires", "")) >= data.governance.lib.ctx.day
+}
