@@ -1,6 +1,6 @@
 """What the console's browser tests share: Debian's chromium driven by selenium, traffic
-through the gateway, sign-in, and reading tables in one script call (no stale elements while a
-page re-renders)."""
+through the gateway, the log as an admin reads it, sign-in, and reading tables in one script
+call (no stale elements while a page re-renders)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.conftest import ACCOUNTS, ROOT, Anvil, GatewayServer, rpc, signed_transfer, token
+from tests.conftest import (
+    ACCOUNTS,
+    ROOT,
+    Anvil,
+    GatewayServer,
+    legal,
+    rpc,
+    signed_transfer,
+    token,
+    travel_rule,
+)
 
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -57,13 +68,17 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("console-screenshots")
 
 
+AUDITOR = token(sub="ann", org="acme-us", roles=("auditor",))
+ADMIN = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
 CHECKPOINT_SECONDS = 0.3  # checkpoints signed quickly, so proofs are available at once
 
 
-def fast_checkpoints(gateway_factory: Callable[..., GatewayServer], db: Path) -> GatewayServer:
-    """A gateway logging to `db` that signs a checkpoint every CHECKPOINT_SECONDS."""
+@pytest.fixture
+def fast_gateway(gateway_factory: Callable[..., GatewayServer], tmp_path: Path) -> GatewayServer:
+    """A gateway that signs a checkpoint every CHECKPOINT_SECONDS, its log at `log_db(gw)`."""
     from governance.config import AuditConfig
 
+    db = tmp_path / "console.db"
     audit = AuditConfig(
         database_url=f"sqlite:///{db}",
         signing_key_file=str(db.with_suffix(".key")),
@@ -71,6 +86,18 @@ def fast_checkpoints(gateway_factory: Callable[..., GatewayServer], db: Path) ->
     )
     gw: GatewayServer = gateway_factory(audit=audit)
     return gw
+
+
+def log_db(gw: GatewayServer) -> Path:
+    """The SQLite file of the gateway's log, for tests that tamper with it."""
+    return Path(gw.settings.audit.database_url.removeprefix("sqlite:///"))
+
+
+def logged(gw: GatewayServer, **params: Any) -> list[dict[str, Any]]:
+    """The log's decisions as an admin reads them."""
+    page = httpx.get(f"{gw.url}/audit/decisions", params=params, headers=ADMIN, timeout=10)
+    items: list[dict[str, Any]] = page.json()["items"]
+    return items
 
 
 def read(gw: GatewayServer, sub: str, org: str, jurisdiction: str = "US") -> None:
@@ -92,6 +119,15 @@ def traffic(gw: GatewayServer, anvil: Anvil) -> None:
     assert "result" in allowed.json(), allowed.text
 
 
+def lion_sg_transfer(gw: GatewayServer, anvil: Anvil) -> httpx.Response:
+    """An allowed write by lion-sg (SG) to itself, with its travel-rule data: another org's."""
+    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCOUNTS[5].address
+    return rpc(gw.rpc_url(), "eth_sendRawTransaction",
+               [signed_transfer(anvil, 5, account, 10**15)],
+               bearer=token(sub="lee", org="lion-sg", jurisdiction="SG"),
+               headers=travel_rule(lion, account, lion, account))  # fmt: skip
+
+
 def sign_in(driver: Any, url: str, bearer: str, page: str = "decisions") -> None:
     from selenium.webdriver.common.by import By
 
@@ -103,14 +139,15 @@ def sign_in(driver: Any, url: str, bearer: str, page: str = "decisions") -> None
     driver.find_element(By.ID, "signin-button").click()
 
 
-TABLE_JS = """return [...document.querySelectorAll('#table tbody tr')]
+ROWS_JS = """return [...document.querySelectorAll(arguments[0])]
   .map((tr) => [...tr.cells].map((td) => td.textContent));"""
 
 
-def table(driver: Any) -> list[list[str]]:
-    """The table's cells in one script call, so a re-render cannot leave stale elements."""
-    rows: list[list[str]] = driver.execute_script(TABLE_JS)
-    return rows
+def table(driver: Any, rows: str = "#table tbody tr") -> list[list[str]]:
+    """The cells of the `rows` (a CSS selector) in one script call, so a re-render cannot
+    leave stale elements; by default the page's main table."""
+    cells: list[list[str]] = driver.execute_script(ROWS_JS, rows)
+    return cells
 
 
 def text(driver: Any, element_id: str) -> str:

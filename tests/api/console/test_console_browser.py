@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.api.console.conftest import read, sign_in, table, text, traffic
+from tests.api.console.conftest import AUDITOR, logged, read, sign_in, table, text, traffic
 from tests.conftest import Anvil, GatewayServer, token, wait_for
 
 
@@ -20,7 +19,7 @@ def test_scopes_refusal_and_reason_filter(
     gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path
 ) -> None:
     traffic(gateway, anvil)
-    sign_in(browser, gateway.url, token(sub="ann", org="acme-us", roles=("auditor",)))
+    sign_in(browser, gateway.url, AUDITOR)
     # Reads are group committed: wait until the denied write and both reads by acme-us show.
     rows = wait_for(lambda: (t := table(browser)) and len(t) >= 3 and t, what="the table")
     subjects = {r[2] for r in rows}
@@ -46,7 +45,7 @@ def test_decision_made_after_the_page_loaded_appears_without_reload(
     gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path
 ) -> None:
     read(gateway, "alice", "acme-us")
-    sign_in(browser, gateway.url, token(sub="ann", org="acme-us", roles=("auditor",)))
+    sign_in(browser, gateway.url, AUDITOR)
     before = wait_for(lambda: table(browser), what="the first decision")
     wait_for(lambda: text(browser, "live") == "live", what="the stream to connect")
     browser.execute_script("window.sameDocument = true")  # gone if the page reloads
@@ -72,9 +71,8 @@ def test_regulator_sees_only_their_jurisdiction(
     traffic(gateway, anvil)  # US subjects
     read(gateway, "hana", "kowloon-hk", jurisdiction="HK")
     read(gateway, "hiro", "kowloon-hk", jurisdiction="HK")
-    admin = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
     everything = wait_for(
-        lambda: (items := _all(gateway, admin)) and len(items) >= 6 and items, what="the log"
+        lambda: (items := logged(gateway)) and len(items) >= 6 and items, what="the log"
     )
     in_hk = [i for i in everything if "HK" in i["result"]["jurisdictions"]]
     assert in_hk and len(in_hk) < len(everything)  # the log holds records outside HK
@@ -86,10 +84,3 @@ def test_regulator_sees_only_their_jurisdiction(
     assert all("HK" in r[6].split(", ") for r in rows), rows
     assert {r[2] for r in rows} == {"hana@kowloon-hk", "hiro@kowloon-hk"}
     browser.save_screenshot(str(screenshots / "decisions-regulator.png"))
-
-
-def _all(gw: GatewayServer, headers: dict[str, str]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = httpx.get(
-        f"{gw.url}/audit/decisions", headers=headers, timeout=10
-    ).json()["items"]
-    return items

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +13,8 @@ import httpx
 import pytest
 
 from governance.audit.checkpoint import Checkpoint, load_private_key, sign_checkpoint
-from tests.api.console.conftest import fast_checkpoints, read, sign_in, table
-from tests.conftest import GatewayServer, token, wait_for
-
-AUDITOR = token(sub="ann", org="acme-us", roles=("auditor",))
+from tests.api.console.conftest import AUDITOR, log_db, read, sign_in, table
+from tests.conftest import GatewayServer, wait_for
 
 
 def signed_sizes(gw: GatewayServer) -> list[int]:
@@ -35,13 +32,9 @@ def settled(browser: Any, count: int) -> list[list[str]]:
 
 @pytest.mark.slow
 def test_checkpoint_history_signatures_and_consistency(
-    gateway_factory: Callable[..., GatewayServer],
-    browser: Any,
-    screenshots: Path,
-    tmp_path: Path,
+    fast_gateway: GatewayServer, browser: Any, screenshots: Path
 ) -> None:
-    db = tmp_path / "checkpoints.db"
-    gw = fast_checkpoints(gateway_factory, db)
+    gw, db = fast_gateway, log_db(fast_gateway)
     logged = 0
     for round_ in range(3):  # at least three checkpoints of growing size
         for n in range(round_ + 1):

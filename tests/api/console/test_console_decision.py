@@ -8,26 +8,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.api.console.conftest import fast_checkpoints, sign_in, table, text, traffic
-from tests.conftest import (
-    ACCOUNTS,
-    Anvil,
-    GatewayServer,
-    legal,
-    rpc,
-    signed_transfer,
-    token,
-    travel_rule,
-    wait_for,
+from tests.api.console.conftest import (
+    AUDITOR,
+    lion_sg_transfer,
+    log_db,
+    logged,
+    sign_in,
+    table,
+    text,
+    traffic,
 )
+from tests.conftest import Anvil, GatewayServer, token, wait_for
 
 STATUS = "proof-status"
 
@@ -44,16 +41,11 @@ def status(browser: Any) -> str:
 
 @pytest.mark.slow
 def test_decision_page_verifies_then_shows_the_tampered_record(
-    gateway_factory: Callable[..., GatewayServer],
-    anvil: Anvil,
-    browser: Any,
-    screenshots: Path,
-    tmp_path: Path,
+    fast_gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path
 ) -> None:
-    db = tmp_path / "tamper.db"
-    gw = fast_checkpoints(gateway_factory, db)
+    gw, db = fast_gateway, log_db(fast_gateway)
     traffic(gw, anvil)
-    sign_in(browser, gw.url, token(sub="ann", org="acme-us", roles=("auditor",)))
+    sign_in(browser, gw.url, AUDITOR)
     rows = wait_for(lambda: (t := table(browser)) and any(r[2] == "nokyc@acme-us" for r in t) and t)
     leaf = next(r[0] for r in rows if r[2] == "nokyc@acme-us")
     browser.find_element(By.LINK_TEXT, leaf).click()
@@ -61,10 +53,10 @@ def test_decision_page_verifies_then_shows_the_tampered_record(
     assert status(browser) == "verified", text(browser, "proof-steps")
     page = text(browser, "decision")
     assert "nokyc@acme-us" in page and "eth_sendRawTransaction" in page
-    reasons = browser.execute_script(TABLE_JS, "reason-table")
+    reasons = table(browser, "#reason-table tbody tr")
     assert reasons[0][:2] == ["KYC_REQUIRED", "US"]
     assert "31 CFR 1020.220" in reasons[0][2]  # the regulation's text
-    effects = browser.execute_script(TABLE_JS, "effect-table")
+    effects = table(browser, "#effect-table tbody tr")
     assert effects and effects[0][:3] == ["native", "ETH", "0.001"]
     assert "travel rule required" in text(browser, "obligations")
     assert "Nothing is masked" in text(browser, "masking")
@@ -94,25 +86,13 @@ def test_decision_page_verifies_then_shows_the_tampered_record(
     assert base64.b64encode(forged).decode() in text(browser, "proof-steps")
 
 
-TABLE_JS = """return [...document.querySelectorAll('#' + arguments[0] + ' tbody tr')]
-  .map((tr) => [...tr.cells].map((td) => td.textContent));"""
-
-
 @pytest.mark.slow
 def test_masked_view_proves_the_leaf_hash_and_says_so(
-    gateway_factory: Callable[..., GatewayServer],
-    anvil: Anvil,
-    browser: Any,
-    screenshots: Path,
-    tmp_path: Path,
+    fast_gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path
 ) -> None:
-    gw = fast_checkpoints(gateway_factory, tmp_path / "masked.db")
-    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCOUNTS[5].address
-    sent = rpc(gw.rpc_url(), "eth_sendRawTransaction",
-               [signed_transfer(anvil, 5, account, 10**15)],
-               bearer=token(sub="lee", org="lion-sg", jurisdiction="SG"),
-               headers=travel_rule(lion, account, lion, account))  # fmt: skip
-    decision = sent.json().get("result") and _latest_id(gw)
+    gw = fast_gateway
+    sent = lion_sg_transfer(gw, anvil)
+    decision = sent.json().get("result") and logged(gw, order="desc", limit=1)[0]["id"]
     assert decision, sent.text
 
     # An auditor of the org may not see travel-rule personal data: the leaf hash is proven.
@@ -139,9 +119,3 @@ def test_masked_view_proves_the_leaf_hash_and_says_so(
 
 
 DECISION = "decisions/"
-
-
-def _latest_id(gw: GatewayServer) -> str:
-    admin = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
-    page = httpx.get(f"{gw.url}/audit/decisions?order=desc&limit=1", headers=admin, timeout=10)
-    return str(page.json()["items"][0]["id"])

@@ -8,10 +8,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.api.console.conftest import console_errors, read, sign_in, text, traffic
+from tests.api.console.conftest import (
+    console_errors,
+    logged,
+    read,
+    sign_in,
+    text,
+    traffic,
+)
 from tests.conftest import ROOT, Anvil, GatewayServer, token, wait_for
 
 CHARTS = ("outcomes", "reasons", "denials", "usage")
@@ -24,14 +30,6 @@ return Object.fromEntries(Object.entries(charts).map(([name, c]) => [name, {
 def chart_data(browser: Any) -> dict[str, Any]:
     data: dict[str, Any] = browser.execute_script(CHART_DATA_JS)
     return data
-
-
-def logged(gw: GatewayServer) -> list[dict[str, Any]]:
-    admin = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
-    items: list[dict[str, Any]] = httpx.get(
-        f"{gw.url}/audit/decisions", headers=admin, timeout=10
-    ).json()["items"]
-    return items
 
 
 @pytest.mark.slow

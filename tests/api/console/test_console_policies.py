@@ -15,23 +15,18 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from governance.policy.bundle import build_bundle_from_dir
-from tests.api.console.conftest import sign_in, text, traffic
-from tests.conftest import (
-    ACCOUNTS,
-    ROOT,
-    Anvil,
-    GatewayServer,
-    legal,
-    rpc,
-    signed_transfer,
-    token,
-    travel_rule,
-    wait_for,
+from tests.api.console.conftest import (
+    ADMIN,
+    AUDITOR,
+    lion_sg_transfer,
+    sign_in,
+    table,
+    text,
+    traffic,
 )
+from tests.conftest import ROOT, Anvil, GatewayServer, token, wait_for
 
 OFFICER = token(sub="cora", org="acme-us", roles=("compliance_officer",))
-ROWS_JS = """return [...document.querySelectorAll('#' + arguments[0] + ' tr')]
-  .map((tr) => [...tr.cells].map((td) => td.textContent));"""
 
 
 def tightened_draft(tmp_path: Path) -> Path:
@@ -55,16 +50,11 @@ def test_policy_page_and_replay_of_a_tightened_draft(
     gateway: GatewayServer, anvil: Anvil, browser: Any, screenshots: Path, tmp_path: Path
 ) -> None:
     traffic(gateway, anvil)  # alice@acme-us's transfer is allowed
-    lion, account = legal("Lion Commodities Pte. Ltd.", "SG"), ACCOUNTS[5].address
-    other = rpc(gateway.rpc_url(), "eth_sendRawTransaction",
-                [signed_transfer(anvil, 5, account, 10**15)],
-                bearer=token(sub="lee", org="lion-sg", jurisdiction="SG"),
-                headers=travel_rule(lion, account, lion, account))  # fmt: skip
+    other = lion_sg_transfer(gateway, anvil)
     assert "result" in other.json(), other.text  # another org's allowed write
     bundle = tightened_draft(tmp_path)
-    admin = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
     body = {"bundle_base64": base64.b64encode(bundle.read_bytes()).decode()}
-    everyone = httpx.post(f"{gateway.url}/admin/replay", json=body, headers=admin, timeout=60)
+    everyone = httpx.post(f"{gateway.url}/admin/replay", json=body, headers=ADMIN, timeout=60)
     assert everyone.json()["allow_to_deny"] == 2, everyone.text  # both orgs' writes
 
     sign_in(browser, gateway.url, OFFICER, page="policies")
@@ -73,7 +63,7 @@ def test_policy_page_and_replay_of_a_tightened_draft(
     assert f"serving revision{revision}" in serving
     assert "signed bundlesnot required" in serving
     assert "last reloadnone since the gateway started" in serving
-    us = browser.execute_script(ROWS_JS, "jurisdiction-US")
+    us = table(browser, "#jurisdiction-US tr")
     assert any("KYC_REQUIRED" in row[3] for row in us[1:]), us
     assert any("DAILY_LIMIT_EXCEEDED" in row[3] for row in us[1:]), us
 
@@ -83,7 +73,7 @@ def test_policy_page_and_replay_of_a_tightened_draft(
     assert "allow to deny1" in summary and "deny to allow0" in summary, summary
     # The denied write without KYC also gains the code: reasons changed, still denied.
     assert "reasons changed1" in summary and "+DAILY_LIMIT_EXCEEDED 2" in summary
-    examples = browser.execute_script(ROWS_JS, "examples")[1:]
+    examples = table(browser, "#examples tr")[1:]
     # lee@lion-sg's write is outside a compliance officer of acme-us's scope.
     assert sorted(row[3] for row in examples) == ["alice@acme-us (US)", "nokyc@acme-us (US)"]
     change, decision, _, subject, method, before, after = examples[0]
@@ -100,7 +90,7 @@ def test_policy_page_and_replay_of_a_tightened_draft(
 
 @pytest.mark.slow
 def test_replay_needs_an_officer_or_admin(gateway: GatewayServer, browser: Any) -> None:
-    sign_in(browser, gateway.url, token(sub="ann", org="acme-us", roles=("auditor",)), "policies")
+    sign_in(browser, gateway.url, AUDITOR, "policies")
     note = wait_for(lambda: text(browser, "replay-note"), what="the replay note")
     assert "needs the compliance_officer or admin role" in note
     assert browser.execute_script("return document.getElementById('replay').hidden") is True
