@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +15,7 @@ from typing import Any
 from governance.audit.masking import mask_document
 from governance.config import LedgerConfig, Settings
 from governance.domain.models import Decision, Subject
+from governance.domain.periods import parse_utc
 from governance.domain.ports import (
     DecisionLogPort,
     ExportsPort,
@@ -23,6 +24,7 @@ from governance.domain.ports import (
     QuotaPort,
 )
 from governance.domain.records import DecisionRecord, Export, new_ulid
+from governance.domain.reference import Reference
 from governance.domain.snapshot import PolicySnapshot
 from governance.errors import DENIED, GovernanceError, LedgerOutcomeUnknown
 from governance.export_volume import ExportCounter, Tally
@@ -32,7 +34,7 @@ from governance.ledger.settle import Settler
 from governance.ledger.simulation import OFF, Simulation, Simulator
 from governance.metrics import Metrics
 from governance.policy.effects import outgoing_usd
-from governance.policy.inputs import Envelope, build_input
+from governance.policy.inputs import Envelope, build_input, funds_owner
 from governance.read_filter import FilterOutcome, ReadFilter
 
 logger = logging.getLogger(__name__)
@@ -80,8 +82,11 @@ class Gateway:
         nodes: Mapping[str, LedgerNode],
         metrics: Metrics,
         exports: ExportsPort,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
+        # The time decisions are taken at (received_at, the days and years of the limits).
+        self.clock = clock or _utc_now
         self.engine = engine
         self.decision_log = decision_log
         self.quota = quota
@@ -124,8 +129,9 @@ class Gateway:
             # A log that cannot take the record refuses first: no simulation, no quota wait.
             self.decision_log.ensure_available(durable=envelope.facts.kind != "read")
             simulation = await self._simulate(envelope)  # the write's effects, at the pending state
-            async with self._limits_guard(envelope):  # one subject's quota at a time
-                aggregates = await self._aggregates(envelope)
+            person = self._person(envelope, snapshot.reference)
+            async with self._limits_guard(person):  # one person's quota at a time
+                aggregates = await self._aggregates(envelope, snapshot.reference, person)
                 policy_input = build_input(envelope, snapshot.reference, aggregates, simulation)
                 tally = await self.exports.before(policy_input, snapshot.reference)  # the count
                 decision = await self._decide(snapshot, policy_input)  # fail closed
@@ -206,7 +212,7 @@ class Gateway:
     def _envelope(self, call: Call) -> Envelope:
         return Envelope(
             decision_id=new_ulid(),
-            received_at=_rfc3339_now(),
+            received_at=_rfc3339(self.clock()),
             started=time.perf_counter(),
             ledger=call.ledger,
             request=call.request,
@@ -216,9 +222,16 @@ class Gateway:
             travel_rule_errors=call.travel_rule_errors,
         )
 
-    def _limits_guard(self, envelope: Envelope) -> AbstractAsyncContextManager[Any]:
-        if envelope.facts.kind == "write":
-            return self.quota.subject_guard(envelope.subject.sub)
+    @staticmethod
+    def _person(envelope: Envelope, reference: Reference) -> str | None:
+        """Whose limits a write counts against: the legal person owning the sending address
+        (never the token's subject: two logins of one person share its quotas)."""
+        owner = funds_owner(envelope, reference)
+        return None if owner is None else reference.person(owner)
+
+    def _limits_guard(self, person: str | None) -> AbstractAsyncContextManager[Any]:
+        if person is not None:
+            return self.quota.subject_guard(person)
         return nullcontext()
 
     async def _simulate(self, envelope: Envelope) -> Simulation | None:
@@ -234,11 +247,13 @@ class Gateway:
                 time.perf_counter() - started
             )
 
-    async def _aggregates(self, envelope: Envelope) -> dict[str, float] | None:
-        if envelope.facts.kind != "write":
-            return None
-        day = envelope.received_at[:10]
-        return await self.quota.aggregates(envelope.subject.sub, day, day[:4])
+    async def _aggregates(
+        self, envelope: Envelope, reference: Reference, person: str | None
+    ) -> dict[str, Any] | None:
+        if person is None:
+            return None  # not a write, or undecodable (refused): nothing is spent
+        moment = parse_utc(envelope.received_at)
+        return await self.quota.aggregates(person, moment, reference.time_zones)
 
     async def _decide(self, snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
         started = time.perf_counter()
@@ -274,7 +289,7 @@ class Gateway:
             latency_us=int((time.perf_counter() - envelope.started) * 1_000_000),
             masked=masked,
             amount_usd=_spent_usd(policy_input, tx),
-            cross_border=bool(tx.get("cross_border", False)),
+            cross_border=_spend_cross_border(policy_input, tx),
             filtering=filtering,
             exports=exports,
         )
@@ -353,7 +368,21 @@ def _spent_usd(policy_input: dict[str, Any], tx: dict[str, Any]) -> float:
     return outgoing if outgoing is not None else float(tx.get("amount_usd") or 0.0)
 
 
-def _rfc3339_now() -> str:
+def _spend_cross_border(policy_input: dict[str, Any], tx: dict[str, Any]) -> bool:
+    """Cross-border for the caller, or for the owner of the funds (an institution moving a
+    customer's funds abroad spends the customer's FX quota even when it is abroad itself)."""
+    if tx.get("cross_border", False):
+        return True
+    parties = policy_input.get("parties") or {}
+    home = (parties.get("sender") or {}).get("jurisdiction")
+    return home is not None and (parties.get("recipient") or {}).get("jurisdiction") != home
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _rfc3339(moment: datetime) -> str:
     """UTC with microseconds and a Z, e.g. 2026-11-26T14:00:00.000000Z (isoformat is several
     times cheaper than strftime on the hot path)."""
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

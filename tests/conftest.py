@@ -471,6 +471,32 @@ def signed_transfer(
     return raw_tx(key_index, to, value_wei, nonce, gas=21_000, chain_id=chain_id)
 
 
+# ---- policy inputs -----------------------------------------------------------------------
+
+
+def aggregates_input(
+    by: dict[str, dict[str, float]] | None = None,
+    *,
+    person: str = "test-person",
+    person_30d_usd: float = 0.0,
+) -> dict[str, Any]:
+    """`input.aggregates` (docs/policy-input.md) with nothing spent in every jurisdiction of the
+    shipped reference data, except the figures in `by` (jurisdiction -> figure -> USD)."""
+    shipped = json.loads((ROOT / "policies" / "data" / "jurisdictions.json").read_text())
+    zero = {
+        "day": "2026-11-26",
+        "year": "2026",
+        "person_daily_usd": 0.0,
+        "person_annual_usd": 0.0,
+        "person_daily_cross_border_usd": 0.0,
+        "person_annual_cross_border_usd": 0.0,
+    }
+    figures = {
+        j: {**zero, **(by or {}).get(j, {})} for j, v in shipped.items() if isinstance(v, dict)
+    }
+    return {"person": person, "person_30d_usd": person_30d_usd, "by_jurisdiction": figures}
+
+
 def write_config(tmp_path: Path, text: str) -> str:
     """`text` as tmp_path/governance.toml; its path."""
     path = tmp_path / "governance.toml"

@@ -21,6 +21,7 @@ from governance.audit import stats
 from governance.audit.quota import SqlQuota
 from governance.audit.sqlstore import SqlLog, StoredCheckpoint, filter_clause
 from governance.audit.views import TIME_FORMAT, DecisionFilter, b64
+from governance.domain.reference import Reference
 from governance.errors import ApiError
 from governance.policy.bundle import load_policy_source_any
 from governance.policy.check import CODE_LITERAL, listed_codes
@@ -65,16 +66,13 @@ def _usage(
     store: SqlLog, quota: SqlQuota, where: Any, subjects: list[str], reference: dict[str, Any]
 ) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
-    day, year = now.strftime("%Y-%m-%d"), now.strftime("%Y")
-    return [
-        stats.subject_usage(
-            sub,
-            stats.latest_subject(store, where, sub),
-            quota.totals(sub, day, year),
-            reference,
-        )
-        for sub in subjects
-    ]
+    zones = Reference.from_data({"reference": reference}).time_zones
+    usage = []
+    for sub in subjects:
+        subject, person = stats.latest_subject(store, where, sub)
+        spent = quota.totals(person, now, zones) if person else {}
+        usage.append(stats.subject_usage(sub, subject, spent, reference))
+    return usage
 
 
 def _reference(request: Request) -> dict[str, Any]:

@@ -1,21 +1,28 @@
-"""Quota store: what each subject's allowed writes have spent, and one subject's limits at a
-time.
+"""Quota store: what each legal person's allowed writes have spent, and one person's limits at
+a time.
 
 Spend rows live in the log's database and are written inside the log's append transaction
 (`write_spends`), so a decision and what it spends commit together or not at all. Two adapters,
 chosen by `make_quota_store` from the database: on SQLite one gateway process owns the file and
-the workers of one gateway share the file and a lock file per subject keeps them apart; on
-PostgreSQL replicas share the log, so a session advisory lock per subject does."""
+the workers of one gateway share the file and a lock file per person keeps them apart; on
+PostgreSQL replicas share the log, so a session advisory lock per person does.
+
+Spend is keyed by the legal person whose funds move (governance/domain/reference.py
+`Reference.person`), so two logins of one person, or an institution moving a customer's funds,
+count against the same figures. Days and years are cut when read, in each jurisdiction's time
+zone (governance/domain/periods.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, text, update
@@ -25,22 +32,32 @@ from sqlmodel import SQLModel
 from governance.audit.db import insert_sql, make_engine
 from governance.audit.file_lock import FileLock, sqlite_path, subject_lock
 from governance.audit.tables import SpendRow
+from governance.domain.periods import (
+    END_OF_TIME,
+    LocalPeriods,
+    jurisdiction_periods,
+    rolling_start,
+)
 from governance.domain.records import DecisionRecord
 from governance.errors import LogUnavailable
 
 log = logging.getLogger(__name__)
 S = SpendRow.__table__  # type: ignore[attr-defined]
 
-SPEND_COLUMNS = ("decision_id", "sub", "day", "year", "amount_usd", "cross_border", "released")
+SPEND_COLUMNS = ("decision_id", "person", "time", "amount_usd", "cross_border", "released")
 
-_AGGREGATES_SQL = (
-    "SELECT"
-    " COALESCE(SUM(CASE WHEN day = ? THEN amount_usd END), 0),"
-    " COALESCE(SUM(amount_usd), 0),"
-    " COALESCE(SUM(CASE WHEN day = ? AND cross_border THEN amount_usd END), 0),"
-    " COALESCE(SUM(CASE WHEN cross_border THEN amount_usd END), 0)"
-    " FROM spend WHERE sub = ? AND year = ? AND NOT released"
+# Per window [start, end): everything, and the cross-border part.
+_WINDOW_SUMS = (
+    "COALESCE(SUM(CASE WHEN time >= ? AND time < ? THEN amount_usd END), 0),"
+    " COALESCE(SUM(CASE WHEN time >= ? AND time < ? AND cross_border THEN amount_usd END), 0)"
 )
+
+
+@functools.cache
+def _sums_sql(windows: int, postgres: bool) -> str:
+    sums = ", ".join([_WINDOW_SUMS] * windows)
+    sql = f"SELECT {sums} FROM spend WHERE person = ? AND time >= ? AND NOT released"
+    return sql.replace("?", "%s") if postgres else sql
 
 
 class SqlQuota:
@@ -51,7 +68,6 @@ class SqlQuota:
         self.wait_s = wait_s  # the longest a request waits for any one quota query
         self.is_postgres = engine.dialect.name == "postgresql"
         SQLModel.metadata.create_all(engine, tables=[S])
-        self._aggregates_sql = _AGGREGATES_SQL.replace("?", "%s" if self.is_postgres else "?")
         self._pool = ThreadPoolExecutor(4, thread_name_prefix="quota")
         self._subject_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -64,25 +80,42 @@ class SqlQuota:
         if spends:
             conn.exec_driver_sql(insert_sql("spend", SPEND_COLUMNS, self.is_postgres), spends)
 
-    def totals(self, sub: str, day: str, year: str) -> dict[str, float]:
-        """What the subject's allowed, unreleased writes add up to. Plain SQL on the driver:
-        this runs before every write, and building the query through the ORM layer cost
-        more than the query itself."""
+    def totals(self, person: str, moment: datetime, zones: Mapping[str, str]) -> dict[str, Any]:
+        """What the person's allowed, unreleased writes add up to: per jurisdiction in its local
+        day and year, and over the rolling 30 days before `moment` (docs/policy-input.md,
+        `aggregates`). One query for every window; plain SQL on the driver: this runs before
+        every write, and building the query through the ORM layer cost more than the query."""
+        periods = jurisdiction_periods(moment, zones)
+        rolling = (rolling_start(moment), END_OF_TIME)
+        windows = sorted(
+            {rolling}
+            | {(p.day_start, p.day_end) for p in periods.values()}
+            | {(p.year_start, p.year_end) for p in periods.values()}
+        )
+        params: list[str] = []
+        for start, end in windows:
+            params += [start, end, start, end]
+        row = self._fetch(
+            _sums_sql(len(windows), self.is_postgres), (*params, person, windows[0][0])
+        )
+        sums = {w: (float(row[2 * i]), float(row[2 * i + 1])) for i, w in enumerate(windows)}
+        return {
+            "person": person,
+            "person_30d_usd": sums[rolling][0],
+            "by_jurisdiction": {code: _figures(p, sums) for code, p in sorted(periods.items())},
+        }
+
+    def _fetch(self, sql: str, params: tuple[str, ...]) -> tuple[Any, ...]:
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            cursor.execute(self._aggregates_sql, (day, day, sub, year))
-            row = cursor.fetchone() or (0, 0, 0, 0)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
             cursor.close()
             raw.commit()  # ends the read transaction, so the next read sees new commits
         finally:
             raw.close()
-        return {
-            "subject_daily_usd": float(row[0]),
-            "subject_annual_usd": float(row[1]),
-            "subject_daily_cross_border_usd": float(row[2]),
-            "subject_annual_cross_border_usd": float(row[3]),
-        }
+        return tuple(row or ())  # an aggregate query always answers one row
 
     def unspend(self, decision_id: str) -> None:
         with self.engine.begin() as conn:
@@ -90,9 +123,11 @@ class SqlQuota:
 
     # ---- the quota port ------------------------------------------------------------------
 
-    async def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]:
+    async def aggregates(
+        self, person: str, moment: datetime, zones: Mapping[str, str]
+    ) -> dict[str, Any]:
         try:
-            result: dict[str, float] = await self._run(self.totals, sub, day, year)
+            result: dict[str, Any] = await self._run(self.totals, person, moment, zones)
         except LogUnavailable as exc:
             raise LogUnavailable(f"aggregates unavailable: {exc.message}") from exc
         return result
@@ -103,8 +138,9 @@ class SqlQuota:
 
     @asynccontextmanager
     async def subject_guard(self, sub: str) -> AsyncIterator[None]:
-        """Serialises read-aggregates -> decide -> record for one subject, so two requests
-        cannot both spend the last of a quota."""
+        """Serialises read-aggregates -> decide -> record for one person (`sub` is the person
+        key the aggregates are read for), so two requests cannot both spend the last of a
+        quota."""
         async with self._subject_locks[sub], self._across_processes(sub):
             yield
 
@@ -220,9 +256,43 @@ def make_quota_store(url: str, engine: Engine, wait_s: float = 10.0) -> SqlQuota
     raise ValueError(f"no quota store for {engine.dialect.name} databases")
 
 
+def _figures(
+    p: LocalPeriods, sums: Mapping[tuple[str, str], tuple[float, float]]
+) -> dict[str, Any]:
+    day, year = sums[(p.day_start, p.day_end)], sums[(p.year_start, p.year_end)]
+    return {
+        "day": p.day,
+        "year": p.year,
+        "person_daily_usd": day[0],
+        "person_annual_usd": year[0],
+        "person_daily_cross_border_usd": day[1],
+        "person_annual_cross_border_usd": year[1],
+    }
+
+
 def _spend(record: DecisionRecord) -> tuple[Any, ...] | None:
     if record.kind != "write" or record.outcome != "allow" or not record.amount_usd:
         return None
-    sub = str(record.subject.get("sub", ""))
-    day, year = record.time[:10], record.time[:4]
-    return (record.id, sub, day, year, record.amount_usd, record.cross_border, False)
+    return (
+        record.id,
+        spend_person(record),
+        record.time,
+        record.amount_usd,
+        record.cross_border,
+        False,
+    )
+
+
+def spend_person(record: DecisionRecord) -> str:
+    """The person key the gateway read the aggregates for (`input.aggregates.person`), else the
+    sending address. A spending record with neither cannot be attributed: the append fails,
+    so the write is refused rather than counted against nobody."""
+    aggregates = record.input.get("aggregates")
+    person = aggregates.get("person") if isinstance(aggregates, dict) else None
+    if isinstance(person, str) and person:
+        return person
+    tx = record.input.get("tx")
+    sender = tx.get("from") if isinstance(tx, dict) else None
+    if isinstance(sender, str) and sender:
+        return sender.lower()
+    raise ValueError(f"decision {record.id}: spending that names no person")

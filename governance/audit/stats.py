@@ -103,15 +103,18 @@ def busiest_subjects(rows: Sequence[StatRow], top: int = TOP_SUBJECTS) -> list[s
 def subject_usage(
     sub: str,
     subject: Mapping[str, Any],
-    spent: Mapping[str, float],
+    spent: Mapping[str, Any],
     reference: Mapping[str, Any],
 ) -> dict[str, Any]:
     """One subject's daily spend and (where its jurisdiction has one) annual FX quota use,
-    against the limits in the policy data converted to USD. A limit whose currency has no
-    rate is reported as unknown, not as zero."""
+    against the limits in the policy data converted to USD. `spent` are the aggregates of the
+    legal person the subject last spent for (docs/policy-input.md); its jurisdiction's local
+    day and year count. A limit whose currency has no rate is reported as unknown, not as
+    zero."""
     jurisdiction = str(subject.get("jurisdiction", ""))
     kind = str(subject.get("entity_kind") or "institution")
     rules = (reference.get("jurisdictions") or {}).get(jurisdiction) or {}
+    figures = (spent.get("by_jurisdiction") or {}).get(jurisdiction) or {}
     rates = reference.get("rates") or {}
     daily = rules.get("daily_limit") or {}
     daily_limit = _usd(rates, daily.get("currency"), (daily.get("limits") or {}).get(kind))
@@ -126,9 +129,9 @@ def subject_usage(
         "org": str(subject.get("org", "")),
         "jurisdiction": jurisdiction,
         "entity_kind": kind,
-        "daily_usd": spent.get("subject_daily_usd", 0.0),
+        "daily_usd": figures.get("person_daily_usd", 0.0),
         "daily_limit_usd": daily_limit,
-        "fx_annual_usd": spent.get("subject_annual_cross_border_usd", 0.0),
+        "fx_annual_usd": figures.get("person_annual_cross_border_usd", 0.0),
         "fx_quota_usd": fx_limit,
     }
 
@@ -140,16 +143,22 @@ def _usd(rates: Mapping[str, Any], currency: Any, amount: Any) -> float | None:
     return float(Decimal(str(amount)) * Decimal(str(rate)))
 
 
-def latest_subject(store: SqlLog, where: Any, sub: str) -> dict[str, Any]:
-    """The subject block of this subject's latest record in scope (its kind and jurisdiction)."""
+def latest_subject(store: SqlLog, where: Any, sub: str) -> tuple[dict[str, Any], str | None]:
+    """The subject block of this subject's latest record in scope (its kind and jurisdiction),
+    and the person its latest write spent for (None when it wrote nothing)."""
     condition = D.c.sub == sub if where is None else (D.c.sub == sub) & where
     query = select(D.c.record).where(condition).order_by(D.c.leaf_index.desc()).limit(1)
+    writes = condition & (D.c.kind == "write")
+    person_query = select(D.c.record).where(writes).order_by(D.c.leaf_index.desc()).limit(1)
     with store.engine.connect() as conn:
         row = conn.execute(query).first()
+        write = conn.execute(person_query).first()
     if row is None:
-        return {}
+        return {}, None
     subject: dict[str, Any] = orjson.loads(row[0]).get("subject") or {}
-    return subject
+    aggregates = (orjson.loads(write[0]).get("input") or {}).get("aggregates") if write else None
+    person = aggregates.get("person") if isinstance(aggregates, dict) else None
+    return subject, person if isinstance(person, str) else None
 
 
 def _parse(text: str) -> datetime:

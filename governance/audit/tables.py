@@ -47,16 +47,17 @@ class MerkleNodeRow(SQLModel, table=True):
 
 
 class SpendRow(SQLModel, table=True):
-    """Amounts allowed writes commit against the subject's limits; released if the node
-    rejects the transaction."""
+    """Amounts allowed writes commit against the limits of the legal person whose funds move
+    (`person`: the directory's person of the sending address, else the address), at the
+    decision's UTC time; released if the node rejects the transaction. Days and years are cut
+    when read, in each jurisdiction's time zone."""
 
     __tablename__ = "spend"
-    __table_args__ = (Index("ix_spend_sub_year", "sub", "year", "day"),)
+    __table_args__ = (Index("ix_spend_person_time", "person", "time"),)
 
     decision_id: str = Field(primary_key=True, max_length=26)
-    sub: str
-    day: str
-    year: str
+    person: str
+    time: str  # as the decision log writes it: RFC 3339 UTC, microseconds, Z
     amount_usd: float
     cross_border: bool
     released: bool = False

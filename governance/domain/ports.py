@@ -5,8 +5,9 @@ governance.audit.factory, governance.api.app)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 from governance.domain.models import Decision
@@ -45,14 +46,20 @@ class DecisionLogPort(Protocol):
 
 
 class QuotaPort(Protocol):
-    """Keeps each subject's spending within its limits: what its allowed writes add up to,
-    and one decision per subject at a time between reading that and recording the decision."""
+    """Keeps each legal person's spending within its limits: what its allowed writes add up
+    to, and one decision per person at a time between reading that and recording the
+    decision."""
 
     def subject_guard(self, sub: str) -> AbstractAsyncContextManager[None]:
-        """Held from reading a subject's aggregates until its decision is recorded."""
+        """Held from reading a person's aggregates until its decision is recorded."""
         ...
 
-    async def aggregates(self, sub: str, day: str, year: str) -> dict[str, float]: ...
+    async def aggregates(
+        self, person: str, moment: datetime, zones: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """The person's figures at `moment` (docs/policy-input.md, `aggregates`); `zones`
+        maps each jurisdiction to the IANA time zone its days and years are cut in."""
+        ...
 
     async def release(self, decision_id: str) -> None:
         """The node refused an allowed write: its amount no longer counts."""

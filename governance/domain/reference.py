@@ -51,6 +51,7 @@ class Reference:
     contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     sanction_lists: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     sanctioned_names: tuple[Mapping[str, Any], ...] = ()
+    time_zones: Mapping[str, str] = field(default_factory=dict)  # jurisdiction -> IANA zone
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Reference:
@@ -79,6 +80,11 @@ class Reference:
                 for n in (ref.get("sanctioned_names") or [])
                 if isinstance(n, dict) and isinstance(n.get("name"), str)
             ),
+            time_zones={
+                code: v["time_zone"]
+                for code, v in _obj(ref.get("jurisdictions")).items()
+                if isinstance(v, dict) and isinstance(v.get("time_zone"), str)
+            },
         )
 
     @cached_property
@@ -114,6 +120,14 @@ class Reference:
         """The directory flags the individual's data as sensitive personal information."""
         doc = self.entities.get(address.lower())
         return doc is not None and doc.get("sensitive_personal_data") is True
+
+    def person(self, address: str) -> str:
+        """The legal person whose limits an address's spending counts against: the directory's
+        `person` of the address, else the address itself (an address the directory does not
+        know is its own person)."""
+        addr = address.lower()
+        person = (self.entities.get(addr) or {}).get("person")
+        return person if isinstance(person, str) and person else addr
 
     def asset(self, contract: str) -> Asset | None:
         doc = self.assets.get(contract.lower())

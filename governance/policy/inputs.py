@@ -17,12 +17,8 @@ from governance.ledger.transactions import selector
 from governance.policy.effects import effects_input
 from governance.policy.screening import screening_input
 
-ZERO_AGGREGATES = {
-    "subject_daily_usd": 0.0,
-    "subject_annual_usd": 0.0,
-    "subject_daily_cross_border_usd": 0.0,
-    "subject_annual_cross_border_usd": 0.0,
-}
+# Calls that spend nothing read no aggregates (docs/policy-input.md, `aggregates`).
+NO_AGGREGATES: dict[str, Any] = {"person": None, "person_30d_usd": 0.0, "by_jurisdiction": {}}
 
 NO_EFFECTS: dict[str, Any] = {"simulation": None, "effects": [], "approvals": [], "contracts": []}
 
@@ -45,7 +41,7 @@ class Envelope:
 def build_input(
     envelope: Envelope,
     reference: Reference,
-    aggregates: dict[str, float] | None = None,
+    aggregates: dict[str, Any] | None = None,
     simulation: Simulation | None = None,
 ) -> dict[str, Any]:
     """`simulation` is None for calls that are not writes (then `input.simulation` is null)."""
@@ -79,7 +75,7 @@ def build_input(
         "screening": screening_input(envelope.travel_rule, reference)
         if facts.kind == "write"
         else None,
-        "aggregates": dict(aggregates or ZERO_AGGREGATES),
+        "aggregates": dict(aggregates or NO_AGGREGATES),
         "exports": None,  # set by governance/export_volume.py when data would leave China
         "read": _read_input(envelope, reference) if facts.kind in ("read", "unknown") else None,
         **effects,
@@ -110,6 +106,15 @@ def _write_input(
         "cross_border": recipient.jurisdiction != envelope.subject.jurisdiction,
     }
     return tx, {"sender": sender.to_input(), "recipient": recipient.to_input()}
+
+
+def funds_owner(envelope: Envelope, reference: Reference) -> str | None:
+    """The address whose funds a write moves (the signer, or the `from` of transferFrom);
+    None when the write could not be decoded."""
+    w = envelope.facts.write
+    if envelope.facts.kind != "write" or w is None:
+        return None
+    return _movement(w, envelope.ledger, reference)[2].lower()
 
 
 def _movement(

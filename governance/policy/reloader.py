@@ -70,12 +70,7 @@ PROBE_INPUT: dict[str, Any] = {
     "parties": {},
     "travel_rule": None,
     "travel_rule_errors": [],
-    "aggregates": {
-        "subject_daily_usd": 0.0,
-        "subject_annual_usd": 0.0,
-        "subject_daily_cross_border_usd": 0.0,
-        "subject_annual_cross_border_usd": 0.0,
-    },
+    "aggregates": {"person": None, "person_30d_usd": 0.0, "by_jurisdiction": {}},
     "read": {"params": [], "parties": [], "residency": [], "raw_state": False, "contract": None},
     "simulation": None,
     "effects": [],

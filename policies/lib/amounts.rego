@@ -43,3 +43,13 @@ meets(spec) if {
 # `already + this transfer` goes over `limit_usd`.
 total_exceeds(already, limit_usd) if data.governance.lib.ctx.transfer.unvalued
 else := true if already + data.governance.lib.ctx.transfer.amount_usd > limit_usd
+
+# `already + this transfer` meets the threshold spec (op as in `meets`).
+total_meets(spec, already) if data.governance.lib.ctx.transfer.unvalued
+else := true if {
+	spec.op == "gt"
+	already + data.governance.lib.ctx.transfer.amount_usd > spec_usd(spec)
+} else := true if {
+	not spec.op == "gt"
+	already + data.governance.lib.ctx.transfer.amount_usd >= spec_usd(spec)
+}

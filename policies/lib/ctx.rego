@@ -428,16 +428,20 @@ effects_cross_border if {
 	not code(object.get(entity, "jurisdiction", null)) == subject_jurisdiction
 }
 
-# ---- aggregates --------------------------------------------------------------------------
-daily_usd := a if {
-	a := doc.aggregates.subject_daily_usd
-	is_number(a)
-} else := 0
+# ---- aggregates (docs/policy-input.md "aggregates") -----------------------------------------
+# What the person whose funds move has spent, per jurisdiction (a package code: "EU" for the
+# member states) in that jurisdiction's local day and year; lib/limits.rego `spent(j, name)`
+# reads one figure. A missing figure reads 0 there; lib/validate.rego refuses a write whose
+# aggregates lack a jurisdiction's figures, so no rule sees the default.
+by_jurisdiction := obj(object.get(aggregates, "by_jurisdiction", {}))
 
-annual_cross_border_usd := a if {
-	a := doc.aggregates.subject_annual_cross_border_usd
-	is_number(a)
-} else := 0
+person_30d_usd := num(object.get(aggregates, "person_30d_usd", 0))
+
+# Jurisdictions on the receiving side of a write: the recipient's and every beneficiary's.
+receipt_jurisdictions := with_groups({j |
+	some j in array.concat([recipient_jurisdiction], [code(object.get(e, "jurisdiction", null)) | some _, e in beneficiaries])
+	j != ""
+})
 
 # ---- facts in two rules -------------------------------------------------------------------
 # What most rules read, bundled so that another package pays for one reference per bundle
@@ -466,8 +470,12 @@ transfer := {
 	"cross_border": cross_border,
 	"sender_jurisdiction": sender_jurisdiction,
 	"subject_kind": subject_kind,
-	"daily_usd": daily_usd,
-	"annual_cross_border_usd": annual_cross_border_usd,
+	"sender_kind": str(object.get(sender, "entity_kind", "")),
+	"recipient_kind": str(object.get(recipient, "entity_kind", "")),
+	"person_30d_usd": person_30d_usd,
+	"aggregates": by_jurisdiction,
+	"origin_jurisdictions": origin_jurisdictions,
+	"receipt_jurisdictions": receipt_jurisdictions,
 	"write_jurisdictions": write_jurisdictions,
 	"travel_rule_errors": travel_rule_errors,
 	"has_tx": count(tx) > 0,

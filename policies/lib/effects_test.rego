@@ -31,7 +31,7 @@ split(usd) := fx.call(acme, fx.acct0, fx.multisend, [
 	fx.effect("stablecoin", fx.multisend, other, usd, 1),
 ])
 
-daily(doc, already) := fx.put2(doc, "aggregates", "subject_daily_usd", already)
+daily(doc, already) := fx.spent(doc, "US", "person_daily_usd", already)
 
 contracts(doc, registered) := fx.put(doc, "contracts", [{"address": fx.multisend, "registered": registered, "name": "MultiSend (demo)", "kind": "multisend", "org": null, "jurisdiction": null}])
 
@@ -41,10 +41,10 @@ approval(doc, spender) := fx.put(doc, "approvals", [{"kind": "erc20", "owner": f
 to_prc(class) := fx.call(acme, fx.acct0, fx.router, [fx.effect(class, fx.router, fx.acct2, 10, 1)])
 
 # wang moves EURD abroad through the router.
-wang_abroad(usd, already) := fx.put2(fx.with_payload(fx.call(wang, fx.acct2, fx.router, [
+wang_abroad(usd, already) := fx.spent(fx.with_payload(fx.call(wang, fx.acct2, fx.router, [
 	fx.effect("tokenized_deposit", fx.acct2, fx.router, usd, 1),
 	fx.effect("tokenized_deposit", fx.router, fx.acct0, usd, 1),
-])), "aggregates", "subject_annual_cross_border_usd", already)
+])), "CN", "person_annual_cross_border_usd", already)
 
 unsimulated(doc) := {k: doc[k] | some k in object.keys(doc); k != "simulation"}
 

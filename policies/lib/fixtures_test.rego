@@ -106,12 +106,25 @@ request(kind, method) := {
 	"year": "2026",
 }
 
-zero_aggregates := {
-	"subject_daily_usd": 0,
-	"subject_annual_usd": 0,
-	"subject_daily_cross_border_usd": 0,
-	"subject_annual_cross_border_usd": 0,
+# Nothing spent yet, in every jurisdiction of the reference data.
+zero_figures := {
+	"day": day,
+	"year": "2026",
+	"person_daily_usd": 0,
+	"person_annual_usd": 0,
+	"person_daily_cross_border_usd": 0,
+	"person_annual_cross_border_usd": 0,
 }
+
+zero_aggregates := {
+	"person": "test-person",
+	"person_30d_usd": 0,
+	"by_jurisdiction": {j: zero_figures | some j, cfg in data.reference.jurisdictions; is_object(cfg)},
+}
+
+# `doc` where the person already spent `usd` as figure `name` of jurisdiction `j`
+# (`person_daily_usd`, ...; docs/policy-input.md "aggregates").
+spent(doc, j, name, usd) := put2(doc, "aggregates", "by_jurisdiction", put(doc.aggregates.by_jurisdiction, j, put(doc.aggregates.by_jurisdiction[j], name, usd)))
 
 asset_of_class := {
 	"tokenized_deposit": {"symbol": "ETH", "class": "tokenized_deposit", "contract": null, "decimals": 18},

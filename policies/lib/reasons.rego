@@ -55,6 +55,10 @@ codes := {
 		"regulation": "SAFE Huifa [2007] No. 1, art. 2 (annual individual FX quota)",
 		"message": "the annual cross-border quota for individuals would be exceeded",
 	},
+	"IDENTIFICATION_REQUIRED": {
+		"regulation": "AMLO-FINMA (identification for virtual-currency exchange from CHF 1,000, linked transactions within 30 days)",
+		"message": "the customer must be identified before this transfer",
+	},
 	"DAILY_LIMIT_EXCEEDED": {
 		"regulation": "Gateway velocity limit (internal risk control; FATF Recommendation 10 ongoing monitoring)",
 		"message": "the caller's daily transfer limit would be exceeded",

@@ -81,10 +81,9 @@ fields := {
 		"kyc": {"string"},
 	},
 	"aggregates": {
-		"subject_daily_usd": {"number"},
-		"subject_annual_usd": {"number"},
-		"subject_daily_cross_border_usd": {"number"},
-		"subject_annual_cross_border_usd": {"number"},
+		"person": nullable({"string"}),
+		"person_30d_usd": {"number"},
+		"by_jurisdiction": {"object"},
 	},
 	"tx": {
 		"from": {"string"},
@@ -174,6 +173,37 @@ invalid contains "read" if {
 	request := object_or_empty(at("request"))
 	request.kind in {"read", "unknown"}
 	not is_object(at("read"))
+}
+
+# A decoded write is attributed to a person and carries that person's figures for every
+# jurisdiction of the reference data, each in its own local day and year: a jurisdiction
+# without them would read its limits as nothing spent.
+invalid contains "aggregates.person" if {
+	decoded_write
+	not is_string(object.get(object_or_empty(at("aggregates")), "person", null))
+}
+
+invalid contains concat(".", ["aggregates.by_jurisdiction", j]) if {
+	decoded_write
+	by_jurisdiction := object_or_empty(object.get(object_or_empty(at("aggregates")), "by_jurisdiction", null))
+	some j, cfg in data.governance.lib.ctx.jurisdictions
+	is_object(cfg)
+	not valid(object.get(by_jurisdiction, j, null), figures)
+}
+
+figures := {
+	"day": {"string"},
+	"year": {"string"},
+	"person_daily_usd": {"number"},
+	"person_annual_usd": {"number"},
+	"person_daily_cross_border_usd": {"number"},
+	"person_annual_cross_border_usd": {"number"},
+}
+
+decoded_write if {
+	request := object_or_empty(at("request"))
+	request.kind == "write"
+	not is_string(object.get(request, "decode_error", null))
 }
 
 # The parties of a write: both sides are entities.

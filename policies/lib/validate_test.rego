@@ -28,7 +28,11 @@ cases := {
 	"test_contract_registered_not_a_boolean": {"input": fx.put(ok_transfer, "contracts", [{"address": fx.multisend, "registered": "yes", "name": null, "kind": null, "org": null, "jurisdiction": null}]), "has": ["INPUT_INVALID"]},
 	"test_known_party_without_jurisdiction": {"input": fx.put2(ok_transfer, "parties", "recipient", object.union(fx.entity(fx.acct1), {"jurisdiction": null})), "has": ["INPUT_INVALID"]},
 	"test_unknown_party_has_null_directory_fields": {"input": fx.put2(ok_transfer, "parties", "recipient", unknown_entity), "lacks": ["INPUT_INVALID"]},
-	"test_aggregate_not_a_number": {"input": fx.put2(ok_transfer, "aggregates", "subject_daily_usd", "0"), "has": ["INPUT_INVALID"]},
+	"test_aggregate_not_a_number": {"input": fx.spent(ok_transfer, "US", "person_daily_usd", "0"), "has": ["INPUT_INVALID"]},
+	"test_aggregate_30_days_not_a_number": {"input": fx.put2(ok_transfer, "aggregates", "person_30d_usd", null), "has": ["INPUT_INVALID"]},
+	"test_write_without_a_jurisdictions_figures": {"input": fx.put2(ok_transfer, "aggregates", "by_jurisdiction", object.remove(fx.zero_aggregates.by_jurisdiction, {"CN"})), "has": ["INPUT_INVALID"]},
+	"test_write_without_a_person": {"input": fx.put2(ok_transfer, "aggregates", "person", null), "has": ["INPUT_INVALID"]},
+	"test_read_needs_no_figures": {"input": fx.put(ok_read, "aggregates", {"person": null, "person_30d_usd": 0, "by_jurisdiction": {}}), "allow": true},
 	"test_entity_without_licences": {"input": fx.put2(ok_transfer, "parties", "recipient", object.remove(fx.entity(fx.acct1), {"licences"})), "has": ["INPUT_INVALID"]},
 	"test_licence_expiry_not_a_string": {"input": fx.put2(ok_transfer, "parties", "recipient", object.union(fx.entity(fx.acct1), {"licences": [{"regime": "US FinCEN MSB", "status": "active", "valid_until": 20271231}]})), "has": ["INPUT_INVALID"]},
 	"test_licence_without_status": {"input": fx.put2(ok_transfer, "parties", "recipient", object.union(fx.entity(fx.acct1), {"licences": [{"regime": "US FinCEN MSB", "valid_until": null}]})), "has": ["INPUT_INVALID"]},
@@ -38,6 +42,14 @@ cases := {
 test_complete_transfer_is_valid if harness.passes(cases.test_complete_transfer_is_valid)
 
 test_complete_read_is_valid if harness.passes(cases.test_complete_read_is_valid)
+
+test_aggregate_30_days_not_a_number if harness.passes(cases.test_aggregate_30_days_not_a_number)
+
+test_write_without_a_jurisdictions_figures if harness.passes(cases.test_write_without_a_jurisdictions_figures)
+
+test_write_without_a_person if harness.passes(cases.test_write_without_a_person)
+
+test_read_needs_no_figures if harness.passes(cases.test_read_needs_no_figures)
 
 test_send_transaction_without_nonce_is_valid if harness.passes(cases.test_send_transaction_without_nonce_is_valid)
 

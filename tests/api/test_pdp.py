@@ -20,7 +20,15 @@ from governance.policy.inputs import NO_EFFECTS
 from governance.policy.remote import RemoteEngine
 from governance.policy.screening import screening_input
 from governance.policy.source import PolicySource, load_policy_source
-from tests.conftest import PDP_WRITE_TOKEN, PdpServer, free_port, in_process, legal, serving
+from tests.conftest import (
+    PDP_WRITE_TOKEN,
+    PdpServer,
+    aggregates_input,
+    free_port,
+    in_process,
+    legal,
+    serving,
+)
 from tests.policy.conftest import MAIN_REGO, write_policy_tree
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,13 +229,8 @@ def request(method: str, kind: str) -> dict[str, Any]:
     }
 
 
-def aggregates(daily: float = 0.0) -> dict[str, float]:
-    return {
-        "subject_daily_usd": daily,
-        "subject_annual_usd": daily,
-        "subject_daily_cross_border_usd": 0.0,
-        "subject_annual_cross_border_usd": 0.0,
-    }
+def aggregates(daily: float = 0.0) -> dict[str, Any]:
+    return aggregates_input({"US": {"person_daily_usd": daily, "person_annual_usd": daily}})
 
 
 def read_input(

@@ -1,12 +1,15 @@
 """One contract for the quota store, run against every adapter (SQLite and PostgreSQL,
 `store_url`): spend rows commit with their decisions and count until released, unreadable
-spending fails closed, and one subject's limits are guarded at a time (across store instances
-on every backend)."""
+spending fails closed, and one person's limits are guarded at a time (across store instances
+on every backend). Spend is keyed by the legal person and cut by each jurisdiction's local day
+and year."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,7 +22,10 @@ from governance.domain.records import DecisionRecord
 from governance.errors import LogUnavailable
 from tests.audit.conftest import sample_record
 
-DAY, YEAR = "2026-01-01", "2026"
+# Local days and years: 2026-01-01T00:00Z is 08:00 in Shanghai and 19:00 on 31 Dec in New York.
+ZONES = {"CN": "Asia/Shanghai", "US": "America/New_York"}
+MOMENT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai, 07:00 in New York
+PERSON = "li-wei"
 
 
 @pytest.fixture
@@ -30,9 +36,24 @@ def stores(store_url: str) -> Iterator[tuple[SqlLog, SqlQuota]]:
     log.close()
 
 
-def write(i: int, usd: float, **kw: Any) -> DecisionRecord:
+def write(i: int, usd: float, person: str | None = PERSON, **kw: Any) -> DecisionRecord:
+    """An allowed write of `usd` spent for `person` (as the gateway records it in the input's
+    aggregates), by a login that varies with `i`."""
     kw.setdefault("outcome", "allow")
-    return sample_record(i, sub="trader1", amount_usd=usd, **kw)
+    record = sample_record(i, sub=f"login{i % 2}", amount_usd=usd, **kw)
+    extra = {} if person is None else {"aggregates": {"person": person}}
+    return replace(record, input={**record.input, **extra})
+
+
+def at(moment: str, usd: float, i: int = 1, **kw: Any) -> DecisionRecord:
+    """An allowed write at `moment` (UTC)."""
+    record = write(i, usd, **kw)
+    return replace(record, time=moment)
+
+
+def cn(doc: dict[str, Any]) -> dict[str, Any]:
+    figures: dict[str, Any] = doc["by_jurisdiction"]["CN"]
+    return figures
 
 
 def test_the_factory_picks_the_adapter_of_the_database(
@@ -50,23 +71,94 @@ async def test_aggregates_count_allowed_writes_until_released(
     cross_border = write(3, 50.0, jurisdictions=["US", "CN"])
     denied = write(5, 7.0, outcome="deny")  # a denial spends nothing
     next_month = write(7, 1.0, jurisdictions=["US"], minute=60 * 24 * 40)  # 2026-02-10
-    read = sample_record(2, sub="trader1", amount_usd=999.0)  # a read never spends
+    read = sample_record(2, sub="login0", amount_usd=999.0)  # a read never spends
     assert read.kind == "read" and cross_border.cross_border and not domestic.cross_border
     log.append_batch([domestic, cross_border, denied, next_month, read])
-    assert await quota.aggregates("trader1", DAY, YEAR) == {
-        "subject_daily_usd": 150.0,
-        "subject_annual_usd": 151.0,
-        "subject_daily_cross_border_usd": 50.0,
-        "subject_annual_cross_border_usd": 50.0,
+    totals = await quota.aggregates(PERSON, MOMENT, ZONES)
+    assert totals["person"] == PERSON
+    assert cn(totals) == {
+        "day": "2026-01-01",
+        "year": "2026",
+        "person_daily_usd": 150.0,
+        "person_annual_usd": 151.0,
+        "person_daily_cross_border_usd": 50.0,
+        "person_annual_cross_border_usd": 50.0,
     }
+    assert totals["person_30d_usd"] == 151.0  # the rolling window has no end
     await quota.release(cross_border.id)  # the node rejected it
-    totals = await quota.aggregates("trader1", DAY, YEAR)
-    assert totals["subject_daily_usd"] == 100.0
-    assert totals["subject_annual_cross_border_usd"] == 0.0
-    assert quota.totals("trader1", DAY, YEAR) == totals  # the console's synchronous read
-    assert (await quota.aggregates("trader1", "2026-02-10", YEAR))["subject_daily_usd"] == 1.0
-    assert (await quota.aggregates("trader1", "2026-02-10", "2027"))["subject_annual_usd"] == 0.0
-    assert (await quota.aggregates("someone-else", DAY, YEAR))["subject_daily_usd"] == 0.0
+    totals = await quota.aggregates(PERSON, MOMENT, ZONES)
+    assert cn(totals)["person_daily_usd"] == 100.0
+    assert cn(totals)["person_annual_cross_border_usd"] == 0.0
+    assert quota.totals(PERSON, MOMENT, ZONES) == totals  # the console's synchronous read
+    feb = datetime(2026, 2, 10, 12, tzinfo=UTC)
+    assert cn(await quota.aggregates(PERSON, feb, ZONES))["person_daily_usd"] == 1.0
+    next_year = datetime(2027, 1, 5, tzinfo=UTC)
+    assert cn(await quota.aggregates(PERSON, next_year, ZONES))["person_annual_usd"] == 0.0
+    assert cn(await quota.aggregates("someone-else", MOMENT, ZONES))["person_daily_usd"] == 0.0
+
+
+async def test_two_logins_of_one_person_share_its_spend(stores: tuple[SqlLog, SqlQuota]) -> None:
+    log, quota = stores
+    first, second = write(1, 10.0), write(2, 20.0, method="eth_sendRawTransaction")
+    other = write(3, 40.0, person="wang-fang")
+    assert first.subject["sub"] != second.subject["sub"]
+    log.append_batch([first, second, other])
+    assert cn(await quota.aggregates(PERSON, MOMENT, ZONES))["person_daily_usd"] == 30.0
+    assert cn(await quota.aggregates("wang-fang", MOMENT, ZONES))["person_daily_usd"] == 40.0
+    assert cn(await quota.aggregates("login1", MOMENT, ZONES))["person_daily_usd"] == 0.0
+
+
+async def test_days_are_cut_in_each_jurisdictions_time_zone(
+    stores: tuple[SqlLog, SqlQuota],
+) -> None:
+    """23:30 in Shanghai on 26 Nov is 15:30 UTC; an hour later it is 27 Nov there, still
+    26 Nov in New York (and in UTC)."""
+    log, quota = stores
+    log.append_batch([at("2026-11-26T15:30:00.000000Z", 80.0)])
+    totals = await quota.aggregates(PERSON, datetime(2026, 11, 26, 16, 30, tzinfo=UTC), ZONES)
+    assert cn(totals)["day"] == "2026-11-27" and cn(totals)["person_daily_usd"] == 0.0
+    assert cn(totals)["person_annual_usd"] == 80.0
+    us = totals["by_jurisdiction"]["US"]
+    assert us["day"] == "2026-11-26" and us["person_daily_usd"] == 80.0
+
+
+async def test_years_are_cut_in_each_jurisdictions_time_zone(
+    stores: tuple[SqlLog, SqlQuota],
+) -> None:
+    log, quota = stores
+    log.append_batch([at("2026-12-31T15:30:00.000000Z", 80.0)])  # 23:30 on 31 Dec in Shanghai
+    totals = await quota.aggregates(PERSON, datetime(2026, 12, 31, 16, 30, tzinfo=UTC), ZONES)
+    assert cn(totals)["year"] == "2027" and cn(totals)["person_annual_usd"] == 0.0
+    assert totals["by_jurisdiction"]["US"]["person_annual_usd"] == 80.0
+
+
+async def test_the_rolling_window_is_the_last_30_days(stores: tuple[SqlLog, SqlQuota]) -> None:
+    log, quota = stores
+    moment = datetime(2026, 6, 30, 12, tzinfo=UTC)
+    inside = at("2026-05-31T12:00:00.000001Z", 5.0, i=1)  # 29 days 23:59:59.999999 before
+    outside = at("2026-05-31T11:59:59.999999Z", 7.0, i=3)  # just over 30 days before
+    log.append_batch([inside, outside])
+    assert (await quota.aggregates(PERSON, moment, ZONES))["person_30d_usd"] == 5.0
+
+
+async def test_spend_without_a_person_counts_for_the_sending_address(
+    stores: tuple[SqlLog, SqlQuota],
+) -> None:
+    log, quota = stores
+    sender = "0xA0Ee7A142d267C1f36714E4a8F75612F20a79720"
+    record = write(1, 9.0, person=None)
+    log.append_batch([replace(record, input={**record.input, "tx": {"from": sender}})])
+    assert cn(await quota.aggregates(sender.lower(), MOMENT, ZONES))["person_daily_usd"] == 9.0
+    with pytest.raises(ValueError, match="names no person"):
+        log.append_batch([write(3, 9.0, person=None)])  # cannot be attributed: not recorded
+    assert log.size() == 1
+
+
+async def test_an_unknown_time_zone_gives_no_figures(stores: tuple[SqlLog, SqlQuota]) -> None:
+    """The jurisdiction is left out; the policy then refuses the write (lib/validate.rego)."""
+    _, quota = stores
+    totals = await quota.aggregates(PERSON, MOMENT, {"CN": "Asia/Shanghai", "XX": "Mars/Base"})
+    assert set(totals["by_jurisdiction"]) == {"CN"}
 
 
 async def test_a_failed_append_spends_nothing(stores: tuple[SqlLog, SqlQuota]) -> None:
@@ -76,7 +168,7 @@ async def test_a_failed_append_spends_nothing(stores: tuple[SqlLog, SqlQuota]) -
     log.append_batch([first])
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         log.append_batch([write(3, 50.0), first])  # first is already stored
-    assert (await quota.aggregates("trader1", DAY, YEAR))["subject_annual_usd"] == 100.0
+    assert cn(await quota.aggregates(PERSON, MOMENT, ZONES))["person_annual_usd"] == 100.0
     assert log.size() == 1
 
 
@@ -85,7 +177,7 @@ async def test_unreadable_spending_fails_closed(stores: tuple[SqlLog, SqlQuota])
     with quota.engine.begin() as conn:
         conn.execute(text("DROP TABLE spend"))
     with pytest.raises(LogUnavailable, match="quota store unavailable"):
-        await quota.aggregates("trader1", DAY, YEAR)
+        await quota.aggregates(PERSON, MOMENT, ZONES)
 
 
 async def test_subject_guard_serialises_one_subject_only(stores: tuple[SqlLog, SqlQuota]) -> None:

@@ -203,13 +203,14 @@ def recorded(gw: GatewayServer) -> list[dict[str, Any]]:
 
 
 def expected_affected(records: list[dict[str, Any]], limit_usd: float) -> set[str]:
-    """Allowed writes whose day total would pass the tightened limit, from recorded inputs."""
+    """Allowed writes whose day total would pass the tightened (US) limit, from recorded inputs."""
     out = set()
     for r in records:
         tx = r["input"].get("tx")
         if not (r["kind"] == "write" and r["outcome"] == "allow" and tx):
             continue
-        if r["input"]["aggregates"]["subject_daily_usd"] + tx["amount_usd"] > limit_usd:
+        spent = r["input"]["aggregates"]["by_jurisdiction"]["US"]["person_daily_usd"]
+        if spent + tx["amount_usd"] > limit_usd:
             out.add(r["id"])
     return out
 

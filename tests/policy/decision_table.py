@@ -13,7 +13,7 @@ from governance.domain.snapshot import RegoEvaluator
 from governance.policy.evaluator import make_evaluator
 from governance.policy.source import PolicySource, load_policy_source
 from governance.policy.travel_rule import parse_travel_rule_header, travel_rule_header
-from tests.conftest import natural
+from tests.conftest import aggregates_input, natural
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
@@ -126,15 +126,9 @@ def request(kind: str, method: str) -> dict[str, Any]:
     }
 
 
-def aggregates(**over: float) -> dict[str, float]:
-    doc = {
-        "subject_daily_usd": 0.0,
-        "subject_annual_usd": 0.0,
-        "subject_daily_cross_border_usd": 0.0,
-        "subject_annual_cross_border_usd": 0.0,
-    }
-    doc.update(over)
-    return doc
+def aggregates(j: str = "US", **over: float) -> dict[str, Any]:
+    """What the person already spent: figures of jurisdiction `j`'s local day and year."""
+    return aggregates_input({j: over})
 
 
 def payload(sender: str, recipient: str, **beneficiary_extra: Any) -> dict[str, Any]:
@@ -162,7 +156,7 @@ def write(
     chain_id: int | None = 31337,
     rate_known: bool = True,
     call: str | None = None,
-    agg: dict[str, float] | None = None,
+    agg: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     token = asset["contract"] is not None
     travel_rule, errors = parse_travel_rule_header(header)
@@ -304,6 +298,7 @@ def cases() -> list[Case]:
               and e["org"] == "acme-us" and e["entity_kind"] == "institution" and a != ACCT[0])
     anna = address_of("hanse-de", "individual")
     sakura = address_of("sakura-jp", "institution")
+    mueller = address_of("alpine-ch", "individual")
     eur1000 = 1000 * reference()["rates"]["EUR"]
     attest = {"method": "signature", "address": ACCT[7], "verifiedAt": "2026-11-01"}
     a0, a2, a3, a4, a5, a7, a8, a9 = (ACCT[i] for i in (0, 2, 3, 4, 5, 7, 8, 9))
@@ -371,7 +366,7 @@ def cases() -> list[Case]:
         c("us_large_value_report", w(ACME, a0, ops, ABOND, 10000.01), set(),
           {"reports": ["large_value@US"]}),
         c("us_daily_limit", w(ACME, a0, ops, ABOND, 100.01,
-                              agg=aggregates(subject_daily_usd=4999900.0)),
+                              agg=aggregates(person_daily_usd=4999900.0)),
           {"DAILY_LIMIT_EXCEEDED@US"}),
         c("us_unvalued_token", w(ACME, a0, ops, UNKNOWN, 0.0, rate_known=False),
           {"TRAVEL_RULE_MISSING@US", "DAILY_LIMIT_EXCEEDED@US"}, {"reports": ["large_value@US"]}),
@@ -407,13 +402,25 @@ def cases() -> list[Case]:
         c("cn_stablecoin", w(PANDA, a3, a2, USDC, 10.0), {"VIRTUAL_CURRENCY_BANNED@CN"}),
         c("cn_tokenized_deposit", w(WANG, a2, a3, ETH, 10.0), set()),
         c("cn_fx_quota", w(WANG, a2, a0, ETH, 100.01,
-                           agg=aggregates(subject_annual_cross_border_usd=49900.0)),
+                           agg=aggregates("CN", person_annual_cross_border_usd=49900.0)),
           {"FX_QUOTA_EXCEEDED@CN"}),
         c("cn_fx_quota_at_quota", w(WANG, a2, a0, ETH, 100.0,
-                                    agg=aggregates(subject_annual_cross_border_usd=49900.0)),
+                                    agg=aggregates("CN", person_annual_cross_border_usd=49900.0)),
           set()),
         c("cn_cross_border_report", w(WANG, a2, a0, ABOND, 10000.0), set(),
           {"reports": ["large_value_cross_border_individual@CN"]}),
+        c("cn_fx_quota_of_the_individual_whose_funds_move",
+          w(PANDA, a2, a0, ETH, 100.01,
+            agg=aggregates("CN", person_annual_cross_border_usd=49900.0)),
+          {"FX_QUOTA_EXCEEDED@CN"}),
+        c("cn_split_cross_border_report",
+          w(WANG, a2, a0, ABOND, 4000.0,
+            agg=aggregates("CN", person_daily_usd=6000.0, person_daily_cross_border_usd=6000.0)),
+          set(), {"reports": ["large_value_cross_border_individual@CN"]}),
+        c("cn_split_below_no_report",
+          w(WANG, a2, a0, ABOND, 3999.0,
+            agg=aggregates("CN", person_daily_usd=6000.0, person_daily_cross_border_usd=6000.0)),
+          set(), {"reports": []}),
         c("cn_unknown_counterparty", w(PANDA, a3, a9, ETH, 10.0), {"UNKNOWN_COUNTERPARTY@CN"}),
         c("de_to_self_hosted_above", w(HANSE, a4, a7, USDC, eur1000 + 0.01, header=hdr(a4, a7)),
           {"SELF_HOSTED_UNVERIFIED@EU"}, {"jurisdictions": ["DE", "EU"]}),
@@ -431,6 +438,12 @@ def cases() -> list[Case]:
           set(), {"jurisdictions": ["UK"]}),
         c("jp_fefta_report", w(SAKURA, sakura, a0, ABOND, 210000.0), set(),
           {"reports": ["fefta_payment_report@JP"]}),
+        c("jp_fefta_receipt_report", w(subject("lion-sg", "SG"), a5, sakura, ABOND, 210000.0),
+          set(), {"reports": ["fefta_receipt_report@JP"]}),
+        c("ch_identification_over_30_days",
+          w(subject("alpine-ch", "CH", kyc="pending"), a8, mueller, USDC, 500.0,
+            header=hdr(a8, mueller), agg=aggregates_input(person_30d_usd=800.0)),
+          {"KYC_REQUIRED@CH", "IDENTIFICATION_REQUIRED@CH"}),
         c("read_cn_individual_no_basis", r(SAKURA, "eth_getLogs", [a2]), set(),
           {"redact": logs, "jurisdictions": ["CN", "JP"]}),
         c("read_cn_individual_with_basis", r(ACME, "eth_getLogs", [a2]), set(), {"redact": []}),

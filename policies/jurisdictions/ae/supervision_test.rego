@@ -19,7 +19,7 @@ cases := {
 	"test_ae_travel_rule_missing_above_threshold": {"input": send(tr + 0.01), "in": "AE", "codes": ["TRAVEL_RULE_MISSING"]},
 	"test_ae_travel_rule_needs_address": {"input": fx.with_payload_of(send(tr), fx.name_only, fx.name_only), "in": "AE", "codes": ["TRAVEL_RULE_INVALID"]},
 	"test_ae_travel_rule_valid_payload": {"input": fx.with_payload(send(tr)), "allow": true},
-	"test_ae_daily_limit_exceeded": {"input": fx.put2(send(100), "aggregates", "subject_daily_usd", fx.daily_usd("AE", "institution") - 99.99), "in": "AE", "codes": ["DAILY_LIMIT_EXCEEDED"]},
+	"test_ae_daily_limit_exceeded": {"input": fx.spent(send(100), "AE", "person_daily_usd", fx.daily_usd("AE", "institution") - 99.99), "in": "AE", "codes": ["DAILY_LIMIT_EXCEEDED"]},
 }
 
 # ---- tests (one per case) ----

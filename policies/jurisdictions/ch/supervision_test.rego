@@ -20,7 +20,7 @@ cases := {
 		"in": "CH", "codes": [],
 	},
 	"test_ch_daily_limit_exceeded": {
-		"input": fx.put2(fx.with_payload(fx.transfer(alpine, fx.acct8, mueller, "stablecoin", 100)), "aggregates", "subject_daily_usd", fx.daily_usd("CH", "institution") - 99.99),
+		"input": fx.spent(fx.with_payload(fx.transfer(alpine, fx.acct8, mueller, "stablecoin", 100)), "CH", "person_daily_usd", fx.daily_usd("CH", "institution") - 99.99),
 		"in": "CH", "codes": ["DAILY_LIMIT_EXCEEDED"],
 	},
 	"test_ch_travel_rule_needs_identifying_data": {"input": fx.with_payload_of(fx.transfer(alpine, fx.acct8, mueller, "stablecoin", 0.01), fx.name_only, fx.name_only), "in": "CH", "codes": ["TRAVEL_RULE_INVALID"]},

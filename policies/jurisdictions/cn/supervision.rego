@@ -55,14 +55,32 @@ prc_individual(entity) if {
 	data.governance.lib.ctx.code(object.get(entity, "jurisdiction", null)) == J
 }
 
-# Annual FX quota of individuals, counted on cross-border outflows (aggregates already
-# committed this calendar year plus this transfer).
+# Annual FX quota of individuals, counted against the individual whose funds move, whoever
+# calls: cross-border outflows already committed this calendar year (China Standard Time) by
+# that person plus this transfer.
 deny contains reasons.make("FX_QUOTA_EXCEEDED", J, data.governance.lib.ctx.str(object.get(quota, "regulation", ""))) if {
 	data.governance.lib.ctx.transfer.value_transfer
-	data.governance.lib.ctx.call.subject_jurisdiction == J
-	data.governance.lib.ctx.transfer.subject_kind == "individual"
-	data.governance.lib.ctx.transfer.cross_border
+	funds_of_individual
+	leaves_mainland
 	quota := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.jurisdiction(J), "fx_quota", {}))
 	quota_usd := amounts.usd(object.get(quota, "annual_individual", 0), data.governance.lib.ctx.str(object.get(quota, "currency", "")))
-	amounts.total_exceeds(data.governance.lib.ctx.transfer.annual_cross_border_usd, quota_usd)
+	amounts.total_exceeds(limits.spent(J, "person_annual_cross_border_usd"), quota_usd)
 }
+
+# The funds belong to a mainland individual: the sending account's owner when the directory
+# knows it (an institution moving its customer's funds), else the caller.
+funds_of_individual if {
+	data.governance.lib.ctx.sender.known == true
+	prc_individual(data.governance.lib.ctx.sender)
+}
+
+funds_of_individual if {
+	not data.governance.lib.ctx.sender.known == true
+	data.governance.lib.ctx.call.subject_jurisdiction == J
+	data.governance.lib.ctx.transfer.subject_kind == "individual"
+}
+
+# Cross-border for the caller, or a recipient or beneficiary outside mainland China.
+leaves_mainland if data.governance.lib.ctx.transfer.cross_border
+
+leaves_mainland if count(data.governance.lib.ctx.transfer.receipt_jurisdictions - {J}) > 0

@@ -35,12 +35,12 @@ cases := {
 		"input": fx.with_payload(fx.transfer(fx.subject("acme-us", "US", "institution"), fx.acct0, fx.acct3, "virtual_currency", 10)),
 		"in": "CN", "codes": [],
 	},
-	"test_cn_fx_quota_at_quota": {"input": fx.put2(abroad(100), "aggregates", "subject_annual_cross_border_usd", quota - 100), "in": "CN", "lacks": ["FX_QUOTA_EXCEEDED"]},
-	"test_cn_fx_quota_exceeded": {"input": fx.put2(abroad(100.01), "aggregates", "subject_annual_cross_border_usd", quota - 100), "in": "CN", "has": ["FX_QUOTA_EXCEEDED"]},
+	"test_cn_fx_quota_at_quota": {"input": fx.spent(abroad(100), "CN", "person_annual_cross_border_usd", quota - 100), "in": "CN", "lacks": ["FX_QUOTA_EXCEEDED"]},
+	"test_cn_fx_quota_exceeded": {"input": fx.spent(abroad(100.01), "CN", "person_annual_cross_border_usd", quota - 100), "in": "CN", "has": ["FX_QUOTA_EXCEEDED"]},
 	"test_cn_fx_quota_single_transfer_over": {"input": abroad(quota + 0.01), "in": "CN", "has": ["FX_QUOTA_EXCEEDED"]},
-	"test_cn_fx_quota_domestic_not_counted": {"input": fx.put2(home(100), "aggregates", "subject_annual_cross_border_usd", quota), "in": "CN", "lacks": ["FX_QUOTA_EXCEEDED"]},
+	"test_cn_fx_quota_domestic_not_counted": {"input": fx.spent(home(100), "CN", "person_annual_cross_border_usd", quota), "in": "CN", "lacks": ["FX_QUOTA_EXCEEDED"]},
 	"test_cn_fx_quota_institutions_exempt": {
-		"input": fx.put2(fx.with_payload(fx.transfer(panda, fx.acct3, fx.acct0, "tokenized_deposit", 100)), "aggregates", "subject_annual_cross_border_usd", quota),
+		"input": fx.spent(fx.with_payload(fx.transfer(panda, fx.acct3, fx.acct0, "tokenized_deposit", 100)), "CN", "person_annual_cross_border_usd", quota),
 		"in": "CN", "lacks": ["FX_QUOTA_EXCEEDED"],
 	},
 	"test_cn_cross_border_individual_report_just_below": {"input": abroad(report(0) - 0.01), "in": "CN", "reports": []},
@@ -49,8 +49,8 @@ cases := {
 	"test_cn_domestic_individual_report_at_threshold": {"input": home(report(1)), "in": "CN", "reports": ["large_value_domestic_individual"]},
 	"test_cn_institution_report_just_below": {"input": fx.transfer(panda, fx.acct3, fx.acct2, "tokenized_deposit", report(2) - 0.01), "in": "CN", "reports": []},
 	"test_cn_institution_report_at_threshold": {"input": fx.transfer(panda, fx.acct3, fx.acct2, "tokenized_deposit", report(2)), "in": "CN", "reports": ["large_value_institution"]},
-	"test_cn_daily_limit_just_below": {"input": fx.put2(home(100), "aggregates", "subject_daily_usd", fx.daily_usd("CN", "individual") - 100.01), "in": "CN", "lacks": ["DAILY_LIMIT_EXCEEDED"]},
-	"test_cn_daily_limit_exceeded": {"input": fx.put2(home(100), "aggregates", "subject_daily_usd", fx.daily_usd("CN", "individual") - 99.99), "in": "CN", "has": ["DAILY_LIMIT_EXCEEDED"]},
+	"test_cn_daily_limit_just_below": {"input": fx.spent(home(100), "CN", "person_daily_usd", fx.daily_usd("CN", "individual") - 100.01), "in": "CN", "lacks": ["DAILY_LIMIT_EXCEEDED"]},
+	"test_cn_daily_limit_exceeded": {"input": fx.spent(home(100), "CN", "person_daily_usd", fx.daily_usd("CN", "individual") - 99.99), "in": "CN", "has": ["DAILY_LIMIT_EXCEEDED"]},
 	"test_cn_no_travel_rule_configured": {"input": home(1000000), "in": "CN", "lacks": ["TRAVEL_RULE_MISSING"]},
 }
 

@@ -54,8 +54,8 @@ cases := {
 		"input": fx.with_payload(fx.transfer(fx.subject("acme-us", "US", "institution"), fx.acct0, fx.acct7, "stablecoin", sh + 0.01)),
 		"in": "EU", "codes": [],
 	},
-	"test_eu_daily_limit_just_below": {"input": fx.put2(fx.with_payload(to_anna("stablecoin", 100)), "aggregates", "subject_daily_usd", limit - 100.01), "allow": true},
-	"test_eu_daily_limit_exceeded": {"input": fx.put2(fx.with_payload(to_anna("stablecoin", 100)), "aggregates", "subject_daily_usd", limit - 99.99), "in": "EU", "codes": ["DAILY_LIMIT_EXCEEDED"]},
+	"test_eu_daily_limit_just_below": {"input": fx.spent(fx.with_payload(to_anna("stablecoin", 100)), "EU", "person_daily_usd", limit - 100.01), "allow": true},
+	"test_eu_daily_limit_exceeded": {"input": fx.spent(fx.with_payload(to_anna("stablecoin", 100)), "EU", "person_daily_usd", limit - 99.99), "in": "EU", "codes": ["DAILY_LIMIT_EXCEEDED"]},
 }
 
 # ---- tests (one per case) ----

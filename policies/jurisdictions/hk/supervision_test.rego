@@ -19,8 +19,8 @@ cases := {
 	"test_hk_travel_rule_missing_above_threshold": {"input": send(tr + 0.01), "in": "HK", "codes": ["TRAVEL_RULE_MISSING"]},
 	"test_hk_travel_rule_valid_payload": {"input": fx.with_payload(send(tr)), "allow": true},
 	"test_hk_travel_rule_needs_identifying_data": {"input": fx.with_payload_of(send(tr), fx.name_only, fx.name_only), "in": "HK", "codes": ["TRAVEL_RULE_INVALID"]},
-	"test_hk_daily_limit_exceeded": {"input": fx.put2(send(100), "aggregates", "subject_daily_usd", fx.daily_usd("HK", "vasp") - 99.99), "in": "HK", "codes": ["DAILY_LIMIT_EXCEEDED"]},
-	"test_hk_daily_limit_just_below": {"input": fx.put2(send(100), "aggregates", "subject_daily_usd", fx.daily_usd("HK", "vasp") - 100.01), "in": "HK", "codes": []},
+	"test_hk_daily_limit_exceeded": {"input": fx.spent(send(100), "HK", "person_daily_usd", fx.daily_usd("HK", "vasp") - 99.99), "in": "HK", "codes": ["DAILY_LIMIT_EXCEEDED"]},
+	"test_hk_daily_limit_just_below": {"input": fx.spent(send(100), "HK", "person_daily_usd", fx.daily_usd("HK", "vasp") - 100.01), "in": "HK", "codes": []},
 }
 
 # ---- tests (one per case) ----

@@ -22,8 +22,8 @@ cases := {
 	"test_jp_fefta_report_above_threshold": {"input": abroad(fefta + 0.01), "in": "JP", "reports": ["fefta_payment_report"]},
 	"test_jp_fefta_report_domestic_not_due": {"input": fx.transfer(sakura, treasury, sato, "security_token", fefta + 1), "in": "JP", "reports": []},
 	"test_jp_travel_rule_needs_identifying_data": {"input": fx.with_payload_of(fx.transfer(sakura, treasury, sato, "stablecoin", 0.01), fx.name_only, fx.name_only), "in": "JP", "codes": ["TRAVEL_RULE_INVALID"]},
-	"test_jp_daily_limit_exceeded": {"input": fx.put2(fx.transfer(sakura, treasury, sato, "security_token", 100), "aggregates", "subject_daily_usd", fx.daily_usd("JP", "institution") - 99.99), "in": "JP", "codes": ["DAILY_LIMIT_EXCEEDED"]},
-	"test_jp_daily_limit_just_below": {"input": fx.put2(fx.transfer(sakura, treasury, sato, "security_token", 100), "aggregates", "subject_daily_usd", fx.daily_usd("JP", "institution") - 100.01), "in": "JP", "codes": []},
+	"test_jp_daily_limit_exceeded": {"input": fx.spent(fx.transfer(sakura, treasury, sato, "security_token", 100), "JP", "person_daily_usd", fx.daily_usd("JP", "institution") - 99.99), "in": "JP", "codes": ["DAILY_LIMIT_EXCEEDED"]},
+	"test_jp_daily_limit_just_below": {"input": fx.spent(fx.transfer(sakura, treasury, sato, "security_token", 100), "JP", "person_daily_usd", fx.daily_usd("JP", "institution") - 100.01), "in": "JP", "codes": []},
 }
 
 # ---- tests (one per case) ----

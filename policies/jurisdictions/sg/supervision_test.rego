@@ -26,7 +26,7 @@ cases := {
 		"in": "SG", "codes": ["TRAVEL_RULE_MISSING"],
 	},
 	"test_sg_daily_limit_exceeded": {
-		"input": fx.put2(fx.with_payload(send(100)), "aggregates", "subject_daily_usd", fx.daily_usd("SG", "institution") - 99.99),
+		"input": fx.spent(fx.with_payload(send(100)), "SG", "person_daily_usd", fx.daily_usd("SG", "institution") - 99.99),
 		"in": "SG", "codes": ["DAILY_LIMIT_EXCEEDED"],
 	},
 }

@@ -22,11 +22,11 @@ cases := {
 	"test_uk_full_data_above_eur_1000": {"input": basic(full + 0.01), "in": "UK", "codes": ["TRAVEL_RULE_INVALID"]},
 	"test_uk_full_payload_above_eur_1000": {"input": fx.with_payload(send(full + 0.01)), "allow": true},
 	"test_uk_daily_limit_exceeded": {
-		"input": fx.put2(fx.with_payload(send(100)), "aggregates", "subject_daily_usd", fx.daily_usd("UK", "individual") - 99.99),
+		"input": fx.spent(fx.with_payload(send(100)), "UK", "person_daily_usd", fx.daily_usd("UK", "individual") - 99.99),
 		"in": "UK", "codes": ["DAILY_LIMIT_EXCEEDED"],
 	},
 	"test_uk_daily_limit_just_below": {
-		"input": fx.put2(fx.with_payload(send(100)), "aggregates", "subject_daily_usd", fx.daily_usd("UK", "individual") - 100.01),
+		"input": fx.spent(fx.with_payload(send(100)), "UK", "person_daily_usd", fx.daily_usd("UK", "individual") - 100.01),
 		"allow": true,
 	},
 }

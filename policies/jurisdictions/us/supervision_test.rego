@@ -48,10 +48,10 @@ cases := {
 	"test_us_travel_rule_approve_exempt": {"input": approve, "allow": true},
 	"test_us_large_value_report_at_threshold_not_due": {"input": dom("security_token", report), "reports": []},
 	"test_us_large_value_report_above_threshold": {"input": dom("security_token", report + 0.01), "allow": true, "reports": ["large_value"]},
-	"test_us_daily_limit_at_limit": {"input": fx.put2(dom("security_token", 100), "aggregates", "subject_daily_usd", limit - 100), "allow": true},
-	"test_us_daily_limit_exceeded": {"input": fx.put2(dom("security_token", 100.01), "aggregates", "subject_daily_usd", limit - 100), "in": "US", "codes": ["DAILY_LIMIT_EXCEEDED"]},
+	"test_us_daily_limit_at_limit": {"input": fx.spent(dom("security_token", 100), "US", "person_daily_usd", limit - 100), "allow": true},
+	"test_us_daily_limit_exceeded": {"input": fx.spent(dom("security_token", 100.01), "US", "person_daily_usd", limit - 100), "in": "US", "codes": ["DAILY_LIMIT_EXCEEDED"]},
 	"test_us_daily_limit_individual": {
-		"input": fx.put2(fx.transfer(jane, fx.acct1, fx.acct1, "security_token", 10), "aggregates", "subject_daily_usd", fx.daily_usd("US", "individual")),
+		"input": fx.spent(fx.transfer(jane, fx.acct1, fx.acct1, "security_token", 10), "US", "person_daily_usd", fx.daily_usd("US", "individual")),
 		"in": "US", "has": ["DAILY_LIMIT_EXCEEDED"],
 	},
 	"test_us_unvalued_asset_exceeds_daily_limit": {
