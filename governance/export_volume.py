@@ -105,6 +105,10 @@ class ExportCounter:
         new = self.store.unrecorded(tally.org, tally.year, sorted(people))
         return exports_of(tally.org, tally.year, new, reference)
 
+    async def record(self, exports: Sequence[Export], decision_id: str) -> None:
+        if exports:
+            await self.store.record(exports, decision_id)
+
     def recorded(self, exports: Sequence[Export]) -> None:
         if exports:
             self.store.remember(exports)

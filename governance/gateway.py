@@ -178,6 +178,21 @@ class Gateway:
             return self._refuse(envelope, exc)
         return answer
 
+    async def filter_push(self, admitted: Admission, result: Any) -> FilterOutcome:
+        """A subscription's push, filtered for its reader under the subscription's decision;
+        the CN individuals it sends abroad for the first time are recorded before it is sent
+        (a count or a record that fails raises: the push is dropped)."""
+        envelope, snapshot, policy_input, decision = admitted.parts()
+        filtered = await self.read_filter.apply(
+            snapshot, policy_input, decision, "eth_subscription", result, self._items_hook(admitted)
+        )
+        if filtered.denial is None:
+            exports = self._carried(
+                admitted.tally, decision, policy_input, snapshot, filtered.delivered
+            )
+            await self.exports.record(exports, envelope.decision_id)
+        return filtered
+
     def _items_hook(self, admitted: Admission) -> Any:
         tally = admitted.tally
         if tally is None:

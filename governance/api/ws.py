@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ from governance.errors import GovernanceError, LedgerUnavailable
 from governance.gateway import Admission, Answer, Call
 from governance.ledger.rpc import RpcRequest, error_id, error_response, parse_body
 from governance.policy.travel_rule import parse_travel_rule_header
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from governance.api.app import Services
@@ -160,10 +163,11 @@ class WsSession:
         sub = self.subscriptions.get(str(params.get("subscription")))
         if sub is None:
             return
-        _envelope, snapshot, policy_input, decision = sub.admission.parts()
-        filtered = await self.svc.gateway.read_filter.apply(
-            snapshot, policy_input, decision, "eth_subscription", params.get("result")
-        )
+        try:
+            filtered = await self.svc.gateway.filter_push(sub.admission, params.get("result"))
+        except GovernanceError as exc:  # its exports could not be counted: not sent
+            log.warning("push of subscription %s dropped: %s", params.get("subscription"), exc)
+            return
         if filtered.denial is not None:
             return  # a denied notification is dropped for this reader
         await self._send({**doc, "params": {**params, "result": filtered.result}})

@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
@@ -62,18 +63,27 @@ class SqlExports:
     # ---- inside the log's append transaction ---------------------------------------------
 
     def write_exports(self, conn: Connection, records: Sequence[DecisionRecord]) -> None:
+        self._insert(conn, [(e, r.id) for r in records for e in r.exports])
+
+    def _insert(self, conn: Connection, rows: Sequence[tuple[Export, str]]) -> None:
+        """Inserts or ignores each row; the counts grow by what was inserted."""
         added: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
         insert = self._sql(_INSERT)
-        for record in records:
-            for e in record.exports:
-                row = (e.org, e.year, e.person, e.sensitive, record.id)
-                if conn.exec_driver_sql(insert, row).rowcount == 1:
-                    total = added[(e.org, e.year)]
-                    total[0] += 1
-                    total[1] += int(e.sensitive)
+        for e, decision_id in rows:
+            row = (e.org, e.year, e.person, e.sensitive, decision_id)
+            if conn.exec_driver_sql(insert, row).rowcount == 1:
+                total = added[(e.org, e.year)]
+                total[0] += 1
+                total[1] += int(e.sensitive)
         if added:
-            rows = [(org, year, n, s) for (org, year), (n, s) in added.items()]
-            conn.exec_driver_sql(self._sql(_ADD), rows)
+            counts = [(org, year, n, s) for (org, year), (n, s) in added.items()]
+            conn.exec_driver_sql(self._sql(_ADD), counts)
+
+    def insert(self, exports: Sequence[Export], decision_id: str) -> None:
+        """Exports that no new decision record carries (a subscription's pushes, under the
+        subscription's decision), in a transaction of their own."""
+        with self.engine.begin() as conn:
+            self._insert(conn, [(e, decision_id) for e in exports])
 
     # ---- the hot path --------------------------------------------------------------------
 
@@ -105,9 +115,16 @@ class SqlExports:
 
     async def count(self, org: str, year: str, people: Sequence[str]) -> ExportVolume:
         """`volume` in the pool, within `wait_s`; any failure is the log's (-32006)."""
-        work = asyncio.get_running_loop().run_in_executor(
-            self._pool, self.volume, org, year, list(people)
-        )
+        result: ExportVolume = await self._run(self.volume, org, year, list(people))
+        return result
+
+    async def record(self, exports: Sequence[Export], decision_id: str) -> None:
+        """`insert` in the pool, then remembered; any failure is the log's (-32006)."""
+        await self._run(self.insert, list(exports), decision_id)
+        self.remember(exports)
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        work = asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
         try:
             return await asyncio.wait_for(work, self.wait_s)
         except TimeoutError:

@@ -82,6 +82,10 @@ class ExportsPort(Protocol):
         """Raises LogUnavailable when the count cannot be read."""
         ...
 
+    async def record(self, exports: Sequence[Export], decision_id: str) -> None:
+        """Records exports no new decision record carries (a subscription's pushes)."""
+        ...
+
 
 class LedgerNode(Protocol):
     """Forwards one JSON-RPC element to the ledger node and returns its answer."""

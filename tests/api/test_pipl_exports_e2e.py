@@ -4,10 +4,13 @@ year; an organisation whose count reaches a tier without that tier's basis is re
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy import text
 
@@ -132,3 +135,33 @@ def test_an_unreadable_count_refuses(gw: GatewayServer) -> None:
     doc = balance(gw, ACME, WANG)
     assert doc["error"]["code"] == -32006, doc
     assert "result" in balance(gw, ACME, PANDA)  # no CN individual: no count needed
+
+
+def test_subscription_pushes_count_what_they_carry(gw: GatewayServer, anvil: Anvil) -> None:
+    """A pending transaction of Wang's pushed to a subscriber abroad counts Wang once; one of
+    institutions only counts nobody."""
+    url = gw.url.replace("http://", "ws://") + "/ws"
+
+    def send(key: int, to: int) -> None:
+        tx = {"from": ACCOUNTS[key].address, "to": ACCOUNTS[to].address, "value": hex(12345)}
+        anvil.rpc("eth_sendTransaction", [tx])
+
+    async def scenario() -> list[dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {ACME}"}
+        async with aiohttp.ClientSession() as http, http.ws_connect(url, headers=headers) as ws:
+            subscribe = {"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe"}
+            await ws.send_str(json.dumps({**subscribe, "params": ["newPendingTransactions", True]}))
+            assert "result" in json.loads((await ws.receive(timeout=10)).data)
+            loop = asyncio.get_running_loop()
+            for key, to in ((3, 5), (2, 4), (2, 4)):  # institutions, then Wang twice
+                await loop.run_in_executor(None, send, key, to)
+            pushes: list[dict[str, Any]] = []
+            while len(pushes) < 3:
+                doc = json.loads((await ws.receive(timeout=10)).data)
+                if doc.get("method") == "eth_subscription":
+                    pushes.append(doc["params"]["result"])
+            return pushes
+
+    pushes = asyncio.run(scenario())
+    assert sorted(p["from"].lower() for p in pushes) == sorted([PANDA, WANG, WANG])
+    assert counted(gw, "acme-us") == [WANG]

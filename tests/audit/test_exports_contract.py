@@ -14,13 +14,14 @@ from governance.audit.exports import SqlExports
 from governance.audit.factory import open_all
 from governance.audit.quota import SqlQuota
 from governance.audit.sqlstore import SqlLog
-from governance.domain.records import DecisionRecord, Export
+from governance.domain.records import DecisionRecord, Export, new_ulid
 from governance.errors import LogUnavailable
 from tests.audit.conftest import sample_record
 
 WANG, LI, ZHAO = "0x" + "a1" * 20, "0x" + "b2" * 20, "0x" + "c3" * 20
 
 Stores = tuple[SqlLog, SqlQuota, SqlExports]
+SUBSCRIPTION = new_ulid()  # the decision that allowed a subscription
 
 
 @pytest.fixture
@@ -105,6 +106,18 @@ async def test_remembered_people_are_not_looked_up(stores: Stores) -> None:
     small.remember([ex(ZHAO)])  # past the bound: forgotten wholesale, looked up again
     assert small.unrecorded("acme-us", "2026", [WANG, ZHAO]) == [WANG]
     small.close()
+
+
+async def test_pushes_record_under_their_subscription(stores: Stores) -> None:
+    """A subscription's pushes have no record of their own: their people are written alone,
+    and count once with everything else."""
+    log, _, exports = stores
+    log.append_batch([exporting(1, ex(WANG))])
+    await exports.record([ex(WANG), ex(LI, sensitive=True)], SUBSCRIPTION)
+    await exports.record([ex(LI, sensitive=True)], SUBSCRIPTION)
+    volume = await exports.count("acme-us", "2026", [])
+    assert (volume.individuals, volume.sensitive) == (2, 1)
+    assert exports.unrecorded("acme-us", "2026", [WANG, LI, ZHAO]) == [ZHAO]
 
 
 async def test_preload_adds_exports_made_elsewhere(stores: Stores) -> None:
