@@ -4,32 +4,21 @@ test runs on each engine of --rego-engines (regorus and OPA by default)."""
 
 from __future__ import annotations
 
-import copy
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from governance.api.pdp import create_pdp_app
 from governance.domain.models import Decision
-from governance.domain.reference import Reference
 from governance.policy.engine import EmbeddedEngine
-from governance.policy.inputs import NO_EFFECTS
 from governance.policy.remote import RemoteEngine
-from governance.policy.screening import screening_input
 from governance.policy.source import PolicySource, load_policy_source
-from tests.conftest import (
-    PDP_WRITE_TOKEN,
-    PdpServer,
-    aggregates_input,
-    free_port,
-    in_process,
-    legal,
-    serving,
-)
+from tests.conftest import PDP_WRITE_TOKEN, PdpServer, free_port, in_process, serving
 from tests.policy.conftest import MAIN_REGO, write_policy_tree
+from tests.policy.decision_table import CASES
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "policies"
@@ -182,181 +171,29 @@ def test_opa_python_client_talks_to_pdp(pdp: PdpServer) -> None:
 
 # ---- the agreement table -------------------------------------------------------------------
 
-US_TREASURY = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"  # acme-us, institution, verified
-US_PENDING = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"  # acme-us individual, KYC pending
-CN_INDIVIDUAL = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
-CN_INSTITUTION = "0x90f79bf6eb2c4f870365e785982e1f101e93b906"
-DE_INSTITUTION = "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65"
-UNKNOWN = "0xa0ee7a142d267c1f36714e4a8f75612f20a79720"
-SANCTIONED = "0xa79c58b0b11fb634112ccb08cccc3e29dd77d3d2"
-USDC = {"symbol": "USDC", "class": "stablecoin", "contract": "0x" + "ab" * 20, "decimals": 6}
-ETH = {"symbol": "ETH", "class": "tokenized_deposit", "contract": None, "decimals": 18}
-TRAVEL_RULE = {
-    "originator": {
-        "originatorPersons": [legal("Acme Trading Inc.", "US")],
-        "accountNumber": [US_TREASURY],
-    },
-    "beneficiary": {
-        "beneficiaryPersons": [legal("Hanse Logistik GmbH", "DE")],
-        "accountNumber": [DE_INSTITUTION],
-    },
-}
-
-
-def subject(**kw: Any) -> dict[str, Any]:
-    base = {
-        "sub": "alice",
-        "org": "acme-us",
-        "jurisdiction": "US",
-        "roles": ["trader"],
-        "entity_kind": "institution",
-        "kyc": "verified",
-    }
-    return base | kw
-
-
-def request(method: str, kind: str) -> dict[str, Any]:
-    return {
-        "id": "01JTESTDECISION000000000000",
-        "ledger": "main",
-        "chain_id": 31337,
-        "method": method,
-        "kind": kind,
-        "received_at": "2026-11-26T14:00:00.000000Z",
-        "day": "2026-11-26",
-        "year": "2026",
-        "decode_error": None,
-    }
-
-
-def aggregates(daily: float = 0.0) -> dict[str, Any]:
-    return aggregates_input({"US": {"person_daily_usd": daily, "person_annual_usd": daily}})
-
-
-def read_input(
-    ref: Reference, method: str, params: list[Any], addresses: list[str], **subj: Any
-) -> dict[str, Any]:
-    parties = [ref.entity(a).to_input() for a in addresses]
-    residency = sorted({p["jurisdiction"] for p in parties if p["jurisdiction"]})
-    kind = "read" if method.startswith("eth_") else "admin"
-    return {
-        "request": request(method, kind),
-        "subject": subject(**subj),
-        "tx": None,
-        "parties": {},
-        "travel_rule": None,
-        "travel_rule_errors": [],
-        "aggregates": aggregates(),
-        "read": None
-        if kind == "admin"
-        else {
-            "params": params,
-            "parties": parties,
-            "residency": residency,
-            "raw_state": False,
-            "contract": None,
-        },
-        **NO_EFFECTS,
-    }
-
-
-def write_input(
-    ref: Reference,
-    to: str,
-    value: str,
-    *,
-    asset: dict[str, Any] = ETH,
-    sender: str = US_TREASURY,
-    daily: float = 0.0,
-    travel_rule: dict[str, Any] | None = None,
-    **subj: Any,
-) -> dict[str, Any]:
-    s = subject(**subj)
-    recipient = ref.entity(to)
-    usd = float(value) * {"ETH": 2500.0, "USDC": 1.0}[asset["symbol"]]
-    token = asset["contract"] is not None
-    tx = {
-        "from": sender,
-        "to": asset["contract"] or to,
-        "nonce": 0,
-        "chain_id": 31337,
-        "value": value,
-        "asset": copy.deepcopy(asset),
-        "amount_usd": usd,
-        "rate_known": True,
-        "selector": "0xa9059cbb" if token else None,
-        "token_transfer": token,
-        "token_call": "transfer" if token else None,
-        "cross_border": recipient.jurisdiction != s["jurisdiction"],
-    }
-    return {
-        "request": request("eth_sendRawTransaction", "write"),
-        "subject": s,
-        "tx": tx,
-        "parties": {"sender": ref.entity(sender).to_input(), "recipient": recipient.to_input()},
-        "simulation": {"mode": "simulate_v1", "status": "ok", "reason": None},
-        "travel_rule": travel_rule,
-        "travel_rule_errors": [],
-        "screening": screening_input(travel_rule, ref),
-        "aggregates": aggregates(daily),
-        "read": None,
-        "effects": [],
-        "approvals": [],
-        "contracts": [],
-    }
-
-
-def decision_table(ref: Reference) -> dict[str, dict[str, Any]]:
-    """Inputs shaped as docs/policy-input.md describes, across reads, writes and denials."""
-    return {
-        "read_block_number": read_input(ref, "eth_blockNumber", [], []),
-        "read_cn_individual_balance": read_input(
-            ref, "eth_getBalance", [CN_INDIVIDUAL, "latest"], [CN_INDIVIDUAL]
-        ),
-        "read_by_cn_subject": read_input(
-            ref,
-            "eth_getBalance",
-            [US_PENDING, "latest"],
-            [US_PENDING],
-            org="panda-cn",
-            jurisdiction="CN",
-        ),
-        "admin_method_by_trader": read_input(ref, "admin_addPeer", ["enode://x"], []),
-        "write_domestic_small": write_input(ref, US_TREASURY, "0.1"),
-        "write_cross_border_cn": write_input(ref, CN_INSTITUTION, "0.1"),
-        "write_kyc_none": write_input(ref, US_TREASURY, "0.1", kyc="none"),
-        "write_to_sanctioned": write_input(ref, SANCTIONED, "0.1"),
-        "write_to_unknown": write_input(ref, UNKNOWN, "0.1"),
-        "write_de_without_travel_rule": write_input(ref, DE_INSTITUTION, "2"),
-        "write_de_with_travel_rule": write_input(ref, DE_INSTITUTION, "2", travel_rule=TRAVEL_RULE),
-        "write_over_daily_limit": write_input(ref, US_TREASURY, "0.1", daily=4_999_900.0),
-        "write_usdc_individual": write_input(
-            ref, US_TREASURY, "500", asset=USDC, entity_kind="individual"
-        ),
-    }
-
 
 async def test_embedded_and_remote_agree_on_the_table(rego_engine: str) -> None:
+    """Every input of the decision table (reads, writes, effects, denials; built as the
+    gateway builds them) decided the same in process and through `governance pdp`."""
     source = shipped_source()
     embedded = EmbeddedEngine("regorus", source)
-    table = decision_table(embedded.snapshot().reference)
     with PdpServer(source, rego_engine) as pdp:
         remote = RemoteEngine(source, pdp.url, timeout_ms=5000)
         try:
             outcomes: dict[str, Decision] = {}
-            for name, policy_input in table.items():
-                local = await embedded.decide(embedded.snapshot(), policy_input)
-                over_http = await remote.decide(remote.snapshot(), policy_input)
-                assert over_http == local, name
-                assert over_http.raw == local.raw, name
-                outcomes[name] = local
+            for case in CASES:
+                local = await embedded.decide(embedded.snapshot(), case.input)
+                over_http = await remote.decide(remote.snapshot(), case.input)
+                assert over_http == local, case.name
+                assert over_http.raw == local.raw, case.name
+                outcomes[case.name] = local
         finally:
             await remote.close()
     # The table is only worth agreeing on if it exercises both outcomes.
-    assert outcomes["read_block_number"].allow
-    assert outcomes["write_domestic_small"].allow
-    assert not outcomes["write_kyc_none"].allow
-    assert not outcomes["write_to_sanctioned"].allow
+    assert outcomes["read_cn_individual_with_basis"].allow
+    assert outcomes["us_domestic_small"].allow
+    assert not outcomes["caller_kyc_pending"].allow
+    assert not outcomes["sanctioned_recipient"].allow
     assert len({d.outcome for d in outcomes.values()}) == 2
     assert len({r.code for d in outcomes.values() for r in d.reasons}) >= 3
 
@@ -364,9 +201,14 @@ async def test_embedded_and_remote_agree_on_the_table(rego_engine: str) -> None:
 # ---- the command ---------------------------------------------------------------------------
 
 
+def pdp_command(bundle: Path, public_key: Path, port: int) -> list[str]:
+    """`governance pdp` serving `bundle`, verified with `public_key`, on `port`."""
+    return [sys.executable, "-m", "governance.cli", "pdp", "--policy", str(bundle),
+            "--verification-key", str(public_key), "--port", str(port)]  # fmt: skip
+
+
 def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) -> None:
     import subprocess
-    import sys
 
     from governance.policy.bundle import build_bundle, sign_bundle
     from tests.policy.conftest import private_pem, public_pem, rsa_key
@@ -379,20 +221,7 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
     pub.write_text(public_pem(key))
     port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "governance.cli",
-            "pdp",
-            "--policy",
-            str(bundle),
-            "--verification-key",
-            str(pub),
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        [*pdp_command(bundle, pub, port), "--log-level", "warning"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -411,18 +240,7 @@ def test_pdp_command_serves_a_signed_bundle(small_tree: Path, tmp_path: Path) ->
     # An unsigned bundle is refused before serving.
     bundle.write_bytes(build_bundle(load_policy_source(small_tree), "cmd-2"))
     refused = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "governance.cli",
-            "pdp",
-            "--policy",
-            str(bundle),
-            "--verification-key",
-            str(pub),
-            "--port",
-            str(free_port()),
-        ],
+        pdp_command(bundle, pub, free_port()),
         cwd=ROOT,
         capture_output=True,
         text=True,
