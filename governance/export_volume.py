@@ -6,7 +6,8 @@ The count the policy sees is the organisation's count before this decision plus 
 decision would add (named, not yet recorded). For a read, the decision before forwarding counts
 the people of the params; the items of the node's answer are all decided with the people of the
 params and of every item, so items that share one evaluation (same profile) share one count.
-What is recorded is narrower: only the people whose data reached the caller as is."""
+What is recorded is narrower: only the people whose data reached the caller as is. People are
+the directory's persons (`person`), so the addresses of one individual count once."""
 
 from __future__ import annotations
 
@@ -18,13 +19,11 @@ from governance.domain.models import Decision, Entity
 from governance.domain.ports import ExportsPort
 from governance.domain.records import Export
 from governance.domain.reference import Reference
-from governance.policy.exports import (
-    china_year,
-    exports_input,
-    exports_of,
-    read_people,
-    write_people,
-)
+from governance.policy.exports import china_year, exports_input, read_people, write_people
+
+# The persons a decision names (the directory's `person` of each address, else the address),
+# each with whether the directory flags any of their addresses' data as sensitive.
+People = dict[str, bool]
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,16 @@ class Tally:
     org: str
     year: str
     kind: str
-    people: tuple[str, ...]
+    people: tuple[tuple[str, bool], ...]
+
+
+def persons(addresses: Iterable[str], reference: Reference) -> People:
+    """Distinct individuals, not addresses: the addresses of one person count once."""
+    out: People = {}
+    for address in addresses:
+        person = reference.person(address)
+        out[person] = out.get(person, False) or reference.sensitive(address)
+    return out
 
 
 class ExportCounter:
@@ -49,28 +57,28 @@ class ExportCounter:
         if kind not in ("read", "write"):
             return None
         if kind == "write":
-            people = write_people(policy_input)
+            addresses = write_people(policy_input)
         else:
-            people = read_people(policy_input, (policy_input.get("read") or {}).get("parties", []))
+            parties = (policy_input.get("read") or {}).get("parties", [])
+            addresses = read_people(policy_input, parties)
         subject = policy_input.get("subject") or {}
+        people = persons(addresses, reference)
         tally = Tally(
             str(subject.get("org") or ""),
             china_year(str(request.get("received_at"))),
             kind,
-            tuple(people),
+            tuple(sorted(people.items())),
         )
-        policy_input["exports"] = await self.input_for(tally, people, reference)
+        policy_input["exports"] = await self.input_for(tally, people)
         return tally
 
-    async def input_for(
-        self, tally: Tally, people: Sequence[str], reference: Reference
-    ) -> dict[str, Any] | None:
+    async def input_for(self, tally: Tally, people: People) -> dict[str, Any] | None:
         """`input.exports` for a decision that would carry `people` abroad."""
         if not people:
             return None
-        volume = await self.store.count(tally.org, tally.year, people)
+        volume = await self.store.count(tally.org, tally.year, sorted(people))
         new = [p for p in people if p not in volume.recorded]
-        sensitive = sum(1 for p in new if reference.sensitive(p))
+        sensitive = sum(1 for p in new if people[p])
         return exports_input(
             tally.org, tally.year, volume.individuals + len(new), volume.sensitive + sensitive
         )
@@ -83,8 +91,8 @@ class ExportCounter:
         reference: Reference,
     ) -> dict[str, Any] | None:
         """`input.exports` for the items of a read's answer."""
-        people = sorted(set(tally.people) | set(read_people(policy_input, parties)))
-        return await self.input_for(tally, people, reference)
+        people = {**dict(tally.people), **persons(read_people(policy_input, parties), reference)}
+        return await self.input_for(tally, people)
 
     def carried(
         self,
@@ -99,11 +107,12 @@ class ExportCounter:
         people of the items the reader received as they were."""
         if tally is None or not decision.allow:
             return ()
-        people = set(tally.people) if tally.kind == "write" or not decision.redact else set()
+        keep = tally.kind == "write" or not decision.redact
+        people: People = dict(tally.people) if keep else {}
         if tally.kind == "read":
-            people |= set(read_people(policy_input, delivered))
+            people.update(persons(read_people(policy_input, delivered), reference))
         new = self.store.unrecorded(tally.org, tally.year, sorted(people))
-        return exports_of(tally.org, tally.year, new, reference)
+        return tuple(Export(tally.org, tally.year, p, people[p]) for p in new)
 
     async def record(self, exports: Sequence[Export], decision_id: str) -> None:
         if exports:

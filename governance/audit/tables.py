@@ -65,7 +65,8 @@ class SpendRow(SQLModel, table=True):
 
 class ExportRow(SQLModel, table=True):
     """An individual whose personal data an organisation sent out of China in a calendar year
-    (governance/audit/exports.py): once per (org, year, person), by the first decision."""
+    (governance/audit/exports.py): once per (org, year, person), by the first decision.
+    `person` is the directory's `person` of the address, else the address."""
 
     __tablename__ = "pipl_exports"
 

@@ -34,7 +34,7 @@ class Export:
 
     org: str
     year: str  # the calendar year in China (Asia/Shanghai)
-    person: str  # the individual's address in the entity directory
+    person: str  # the directory's `person` of the individual's address, else the address
     sensitive: bool
 
 

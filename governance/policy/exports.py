@@ -23,8 +23,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from governance.domain.models import Entity
-from governance.domain.records import Export
-from governance.domain.reference import Reference
 
 PIPL_JURISDICTION = "CN"
 _CHINA = ZoneInfo("Asia/Shanghai")
@@ -74,12 +72,6 @@ def write_people(policy_input: dict[str, Any]) -> list[str]:
 def exports_input(org: str, year: str, individuals: int, sensitive: int) -> dict[str, Any]:
     """`input.exports` (docs/policy-input.md)."""
     return {"org": org, "year": year, "individuals": individuals, "sensitive": sensitive}
-
-
-def exports_of(
-    org: str, year: str, people: Iterable[str], reference: Reference
-) -> tuple[Export, ...]:
-    return tuple(Export(org, year, p, reference.sensitive(p)) for p in sorted(set(people)))
 
 
 def _write_parties(policy_input: dict[str, Any]) -> list[dict[str, Any]]:
