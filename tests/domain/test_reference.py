@@ -50,3 +50,38 @@ def test_a_licence_whose_expiry_cannot_be_read_licenses_nothing() -> None:
 def test_unknown_address_has_no_licences() -> None:
     doc = reference([]).entity("0x" + "00" * 20).to_input()
     assert (doc["known"], doc["licences"], doc["clients_abroad_only"]) == (False, [], False)
+
+
+def test_addresses_of_one_person_share_its_key_and_others_are_their_own() -> None:
+    ref = Reference.from_data(
+        {
+            "reference": {
+                "entities": {
+                    "0xAA00000000000000000000000000000000000001": {"person": "li-wei"},
+                    "0xaa00000000000000000000000000000000000002": {"person": "li-wei"},
+                    "0xaa00000000000000000000000000000000000003": {"person": ""},
+                }
+            }
+        }
+    )
+    assert ref.person("0xaa00000000000000000000000000000000000001") == "li-wei"
+    assert ref.person("0xAA00000000000000000000000000000000000002") == "li-wei"
+    blank = "0xaa00000000000000000000000000000000000003"
+    assert ref.person(blank.upper().replace("0X", "0x")) == blank
+    stranger = "0xBB00000000000000000000000000000000000009"
+    assert ref.person(stranger) == stranger.lower()
+
+
+def test_time_zones_come_from_the_jurisdictions() -> None:
+    ref = Reference.from_data(
+        {
+            "reference": {
+                "jurisdictions": {
+                    "_comment": "not a jurisdiction",
+                    "CN": {"time_zone": "Asia/Shanghai"},
+                    "XX": {"currency": "XXX"},
+                }
+            }
+        }
+    )
+    assert ref.time_zones == {"CN": "Asia/Shanghai"}
