@@ -6,7 +6,8 @@
   listed code is documented in docs/policies.md;
 - every jurisdiction package is listed in governance/main.rego (`jurisdiction_package`);
 - every data file validates against docs/schemas/<name>.schema.json, every currency a
-  threshold uses has a rate, and the SDN list parses;
+  threshold uses has a rate, every jurisdiction's time zone is one zoneinfo knows, and the
+  SDN list parses;
 - portability rules the embedded engines need (docs/policies.md, "Writing portable Rego"):
   no `with input as` (crashes regopy), `with` only in the test harness (regopy cannot load
   it cheaply), `input` read only through policies/lib/ctx.rego, and no import alias inside a
@@ -20,9 +21,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from governance.domain.periods import jurisdiction_periods
+from governance.domain.reference import Reference
 from governance.policy.read_key import key_problems
 from governance.policy.sanction_lists import REGISTRY, SanctionListError, load_sanction_lists
 
@@ -273,6 +277,7 @@ def _data_files(root: Path, docs: Path) -> list[Problem]:
                 Problem(rel, _line_of(text, error.absolute_path), f"{pointer}: {error.message}")
             )
     problems += _currencies(loaded)
+    problems += _time_zones(loaded)
     try:
         load_sanction_lists(data_dir, loaded.get(REGISTRY))
     except SanctionListError as exc:
@@ -314,6 +319,20 @@ def _currencies(loaded: dict[str, Any]) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _time_zones(loaded: dict[str, Any]) -> list[Problem]:
+    """A zone the gateway cannot load leaves the jurisdiction without figures: every write
+    would be refused as INPUT_INVALID (the schema checks the zone's presence and shape)."""
+    jurisdictions = loaded.get("jurisdictions")
+    zones = Reference.from_data({"reference": {"jurisdictions": jurisdictions}}).time_zones
+    moment = datetime.now(UTC)
+    known = jurisdiction_periods(moment, zones)
+    return [
+        Problem("data/jurisdictions.json", 0, f"{code}: unknown time zone {zone!r}")
+        for code, zone in sorted(zones.items())
+        if code not in known
+    ]
 
 
 def _currency_fields(node: Any) -> Iterator[str]:

@@ -94,6 +94,24 @@ def test_threshold_currency_without_rate(tree: Path) -> None:
     )
 
 
+def test_unknown_time_zone(tree: Path) -> None:
+    path = tree / "data/jurisdictions.json"
+    doc = json.loads(path.read_text())
+    doc["CN"]["time_zone"] = "Asia/Peking_Old"
+    path.write_text(json.dumps(doc))
+    assert "data/jurisdictions.json:0: CN: unknown time zone 'Asia/Peking_Old'" in messages(
+        check_policies(tree)
+    )
+
+
+def test_jurisdiction_without_time_zone(tree: Path) -> None:
+    path = tree / "data/jurisdictions.json"
+    doc = json.loads(path.read_text())
+    del doc["JP"]["time_zone"]
+    path.write_text(json.dumps(doc))
+    assert any("'time_zone' is a required property" in m for m in messages(check_policies(tree)))
+
+
 def test_invalid_json(tree: Path) -> None:
     (tree / "data/assets.json").write_text('{\n  "x": \n}\n')
     assert next(p for p in check_policies(tree) if p.file == "data/assets.json").line == 3
