@@ -152,13 +152,23 @@ def lifted_source(source: PolicySource, cases: list[TestCase]) -> tuple[PolicySo
 
 
 def run_tests(
-    source: PolicySource, engine: str, *, match: str | None = None, strategy: str | None = None
+    source: PolicySource,
+    engine: str,
+    *,
+    match: str | None = None,
+    strategy: str | None = None,
+    packages: frozenset[str] | None = None,
 ) -> list[TestResult]:
     """Evaluates every discovered test (optionally only those whose `data.<pkg>.<name>`
-    contains `match`) on `engine` (governance/policy/evaluator.py). `strategy` ("direct",
-    "tree" or "lift") defaults to the engine's (see the module doc)."""
+    contains `match`, and only those of `packages`) on `engine`
+    (governance/policy/evaluator.py). `strategy` ("direct", "tree", "package" or "lift")
+    defaults to the engine's (see the module doc)."""
     all_cases = discover(source)
-    cases = [c for c in all_cases if match is None or match in c.rule]
+    cases = [
+        c
+        for c in all_cases
+        if (match is None or match in c.rule) and (packages is None or c.package in packages)
+    ]
     strategy = strategy or STRATEGIES.get(engine, "direct")
     if strategy not in ("direct", "tree", "package", "lift"):
         raise ValueError(f"unknown test strategy {strategy!r}")
@@ -172,7 +182,7 @@ def run_tests(
         return [TestResult(c.name, c.package, c.file, False, load_error) for c in cases]
     case_docs: dict[str, Any] = {}
     tree = _tree_values(evaluator, cases) if strategy == "tree" else None
-    packages = _package_values(evaluator, cases) if strategy == "package" else {}
+    documents = _package_values(evaluator, cases) if strategy == "package" else {}
     results: list[TestResult] = []
     for case in cases:
         started = time.perf_counter()
@@ -183,8 +193,8 @@ def run_tests(
                 error = WHOLE_INPUT_ERROR
             elif tree is not None:
                 passed = _in_tree(tree, case)
-            elif case.package in packages:
-                document = packages[case.package]
+            elif case.package in documents:
+                document = documents[case.package]
                 passed = isinstance(document, dict) and document.get(case.name) is True
             elif strategy == "lift" and case.case_key is not None:
                 passed = _lifted_case(evaluator, case, case_docs)

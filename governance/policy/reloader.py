@@ -2,14 +2,14 @@
 
 A watcher notices a change (directory content, bundle file mtime + hash, URL ETag), polled
 every interval and, for a local directory or file, woken at once by file events. The new
-source is loaded, compiled, probed with one decision and its own `*_test.rego` run on the
-serving engine in a worker thread, off the hot path (the tests are most of the time from a save
-to its first decision; ReloadResult.phases_ms says where it went). Only if all of that passes
-is the serving snapshot compiled on the serving thread (regorus engines are pinned to the
-thread that built them; this costs one compile, ~20 ms for the shipped tree, instead of a slow
-first request), probed once more and swapped in as one reference. Otherwise the old revision
-keeps serving and the failure is logged, counted in governance_policy_reloads{result} and
-shown on /status.
+source is loaded, compiled and probed with one decision in a worker thread, and its own
+`*_test.rego` run on the serving engine in test processes, off the hot path (the tests are
+most of the time from a save to its first decision; ReloadResult.phases_ms says where it
+went). Only if all of that passes is the serving snapshot compiled on the serving thread
+(regorus engines are pinned to the thread that built them; this costs one compile, ~20 ms for
+the shipped tree, instead of a slow first request), probed once more and swapped in as one
+reference. Otherwise the old revision keeps serving and the failure is logged, counted in
+governance_policy_reloads{result} and shown on /status.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from governance.policy.bundle import (
 )
 from governance.policy.engine import decide_sync
 from governance.policy.evaluator import ENGINES, RegoUndefined, make_evaluator
+from governance.policy.rego_test_pool import RegoTestPool, default_processes
 from governance.policy.source import DECISION_RULE, PolicySource, PolicySourceError
 from governance.policy.watch import watch_location
 
@@ -242,8 +243,10 @@ class PolicyReloader:
         self._tasks: list[asyncio.Task[None]] = []
         self._wake: asyncio.Event | None = None
         self._stop_watch: asyncio.Event | None = None
-        # One thread: candidates are validated one at a time, off the serving thread.
+        # One thread: candidates are validated one at a time, off the serving thread; their
+        # Rego tests run in test processes (governance/policy/rego_test_pool.py).
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="policy-reload")
+        self._tests = RegoTestPool(default_processes())
 
     @property
     def last_reload(self) -> dict[str, Any] | None:
@@ -257,6 +260,7 @@ class PolicyReloader:
         loop = asyncio.get_running_loop()
         self._wake, self._stop_watch = asyncio.Event(), asyncio.Event()
         self._tasks.append(loop.create_task(self._run(self._wake)))
+        await loop.run_in_executor(self._pool, self._tests.warm)  # starts them, does not wait
         if not is_url(self.location):
             watch = watch_location(Path(self.location), self._wake, self._stop_watch)
             self._tasks.append(loop.create_task(watch))
@@ -271,6 +275,7 @@ class PolicyReloader:
         self._tasks = []
         async with self._lock:  # let a running attempt finish before the pool goes
             self._pool.shutdown(wait=True)
+            self._tests.close()
 
     async def reload_now(self, force: bool = True) -> ReloadResult:
         """Checks the location now; with force, skips the cheap change checks and retries
@@ -327,7 +332,9 @@ class PolicyReloader:
         loaded_at = time.perf_counter()
         _guard("compile_error", revision, cid, _probe, loaded.source, self.engine_name)
         checked_at = time.perf_counter()
-        tests = _guard("test_failed", revision, cid, _run_tests, loaded.source, self.engine_name)
+        tests = _guard(
+            "test_failed", revision, cid, _run_tests, loaded.source, self.engine_name, self._tests
+        )
         phases = (
             ("load", _ms(started, loaded_at)),
             ("check", _ms(loaded_at, checked_at)),
@@ -437,13 +444,15 @@ def _probe(source: PolicySource, engine_name: str) -> None:
         raise ValueError(f"{DECISION_RULE} cannot decide a plain read: {exc}") from exc
 
 
-def _run_tests(source: PolicySource, engine_name: str) -> int:
-    from governance.policy.rego_test import run_tests
+def _run_tests(source: PolicySource, engine_name: str, pool: RegoTestPool) -> int:
+    from governance.policy.rego_test import discover
 
     # regorus: one query per test package takes a third of one per test (rego_test.py), which
     # is most of the time between an officer's save and the first decision by it.
     strategy = "package" if engine_name == "regorus" else None
-    results = list(run_tests(source, engine_name, strategy=strategy))
+    results = pool.run(source, engine_name, strategy)
+    if sorted(r.rule for r in results) != sorted(c.rule for c in discover(source)):
+        raise ValueError("the test run did not report every policy test")  # never assume a pass
     failed = [r for r in results if not r.passed]
     if failed:
         names = ", ".join(f"{r.package}.{r.name}" for r in failed[:5])
