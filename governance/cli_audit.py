@@ -5,6 +5,8 @@
     export     the API's export formats (jsonl, csv, opa) from a database
     query      the API's decision listing from a database
     reconcile  allowed writes against what was mined (governance/cli_reconcile.py)
+    pipl-exports  an org's export volume in China's year; declare exports made elsewhere
+                  (governance/cli_exports.py)
 
 The command line has the database, so it applies no role scope (and masks nothing).
 """
@@ -20,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
+from governance.cli_exports import add_exports_command
 from governance.cli_progress import progress
 from governance.cli_reconcile import add_reconcile_command
 
@@ -71,6 +74,7 @@ def add_audit_commands(sub: Any) -> None:
     _add_filters(query)
     query.set_defaults(handler=cmd_query)
     add_reconcile_command(asub)
+    add_exports_command(asub)
     audit.set_defaults(handler=lambda _a: (audit.print_help(), 2)[1])
 
 

@@ -14,8 +14,6 @@ import rego.v1
 
 config(j) := data.governance.lib.ctx.obj(object.get(data.governance.lib.scope.config(j), "volume", {}))
 
-regulation(j) := data.governance.lib.ctx.str(object.get(config(j), "regulation", ""))
-
 exports := e if {
 	e := data.governance.lib.ctx.doc.exports
 	is_object(e)
