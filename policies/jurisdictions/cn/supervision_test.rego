@@ -17,6 +17,9 @@ abroad(usd) := data.tests.fixtures.with_payload(data.tests.fixtures.transfer(wan
 
 home(usd) := data.tests.fixtures.transfer(wang, data.tests.fixtures.acct2, data.tests.fixtures.acct3, "tokenized_deposit", usd)
 
+# A sending address the directory does not know: the caller's own funds.
+unknown_sender(usd) := data.tests.fixtures.with_payload(data.tests.fixtures.transfer(wang, data.tests.fixtures.acct9, data.tests.fixtures.acct0, "tokenized_deposit", usd))
+
 cases := {
 	"test_cn_virtual_currency_banned": {"input": fx.transfer(wang, fx.acct2, fx.acct3, "virtual_currency", 10), "in": "CN", "codes": ["VIRTUAL_CURRENCY_BANNED"]},
 	"test_cn_stablecoin_banned": {"input": fx.transfer(panda, fx.acct3, fx.acct2, "stablecoin", 10), "in": "CN", "codes": ["VIRTUAL_CURRENCY_BANNED"]},
@@ -52,6 +55,8 @@ cases := {
 	"test_cn_daily_limit_just_below": {"input": fx.spent(home(100), "CN", "person_daily_usd", fx.daily_usd("CN", "individual") - 100.01), "in": "CN", "lacks": ["DAILY_LIMIT_EXCEEDED"]},
 	"test_cn_daily_limit_exceeded": {"input": fx.spent(home(100), "CN", "person_daily_usd", fx.daily_usd("CN", "individual") - 99.99), "in": "CN", "has": ["DAILY_LIMIT_EXCEEDED"]},
 	"test_cn_no_travel_rule_configured": {"input": home(1000000), "in": "CN", "lacks": ["TRAVEL_RULE_MISSING"]},
+	"test_cn_fx_quota_unknown_sender_counts_the_callers": {"input": fx.spent(unknown_sender(100.01), "CN", "person_annual_cross_border_usd", quota - 100), "in": "CN", "has": ["FX_QUOTA_EXCEEDED"]},
+	"test_cn_fx_quota_unknown_sender_institution_caller": {"input": fx.spent(fx.with_payload(fx.transfer(panda, fx.acct9, fx.acct0, "tokenized_deposit", 100.01)), "CN", "person_annual_cross_border_usd", quota), "in": "CN", "lacks": ["FX_QUOTA_EXCEEDED"]},
 }
 
 # ---- tests (one per case) ----
@@ -99,3 +104,7 @@ test_cn_daily_limit_just_below if harness.passes(cases.test_cn_daily_limit_just_
 test_cn_daily_limit_exceeded if harness.passes(cases.test_cn_daily_limit_exceeded)
 
 test_cn_no_travel_rule_configured if harness.passes(cases.test_cn_no_travel_rule_configured)
+
+test_cn_fx_quota_unknown_sender_counts_the_callers if harness.passes(cases.test_cn_fx_quota_unknown_sender_counts_the_callers)
+
+test_cn_fx_quota_unknown_sender_institution_caller if harness.passes(cases.test_cn_fx_quota_unknown_sender_institution_caller)
