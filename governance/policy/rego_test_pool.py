@@ -43,8 +43,8 @@ class RegoTestPool:
         """Every test of `source` on `engine`, the packages spread over the processes."""
         groups = split_packages(discover(source), self.processes)
         executor = self._start()
-        futures = [executor.submit(_run_group, source, engine, strategy, g) for g in groups]
-        try:
+        try:  # a pool whose process died refuses new work too
+            futures = [executor.submit(_run_group, source, engine, strategy, g) for g in groups]
             return [result for future in futures for result in future.result()]
         except BrokenProcessPool as exc:
             self.close()  # the next run starts fresh processes
