@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from governance.policy.evaluator import RegoError, RegoUndefined, opa_problems
+from governance.policy.evaluator import RegoError, defined_value, opa_problems
 from governance.policy.source import PolicySource
 
 _PLAIN_REF = re.compile(r"data(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -42,10 +42,7 @@ class OpaEvaluator:
             raise RegoError(opa_problems(exc.message)) from None
 
     def eval_json(self, rule: str, input_json: str) -> Any:
-        defined, value = self.query(rule, input_json)
-        if not defined:
-            raise RegoUndefined(rule)
-        return value
+        return defined_value(rule, self.query(rule, input_json))
 
     def query(self, ref: str, input_json: str) -> tuple[bool, Any]:
         """A plain reference is evaluated as a document (OPA prepares it once); anything

@@ -7,7 +7,7 @@ import json
 import threading
 from typing import Any
 
-from governance.policy.evaluator import RegoError, RegoProblem, RegoUndefined
+from governance.policy.evaluator import RegoError, RegoProblem, defined_value
 from governance.policy.source import PolicySource
 
 
@@ -24,10 +24,7 @@ class RegopyEvaluator:
         self._lock = threading.Lock()
 
     def eval_json(self, rule: str, input_json: str) -> Any:
-        defined, value = self.query(rule, input_json)
-        if not defined:
-            raise RegoUndefined(rule)
-        return value
+        return defined_value(rule, self.query(rule, input_json))
 
     def query(self, ref: str, input_json: str) -> tuple[bool, Any]:
         with self._lock:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from governance.domain.snapshot import RegoEvaluator
 from governance.policy.source import PolicySource
@@ -55,6 +56,14 @@ class RegoUndefined(RegoError):
 
     def __init__(self, rule: str) -> None:
         super().__init__((RegoProblem("undefined", f"rule {rule} is undefined"),))
+
+
+def defined_value(rule: str, answer: tuple[bool, Any]) -> Any:
+    """The value of a `query` answer; RegoUndefined when `rule` has none."""
+    defined, value = answer
+    if not defined:
+        raise RegoUndefined(rule)
+    return value
 
 
 def regorus_problem(text: str, default_file: str = "") -> RegoProblem:

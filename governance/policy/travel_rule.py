@@ -16,6 +16,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 MAX_HEADER_BYTES = 16 * 1024
@@ -170,12 +171,7 @@ def _check_natural(p: Any, path: str, errors: _Errors) -> None:
     if not isinstance(p, dict):
         errors.add(path, "must be an object")
         return
-    names = _name_identifiers(p, path, errors)
-    for i, n in enumerate(names):
-        sub = f"{path}.name.nameIdentifier[{i}]"
-        if not isinstance(n, dict):
-            errors.add(sub, "must be an object")
-            continue
+    for sub, n in _name_objects(p, path, errors):
         if not _short_str(n.get("primaryIdentifier"), MAX_NAME):
             errors.add(f"{sub}.primaryIdentifier", f"required string of 1..{MAX_NAME}")
         if "secondaryIdentifier" in n and not _short_str(n["secondaryIdentifier"], MAX_NAME):
@@ -199,12 +195,7 @@ def _check_legal(p: Any, path: str, errors: _Errors) -> None:
     if not isinstance(p, dict):
         errors.add(path, "must be an object")
         return
-    names = _name_identifiers(p, path, errors)
-    for i, n in enumerate(names):
-        sub = f"{path}.name.nameIdentifier[{i}]"
-        if not isinstance(n, dict):
-            errors.add(sub, "must be an object")
-            continue
+    for sub, n in _name_objects(p, path, errors):
         if not _short_str(n.get("legalPersonName"), MAX_NAME):
             errors.add(f"{sub}.legalPersonName", f"required string of 1..{MAX_NAME}")
         if n.get("legalPersonNameIdentifierType", "LEGL") not in LEGAL_NAME_TYPES:
@@ -220,6 +211,19 @@ def _name_identifiers(p: dict[str, Any], path: str, errors: _Errors) -> list[Any
         errors.add(f"{path}.name.nameIdentifier", "needs at least one name")
         return []
     return ids[:8]
+
+
+def _name_objects(
+    p: dict[str, Any], path: str, errors: _Errors
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The person's name identifiers that are objects, each with its path; the others are
+    reported as they come, so errors keep the order of the payload."""
+    for i, n in enumerate(_name_identifiers(p, path, errors)):
+        sub = f"{path}.name.nameIdentifier[{i}]"
+        if isinstance(n, dict):
+            yield sub, n
+        else:
+            errors.add(sub, "must be an object")
 
 
 def _check_common(p: dict[str, Any], path: str, errors: _Errors, *, natural: bool) -> None:
