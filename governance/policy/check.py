@@ -28,6 +28,7 @@ from typing import Any
 from governance.domain.periods import jurisdiction_periods
 from governance.domain.reference import Reference
 from governance.policy.read_key import key_problems
+from governance.policy.rego_text import PACKAGE, import_aliases
 from governance.policy.sanction_lists import REGISTRY, SanctionListError, load_sanction_lists
 
 MAIN_FILE = "governance/main.rego"
@@ -36,14 +37,12 @@ CTX_FILE = "lib/ctx.rego"
 HARNESS_FILE = "lib/harness_test.rego"
 DOC_FILE = "policies.md"
 
-_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _CODE_LIST = re.compile(r"^codes\s*:=\s*\{(.*?)^\}", re.MULTILINE | re.DOTALL)
 _LISTED = re.compile(r'^\t"([A-Z][A-Z0-9_]+)":\s*\{', re.MULTILINE)
 CODE_LITERAL = re.compile(r'"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)"')
 _WHOLE_INPUT = re.compile(r"\bwith\s+input\s+as\b")
 _WITH = re.compile(r"\bwith\s+[\w.\[\]\"]+\s+as\b")
 _INPUT = re.compile(r"(?<![\w.])input\b")
-_IMPORT = re.compile(r"^import\s+data\.([\w.]+?)(?:\s+as\s+(\w+))?\s*$", re.MULTILINE)
 _FUNCTION_HEAD = re.compile(r"^(\w+)\(([^)]*)\)\s*(?::=|if\b|\{|=)")
 
 
@@ -195,9 +194,7 @@ def _strip_strings(line: str) -> str:
 
 
 def _aliases_in_functions(name: str, text: str) -> list[Problem]:
-    aliases = set()
-    for match in _IMPORT.finditer(text):
-        aliases.add(match.group(2) or match.group(1).split(".")[-1])
+    aliases = set(import_aliases(text))
     if not aliases:
         return []
     problems = []
@@ -230,7 +227,7 @@ def _wiring(modules: list[tuple[str, str]]) -> list[Problem]:
     main = dict(modules).get(MAIN_FILE, "")
     problems = []
     for name, text in modules:
-        match = _PACKAGE.search(text)
+        match = PACKAGE.search(text)
         if name.endswith("_test.rego") or match is None:
             continue
         parts = match.group(1).split(".")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import ctypes
-import re
 import sys
 import threading
 from typing import Any
@@ -12,9 +11,9 @@ from typing import Any
 import orjson
 
 from governance.policy.evaluator import RegoError, RegoProblem, RegoUndefined, regorus_problem
+from governance.policy.rego_text import PACKAGE
 from governance.policy.source import PolicySource
 
-_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _UNDEFINED = '"<undefined>"'
 
 # Engines whose evaluator was discarded, by owning thread: a regorus engine may only be
@@ -147,7 +146,7 @@ def check_modules(modules: list[tuple[str, str]]) -> list[RegoProblem]:
     engine.set_input_json("{}")
     evaluated: set[str] = set()
     for name, text in loaded:
-        match = _PACKAGE.search(text)
+        match = PACKAGE.search(text)
         if match is None or match.group(1) in evaluated:
             continue
         evaluated.add(match.group(1))

@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from governance.policy.rego_text import PACKAGE, import_aliases
+
 VALIDATE_FILE = "lib/validate.rego"
 
-_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
-_IMPORT = re.compile(r"^import\s+data\.([\w.]+?)(?:\s+as\s+(\w+))?\s*$", re.MULTILINE)
 _HEAD = re.compile(r"^(?:default\s+)?(\w+)")
 _SOURCE = re.compile(
     r"\bdoc\.read\.(?:parties|contract|params)\b|object\.get\(\s*doc\s*,\s*\"read\"|"
@@ -54,11 +54,10 @@ class Block:
 def blocks(name: str, text: str) -> list[Block]:
     """The module cut at every line that starts in the first column (a rule head), with
     import aliases written out as their full `data.` paths."""
-    match = _PACKAGE.search(text)
+    match = PACKAGE.search(text)
     package = match.group(1) if match else ""
-    for imported in _IMPORT.finditer(text):
-        alias = imported.group(2) or imported.group(1).split(".")[-1]
-        text = re.sub(rf"(?<![\w.]){alias}\.", f"data.{imported.group(1)}.", text)
+    for alias, path in import_aliases(text).items():
+        text = re.sub(rf"(?<![\w.]){alias}\.", f"data.{path}.", text)
     out: list[Block] = []
     current: list[str] = []
     start = 0
