@@ -194,6 +194,16 @@ def drive_traffic(gw: GatewayServer, anvil: Anvil, sub: str) -> None:
     assert denied.json()["error"]["code"] == -32003
 
 
+def allowed_then_denied(gw: GatewayServer, anvil: Anvil) -> None:
+    """A transfer by alice@acme-us the policy allows, then one it refuses for missing KYC."""
+    raw = signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)
+    ok = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(sub="alice"))
+    assert "result" in ok.json(), ok.text
+    raw = signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)
+    denied = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(kyc="none"))
+    assert denied.json()["error"]["code"] == -32003 and "KYC_REQUIRED" in denied.text, denied.text
+
+
 def recorded(gw: GatewayServer) -> list[dict[str, Any]]:
     store = SqlLog(gw.settings.audit.database_url)
     try:

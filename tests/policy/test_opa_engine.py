@@ -5,57 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from governance.config import PolicyConfig
 from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.source import load_policy_source
-from tests.conftest import ACCOUNTS, Anvil, GatewayServer, rpc, signed_transfer, token, wait_for
+from tests.conftest import ACCOUNTS, Anvil, GatewayServer, rpc, token, wait_for
+from tests.policy.conftest import allowed_then_denied, recorded
 
 
 def test_gateway_decides_with_opa_as_regorus_does(
     gateway_factory: Callable[..., GatewayServer], policy_dir: Path, anvil: Anvil
 ) -> None:
     gw = gateway_factory(policy=PolicyConfig(path=str(policy_dir), engine="opa"))
-    bearer = token(sub="alice", org="acme-us", jurisdiction="US")
-    ok = rpc(
-        gw.rpc_url(),
-        "eth_sendRawTransaction",
-        [signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)],
-        bearer=bearer,
-    )
-    assert "result" in ok.json(), ok.text
-    denied = rpc(
-        gw.rpc_url(),
-        "eth_sendRawTransaction",
-        [signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)],
-        bearer=token(kyc="none"),
-    )
-    assert denied.json()["error"]["code"] == -32003 and "KYC_REQUIRED" in denied.text
-    read = rpc(gw.rpc_url(), "eth_getBalance", [ACCOUNTS[0].address, "latest"], bearer=bearer)
+    allowed_then_denied(gw, anvil)
+    read = rpc(gw.rpc_url(), "eth_getBalance", [ACCOUNTS[0].address, "latest"], bearer=token())
     assert "result" in read.json(), read.text
 
-    records = _records(gw, 3)
+    # Reads are recorded without waiting.
+    records = wait_for(lambda: len(r := recorded(gw)) >= 3 and r, timeout=10)
     assert [r["outcome"] for r in records] == ["allow", "deny", "allow"]
     # the recorded inputs decide the same on regorus
     regorus = EmbeddedEngine("regorus", load_policy_source(policy_dir))
     for record in records:
         again = decide_sync(regorus.snapshot(), record["input"])
         assert again.outcome == record["outcome"], record["method"]
-
-
-def _records(gw: GatewayServer, count: int) -> list[dict[str, Any]]:
-    """The log's records once `count` are there (reads are recorded without waiting)."""
-    from governance.audit.sqlstore import SqlLog
-
-    def stored() -> list[dict[str, Any]]:
-        store = SqlLog(gw.settings.audit.database_url)
-        try:
-            return store.records(limit=100)
-        finally:
-            store.close()
-
-    try:
-        return wait_for(lambda: len(r := stored()) >= count and r, timeout=10)
-    except AssertionError:
-        return stored()

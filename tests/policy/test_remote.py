@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 
@@ -23,7 +23,6 @@ from governance.policy.factory import make_policy_engine
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import PolicySource, load_policy_source
 from tests.conftest import (
-    ACCOUNTS,
     SECRET,
     Anvil,
     GatewayServer,
@@ -31,10 +30,9 @@ from tests.conftest import (
     free_port,
     make_settings,
     rpc,
-    signed_transfer,
     token,
 )
-from tests.policy.conftest import write_policy_tree
+from tests.policy.conftest import allowed_then_denied, recorded, write_policy_tree
 
 READ = {"subject": {"kyc": "verified", "jurisdiction": "US"}, "parties": {}, "tx": None}
 DENY = {"subject": {"kyc": "none", "jurisdiction": "US"}, "parties": {}, "tx": None}
@@ -221,33 +219,12 @@ def test_gateway_decides_remotely_and_fails_closed_when_pdp_stops(
     )
     gw = gateway_factory(policy=policy)
     try:
-        bearer = token(sub="alice", org="acme-us", jurisdiction="US")
-        raw = signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)
-        ok = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
-        assert "result" in ok.json(), ok.text
-        denied = rpc(
-            gw.rpc_url(),
-            "eth_sendRawTransaction",
-            [signed_transfer(anvil, 0, ACCOUNTS[0].address, 10**15)],
-            bearer=token(kyc="none"),
-        )
-        assert denied.json()["error"]["code"] == -32003
-        assert "KYC_REQUIRED" in denied.text
+        allowed_then_denied(gw, anvil)
     finally:
         pdp.__exit__()
     gone = rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=token())
     assert gone.status_code == 503
     assert gone.json()["error"]["code"] == -32004
-    records = _records(gw)
+    records = recorded(gw)
     assert {r["revision"] for r in records} == {load_policy_source(policy_dir).revision}
     assert [r["outcome"] for r in records][:2] == ["allow", "deny"]
-
-
-def _records(gw: GatewayServer) -> list[dict[str, Any]]:
-    from governance.audit.sqlstore import SqlLog
-
-    store = SqlLog(gw.settings.audit.database_url)
-    try:
-        return store.records(limit=1000)
-    finally:
-        store.close()
