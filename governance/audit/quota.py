@@ -46,17 +46,19 @@ S = SpendRow.__table__  # type: ignore[attr-defined]
 
 SPEND_COLUMNS = ("decision_id", "person", "time", "amount_usd", "cross_border", "released")
 
-# Per window [start, end): everything, and the cross-border part.
-_WINDOW_SUMS = (
-    "COALESCE(SUM(CASE WHEN time >= ? AND time < ? THEN amount_usd END), 0),"
-    " COALESCE(SUM(CASE WHEN time >= ? AND time < ? AND cross_border THEN amount_usd END), 0)"
-)
-
 
 @functools.cache
-def _sums_sql(windows: int, postgres: bool) -> str:
-    sums = ", ".join([_WINDOW_SUMS] * windows)
-    sql = f"SELECT {sums} FROM spend WHERE person = ? AND time >= ? AND NOT released"
+def _segments_sql(bounds: int, postgres: bool) -> str:
+    """Spend per segment between consecutive bounds b0 < b1 < ... (segment i is [b_i, b_i+1),
+    the last one open): one pass over the person's rows, each row placed by one CASE, where a
+    sum per window would evaluate every window's condition on every row."""
+    steps = " ".join(f"WHEN time < ? THEN {i}" for i in range(bounds - 1))
+    segment = f"CASE {steps} ELSE {bounds - 1} END" if bounds > 1 else "0"
+    sql = (
+        f"SELECT {segment} AS segment, SUM(amount_usd),"
+        " SUM(CASE WHEN cross_border THEN amount_usd ELSE 0 END)"
+        " FROM spend WHERE person = ? AND time >= ? AND NOT released GROUP BY 1"
+    )
     return sql.replace("?", "%s") if postgres else sql
 
 
@@ -92,30 +94,28 @@ class SqlQuota:
             | {(p.day_start, p.day_end) for p in periods.values()}
             | {(p.year_start, p.year_end) for p in periods.values()}
         )
-        params: list[str] = []
-        for start, end in windows:
-            params += [start, end, start, end]
-        row = self._fetch(
-            _sums_sql(len(windows), self.is_postgres), (*params, person, windows[0][0])
-        )
-        sums = {w: (float(row[2 * i]), float(row[2 * i + 1])) for i, w in enumerate(windows)}
+        bounds = sorted({t for window in windows for t in window})
+        sql = _segments_sql(len(bounds), self.is_postgres)
+        rows = self._fetch(sql, (*bounds[1:], person, bounds[0]))
+        per_segment = {int(r[0]): (float(r[1] or 0), float(r[2] or 0)) for r in rows}
+        sums = {w: _window_sum(w, bounds, per_segment) for w in windows}
         return {
             "person": person,
             "person_30d_usd": sums[rolling][0],
             "by_jurisdiction": {code: _figures(p, sums) for code, p in sorted(periods.items())},
         }
 
-    def _fetch(self, sql: str, params: tuple[str, ...]) -> tuple[Any, ...]:
+    def _fetch(self, sql: str, params: tuple[str, ...]) -> list[tuple[Any, ...]]:
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
             cursor.execute(sql, params)
-            row = cursor.fetchone()
+            rows = [tuple(r) for r in cursor.fetchall()]
             cursor.close()
             raw.commit()  # ends the read transaction, so the next read sees new commits
         finally:
             raw.close()
-        return tuple(row or ())  # an aggregate query always answers one row
+        return rows
 
     def unspend(self, decision_id: str) -> None:
         with self.engine.begin() as conn:
@@ -254,6 +254,15 @@ def make_quota_store(url: str, engine: Engine, wait_s: float = 10.0) -> SqlQuota
     if engine.dialect.name == "sqlite":
         return SqliteQuota(engine, url, wait_s)
     raise ValueError(f"no quota store for {engine.dialect.name} databases")
+
+
+def _window_sum(
+    window: tuple[str, str], bounds: list[str], per_segment: Mapping[int, tuple[float, float]]
+) -> tuple[float, float]:
+    """(all, cross-border) of the segments inside [start, end): both ends are bounds."""
+    first, stop = bounds.index(window[0]), bounds.index(window[1])
+    inside = [per_segment.get(i, (0.0, 0.0)) for i in range(first, stop)]
+    return sum(x[0] for x in inside), sum(x[1] for x in inside)
 
 
 def _figures(

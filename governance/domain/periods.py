@@ -5,9 +5,10 @@ so they compare as strings."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROLLING_DAYS = 30
@@ -38,22 +39,32 @@ def parse_utc(text: str) -> datetime:
 
 def local_periods(moment: datetime, zone: str) -> LocalPeriods:
     """The local day and year of `moment` in `zone`. Raises ValueError for an unknown zone."""
+    return _periods(zone, moment.astimezone(_zone(zone)).date())
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    """Held for good: ZoneInfo's own cache keeps only the last eight zones, fewer than the
+    jurisdictions every write computes, so it would reload them from disk."""
     try:
-        tz = ZoneInfo(zone)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {zone!r}") from exc
-    local = moment.astimezone(tz)
-    day = datetime(local.year, local.month, local.day, tzinfo=tz)
-    next_day = (day + timedelta(days=1)).replace(tzinfo=tz)  # wall-clock midnight, DST-proof
-    year = datetime(local.year, 1, 1, tzinfo=tz)
-    next_year = datetime(local.year + 1, 1, 1, tzinfo=tz)
+        raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+@functools.lru_cache(maxsize=256)
+def _periods(zone: str, day: date) -> LocalPeriods:
+    """Cached: every write computes every jurisdiction's calendar, which changes once a day."""
+    tz = _zone(zone)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    next_day = (start + timedelta(days=1)).replace(tzinfo=tz)  # wall-clock midnight, DST-proof
     return LocalPeriods(
-        day=local.strftime("%Y-%m-%d"),
-        year=local.strftime("%Y"),
-        day_start=utc_text(day),
+        day=day.isoformat(),
+        year=f"{day.year:04d}",
+        day_start=utc_text(start),
         day_end=utc_text(next_day),
-        year_start=utc_text(year),
-        year_end=utc_text(next_year),
+        year_start=utc_text(datetime(day.year, 1, 1, tzinfo=tz)),
+        year_end=utc_text(datetime(day.year + 1, 1, 1, tzinfo=tz)),
     )
 
 
