@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,35 +181,51 @@ def allowed_write_keys(db: str) -> set[tuple[str, int]]:
         store.close()
 
 
-def test_every_write_the_node_accepted_is_in_the_log_after_sigkill(
-    tmp_path: Path, policy_dir: Path, fresh_anvil: Anvil, capsys: pytest.CaptureFixture[str]
-) -> None:
-    proc, url, db = start_gateway(tmp_path, policy_dir, fresh_anvil)
+def sigkill_under_load(
+    gateway: Gateway, policy_dir: Path, node: Anvil, loaded: Callable[[], None] = lambda: None
+) -> list[Sender]:
+    """Drives the load through the gateway process and SIGKILLs it once the load is going
+    (and `loaded` has checked what it checks): requests are in flight. The senders used."""
+    proc, url, _ = gateway
     try:
-        senders = allowed_senders(url, candidate_senders(policy_dir), fresh_anvil)
+        senders = allowed_senders(url, candidate_senders(policy_dir), node)
         assert len(senders) >= 2, "the shipped policies allow too few senders for a load"
-        load = Load(url, senders, fresh_anvil)
+        load = Load(url, senders, node)
         load.start()
         assert load.enough.wait(120), "the load never got going"
-        proc.send_signal(signal.SIGKILL)  # mid-load: requests are in flight
+        loaded()
+        proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         load.join()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+    return senders
+
+
+def verifies(capsys: pytest.CaptureFixture[str], db: str, public_key: str) -> None:
+    capsys.readouterr()
+    code = cli.main(["audit", "verify", "--db", db, "--public-key", public_key])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_every_write_the_node_accepted_is_in_the_log_after_sigkill(
+    tmp_path: Path, policy_dir: Path, fresh_anvil: Anvil, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = start_gateway(tmp_path, policy_dir, fresh_anvil)
+    db = gateway[2]
+    senders = sigkill_under_load(gateway, policy_dir, fresh_anvil)
     accepted = {(s.address, n) for s in senders for n in range(nonce(fresh_anvil, s.address))}
     assert len(accepted) >= KILL_AFTER_ALLOWED
     recorded = allowed_write_keys(db)
     assert accepted - recorded == set(), "writes reached the node without a record"
     # A write may be recorded and then lost with the process before it was forwarded.
     assert len(recorded) >= len(accepted)
-    capsys.readouterr()
     key = tmp_path / "signing.key.pub"
-    args = ["audit", "verify", "--db", db, "--public-key", str(key)]
     if not key.exists():  # the gateway did not sign (no checkpointer wired): verify the tree
         key.write_text(_throwaway_public_key())
-    assert cli.main(args) == 0, capsys.readouterr().err
+    verifies(capsys, db, str(key))
 
 
 def test_sigkill_while_checkpoints_are_signed_then_restart(
@@ -219,24 +236,16 @@ def test_sigkill_while_checkpoints_are_signed_then_restart(
     on from there."""
     config = tmp_path / "governance.toml"
     config.write_text("[audit]\ncheckpoint_every = 1\ncheckpoint_seconds = 0.05\n")
-    proc, url, db = start_gateway(tmp_path, policy_dir, fresh_anvil, config)
-    try:
-        senders = allowed_senders(url, candidate_senders(policy_dir), fresh_anvil)
-        load = Load(url, senders, fresh_anvil)
-        load.start()
-        assert load.enough.wait(120), "the load never got going"
+    gateway = start_gateway(tmp_path, policy_dir, fresh_anvil, config)
+    db = gateway[2]
+
+    def signing() -> None:
         assert checkpoint_sizes(db), "no checkpoint signed under load"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
-        load.join()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+
+    senders = sigkill_under_load(gateway, policy_dir, fresh_anvil, signing)
     at_kill = max(checkpoint_sizes(db))
     key = str(tmp_path / "signing.key.pub")
-    capsys.readouterr()
-    assert cli.main(["audit", "verify", "--db", db, "--public-key", key]) == 0, capsys.readouterr()
+    verifies(capsys, db, key)
     proc, url, db = start_gateway(tmp_path, policy_dir, fresh_anvil, config)
     try:
         with httpx.Client() as client:
@@ -252,8 +261,7 @@ def test_sigkill_while_checkpoints_are_signed_then_restart(
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
-    capsys.readouterr()
-    assert cli.main(["audit", "verify", "--db", db, "--public-key", key]) == 0, capsys.readouterr()
+    verifies(capsys, db, key)
 
 
 def checkpoint_sizes(db: str) -> list[int]:
