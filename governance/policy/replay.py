@@ -3,8 +3,9 @@
 Each recorded (masked) policy input is evaluated against the draft, and its outcome and reasons
 compared with what was decided then. Parties and amounts are first re-enriched from the
 draft's reference data (entities, sanctions, assets, rates), so a change to those documents
-shows too; aggregates stay as recorded. Inputs whose personal data was masked before storage
-are replayed without it and counted in `masked`.
+shows too; aggregates stay as recorded (those recorded before spend was counted per person
+and local calendar stand for every jurisdiction's). Inputs whose personal data was masked
+before storage are replayed without it and counted in `masked`.
 """
 
 from __future__ import annotations
@@ -342,7 +343,44 @@ def reenrich(policy_input: dict[str, Any], reference: Reference) -> dict[str, An
     tx = doc.get("tx")
     if isinstance(tx, dict):
         _reprice(tx, doc, reference)
+        doc["aggregates"] = _aggregates(doc.get("aggregates"), doc, reference)
     return doc
+
+
+_OLD_FIGURES = {
+    "person_daily_usd": "subject_daily_usd",
+    "person_annual_usd": "subject_annual_usd",
+    "person_daily_cross_border_usd": "subject_daily_cross_border_usd",
+    "person_annual_cross_border_usd": "subject_annual_cross_border_usd",
+}
+
+
+def _aggregates(recorded: Any, doc: dict[str, Any], reference: Reference) -> Any:
+    """A write's figures for every jurisdiction of the draft. Records from before spend was
+    counted per person and local calendar carry the subject's UTC figures: they stand for
+    every jurisdiction's. A jurisdiction the record has no figures for (added since) gets the
+    largest recorded ones, so a replay does not read it as nothing spent."""
+    if not isinstance(recorded, dict):
+        return recorded
+    request = doc.get("request") or {}
+    by = dict(recorded.get("by_jurisdiction") or {})
+    if not by and "subject_daily_usd" in recorded:
+        old = {new: recorded.get(name, 0.0) for new, name in _OLD_FIGURES.items()}
+        day = {"day": request.get("day"), "year": request.get("year")}
+        by = {code: {**day, **old} for code in reference.time_zones}
+        sender = str((doc.get("tx") or {}).get("from") or "")
+        recorded = {"person": reference.person(sender), "person_30d_usd": 0.0}
+    figures = [f for f in by.values() if isinstance(f, dict)]
+    for code in reference.time_zones:
+        if code not in by and figures:
+            by[code] = {name: _largest(figures, name) for name in figures[0]}
+    return {**recorded, "by_jurisdiction": by}
+
+
+def _largest(figures: list[dict[str, Any]], name: str) -> Any:
+    values = [f.get(name) for f in figures]
+    numbers = [v for v in values if isinstance(v, int | float)]
+    return max(numbers) if numbers else values[0]
 
 
 def _entity(party: Any, reference: Reference) -> Any:

@@ -19,8 +19,10 @@ from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.replay import DraftError, ReplayFilter, reenrich, replay
 from governance.policy.source import load_policy_source
 from tests.conftest import (
+    ACCOUNTS,
     Anvil,
     GatewayServer,
+    aggregates_input,
     make_settings,
 )
 from tests.policy.conftest import (
@@ -188,6 +190,50 @@ def test_reenrich_prices_and_parties(tmp_path: Path) -> None:
     assert out["parties"]["recipient"]["sanctioned"] is True
     assert out["parties"]["recipient"]["known"] is False
     assert doc["parties"]["recipient"]["sanctioned"] is False  # the record is not modified
+
+
+def shipped_reference() -> Any:
+    from governance.domain.reference import Reference
+
+    return Reference.from_data(load_policy_source(ROOT / "policies").data)
+
+
+def test_reenrich_gives_old_subject_figures_to_every_jurisdiction() -> None:
+    """Recorded before spend was counted per person and local calendar: the subject's UTC
+    figures stand for each jurisdiction's, so the draft neither refuses the input as invalid
+    nor reads it as nothing spent."""
+    ref = shipped_reference()
+    doc = policy_input(3_000.0)
+    doc["request"] |= {"day": "2026-11-02", "year": "2026"}
+    doc["tx"]["from"] = ACCOUNTS[0].address
+    doc["aggregates"] = {
+        "subject_daily_usd": 4_999_000.0,
+        "subject_annual_usd": 9.0,
+        "subject_daily_cross_border_usd": 1.0,
+        "subject_annual_cross_border_usd": 2.0,
+    }
+    out = reenrich(doc, ref)["aggregates"]
+    assert out["person"] == "acme-trading" and out["person_30d_usd"] == 0.0
+    assert set(out["by_jurisdiction"]) == set(ref.time_zones) and len(ref.time_zones) == 9
+    cn = out["by_jurisdiction"]["CN"]
+    assert cn == {
+        "day": "2026-11-02",
+        "year": "2026",
+        "person_daily_usd": 4_999_000.0,
+        "person_annual_usd": 9.0,
+        "person_daily_cross_border_usd": 1.0,
+        "person_annual_cross_border_usd": 2.0,
+    }
+
+
+def test_reenrich_gives_a_new_jurisdiction_the_largest_recorded_figures() -> None:
+    doc = policy_input(3_000.0)
+    doc["aggregates"] = aggregates_input({"US": {"person_daily_usd": 70.0}})
+    del doc["aggregates"]["by_jurisdiction"]["JP"]  # JP added to the draft since
+    out = reenrich(doc, shipped_reference())["aggregates"]
+    assert out["by_jurisdiction"]["JP"]["person_daily_usd"] == 70.0
+    assert out["by_jurisdiction"]["CN"]["person_daily_usd"] == 0.0
+    assert out["person"] == "test-person"
 
 
 @pytest.mark.parametrize(
