@@ -55,6 +55,6 @@ deny contains reasons.detail("IDENTIFICATION_REQUIRED", J, data.governance.lib.c
 
 identified if {
 	data.governance.lib.ctx.doc.subject.kyc == "verified"
-	data.governance.lib.ctx.sender.known == true
-	data.governance.lib.ctx.sender.kyc == "verified"
+	data.governance.lib.ctx.transfer.sender_known
+	data.governance.lib.ctx.transfer.sender_kyc == "verified"
 }

@@ -70,12 +70,13 @@ deny contains reasons.make("FX_QUOTA_EXCEEDED", J, data.governance.lib.ctx.str(o
 # The funds belong to a mainland individual: the sending account's owner when the directory
 # knows it (an institution moving its customer's funds), else the caller.
 funds_of_individual if {
-	data.governance.lib.ctx.sender.known == true
-	prc_individual(data.governance.lib.ctx.sender)
+	data.governance.lib.ctx.transfer.sender_known
+	data.governance.lib.ctx.transfer.sender_kind == "individual"
+	data.governance.lib.ctx.transfer.sender_jurisdiction == J
 }
 
 funds_of_individual if {
-	not data.governance.lib.ctx.sender.known == true
+	not data.governance.lib.ctx.transfer.sender_known
 	data.governance.lib.ctx.call.subject_jurisdiction == J
 	data.governance.lib.ctx.transfer.subject_kind == "individual"
 }
