@@ -32,6 +32,9 @@ split_home(already, cny) := data.tests.fixtures.spent(home(cny), "CN", "person_d
 # An institution caller moving a mainland individual's funds abroad: the individual's quota.
 for_wang(already, usd_amount) := data.tests.fixtures.spent(data.tests.fixtures.with_payload(data.tests.fixtures.transfer(panda, data.tests.fixtures.acct2, data.tests.fixtures.acct0, "tokenized_deposit", data.tests.fixtures.usd(usd_amount, "USD"))), "CN", "person_annual_cross_border_usd", data.tests.fixtures.usd(already, "USD"))
 
+# Art. 5(2) cumulative: the institution's transfers of the day, `already` USD.
+split_firm(already, usd_amount) := data.tests.fixtures.spent(firm(usd_amount), "CN", "person_daily_usd", data.tests.fixtures.usd(already, "USD"))
+
 cases := {
 	"test_cn_statute_cross_border_report_below_usd_10000": {"input": abroad(9999.99), "in": "CN", "reports": []},
 	"test_cn_statute_cross_border_report_at_usd_10000": {"input": abroad(10000), "in": "CN", "reports": ["large_value_cross_border_individual"]},
@@ -54,6 +57,9 @@ cases := {
 	"test_cn_statute_domestic_spend_not_cumulated_abroad": {"input": data.tests.fixtures.spent(abroad(1000), "CN", "person_daily_usd", data.tests.fixtures.usd(9000, "USD")), "in": "CN", "reports": []},
 	"test_cn_statute_fx_quota_for_individual_funds_at_usd_50000": {"input": for_wang(49000, 1000), "in": "CN", "lacks": ["FX_QUOTA_EXCEEDED"]},
 	"test_cn_statute_fx_quota_for_individual_funds_above_usd_50000": {"input": for_wang(49000, 1000.01), "in": "CN", "has": ["FX_QUOTA_EXCEEDED"]},
+	"test_cn_statute_split_institution_below_usd_200000": {"input": split_firm(150000, 49999.99), "in": "CN", "reports": []},
+	"test_cn_statute_split_institution_at_usd_200000": {"input": split_firm(150000, 50000), "in": "CN", "reports": ["large_value_institution"]},
+	"test_cn_statute_split_institution_above_usd_200000": {"input": split_firm(150000, 50000.01), "in": "CN", "reports": ["large_value_institution"]},
 }
 
 # ---- tests (one per case) ----
@@ -99,3 +105,9 @@ test_cn_statute_domestic_spend_not_cumulated_abroad if harness.passes(cases.test
 test_cn_statute_fx_quota_for_individual_funds_at_usd_50000 if harness.passes(cases.test_cn_statute_fx_quota_for_individual_funds_at_usd_50000)
 
 test_cn_statute_fx_quota_for_individual_funds_above_usd_50000 if harness.passes(cases.test_cn_statute_fx_quota_for_individual_funds_above_usd_50000)
+
+test_cn_statute_split_institution_below_usd_200000 if harness.passes(cases.test_cn_statute_split_institution_below_usd_200000)
+
+test_cn_statute_split_institution_at_usd_200000 if harness.passes(cases.test_cn_statute_split_institution_at_usd_200000)
+
+test_cn_statute_split_institution_above_usd_200000 if harness.passes(cases.test_cn_statute_split_institution_above_usd_200000)

@@ -24,6 +24,7 @@ lion := fx.subject("lion-sg", "SG", "institution")
 
 from_abroad(jpy) := data.tests.fixtures.with_payload(data.tests.fixtures.transfer(lion, data.tests.fixtures.acct5, treasury, "security_token", data.tests.fixtures.usd(jpy, "JPY")))
 
+
 cases := {
 	"test_jp_statute_travel_rule_from_jpy_1": {"input": tr(1), "in": "JP", "require_travel_rule": true, "codes": ["TRAVEL_RULE_MISSING"]},
 	"test_jp_statute_fefta_below_jpy_30m": {"input": abroad(29999999), "in": "JP", "reports": []},
@@ -32,6 +33,7 @@ cases := {
 	"test_jp_statute_fefta_receipt_at_jpy_30m": {"input": from_abroad(30000000), "in": "JP", "reports": []},
 	"test_jp_statute_fefta_receipt_above_jpy_30m": {"input": from_abroad(30000001), "in": "JP", "reports": ["fefta_receipt_report"]},
 	"test_jp_statute_fefta_domestic_no_receipt": {"input": data.tests.fixtures.transfer(sakura, treasury, sato, "security_token", data.tests.fixtures.usd(30000001, "JPY")), "in": "JP", "reports": []},
+	"test_jp_statute_fefta_receipt_below_jpy_30m": {"input": from_abroad(29999999), "in": "JP", "reports": []},
 }
 
 # ---- tests (one per case) ----
@@ -49,3 +51,5 @@ test_jp_statute_fefta_receipt_at_jpy_30m if harness.passes(cases.test_jp_statute
 test_jp_statute_fefta_receipt_above_jpy_30m if harness.passes(cases.test_jp_statute_fefta_receipt_above_jpy_30m)
 
 test_jp_statute_fefta_domestic_no_receipt if harness.passes(cases.test_jp_statute_fefta_domestic_no_receipt)
+
+test_jp_statute_fefta_receipt_below_jpy_30m if harness.passes(cases.test_jp_statute_fefta_receipt_below_jpy_30m)
