@@ -28,6 +28,7 @@ from governance.audit.factory import open_all
 from governance.audit.log import DecisionLog
 from governance.audit.quota import SqlQuota
 from governance.audit.reconcile_store import ReconcileStore
+from governance.audit.spend_upgrade import upgrade_spend
 from governance.audit.sqlstore import SqlLog
 from governance.config import Settings, engine_warnings, native_asset_warnings
 from governance.domain.ports import PolicyEngine
@@ -82,6 +83,7 @@ class Services:
             connect_timeout_s=audit.connect_timeout_s,
             statement_timeout_s=audit.statement_timeout_s,
         )
+        upgrade_spend(quota.engine, engine.snapshot().reference.person)  # a log of before
         decision_log = DecisionLog(
             store,
             read_window_s=audit.group_commit_ms / 1000,

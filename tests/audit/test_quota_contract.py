@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from governance.audit.factory import open_stores
 from governance.audit.quota import PostgresQuota, SqliteQuota, SqlQuota
+from governance.audit.spend_upgrade import upgrade_spend
 from governance.audit.sqlstore import SqlLog
 from governance.domain.records import DecisionRecord
 from governance.errors import LogUnavailable
@@ -170,6 +171,42 @@ async def test_a_failed_append_spends_nothing(stores: tuple[SqlLog, SqlQuota]) -
         log.append_batch([write(3, 50.0), first])  # first is already stored
     assert cn(await quota.aggregates(PERSON, MOMENT, ZONES))["person_annual_usd"] == 100.0
     assert log.size() == 1
+
+
+async def test_a_log_kept_by_subject_and_utc_day_is_upgraded(
+    stores: tuple[SqlLog, SqlQuota],
+) -> None:
+    """Spend rows of an earlier version (sub, day, year) are rebuilt once, keyed by the person
+    of each decision's sending address, with their amounts and releases."""
+    log, quota = stores
+    phone, laptop = "0x" + "aa" * 20, "0x" + "bb" * 20
+    a, b, c = (write(i, usd, person=None) for i, usd in ((1, 10.0), (3, 20.0), (5, 40.0)))
+    a, b, c = (replace(r, input={**r.input, "tx": {"from": s}}) for r, s in zip(
+        (a, b, c), (phone, laptop, phone), strict=True))  # fmt: skip
+    log.append_batch([a, b, c])
+    await quota.release(c.id)
+    with quota.engine.begin() as conn:
+        kept = conn.execute(
+            text("SELECT decision_id, amount_usd, cross_border, released FROM spend")
+        )
+        rows = [dict(zip(("d", "usd", "cb", "rel"), r, strict=True)) for r in kept.all()]
+        conn.execute(text("DROP TABLE spend"))
+        conn.execute(text(
+            "CREATE TABLE spend (decision_id VARCHAR(26) PRIMARY KEY, sub VARCHAR NOT NULL,"
+            " day VARCHAR NOT NULL, year VARCHAR NOT NULL, amount_usd FLOAT NOT NULL,"
+            " cross_border BOOLEAN NOT NULL, released BOOLEAN NOT NULL)"
+        ))  # fmt: skip
+        conn.execute(text("CREATE INDEX ix_spend_sub_year ON spend (sub, year, day)"))
+        conn.execute(
+            text("INSERT INTO spend VALUES (:d, 'login1', '2026-01-01', '2026', :usd, :cb, :rel)"),
+            rows,
+        )
+    directory = {phone: PERSON, laptop: PERSON}
+    assert upgrade_spend(quota.engine, lambda a: directory.get(a, a)) == 3
+    assert upgrade_spend(quota.engine, lambda a: directory.get(a, a)) == 0  # once
+    assert cn(await quota.aggregates(PERSON, MOMENT, ZONES))["person_daily_usd"] == 30.0
+    log.append_batch([write(7, 5.0)])  # the upgraded table takes new spend
+    assert cn(await quota.aggregates(PERSON, MOMENT, ZONES))["person_daily_usd"] == 35.0
 
 
 async def test_unreadable_spending_fails_closed(stores: tuple[SqlLog, SqlQuota]) -> None:
