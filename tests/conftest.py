@@ -265,6 +265,21 @@ async def in_process(
         yield client
 
 
+@dataclass
+class InProcessGateway:
+    """The real gateway app called in process: `client` reaches it, `services` are its own."""
+
+    client: httpx.AsyncClient
+    services: Services
+
+
+@asynccontextmanager
+async def in_process_gateway(settings: Settings) -> AsyncIterator[InProcessGateway]:
+    services = Services.build(settings)
+    async with in_process(create_app(settings, services)) as client:
+        yield InProcessGateway(client, services)
+
+
 PDP_WRITE_TOKEN = "pdp-write-token-0123456789abcdef-0123"
 
 

@@ -13,11 +13,16 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from governance.api.app import Services, create_app
 from governance.config import AuditConfig, Settings
 from governance.domain.records import DecisionRecord
 from tests.audit.conftest import sample_record
-from tests.conftest import GatewayServer, in_process, make_settings, token
+from tests.conftest import (
+    GatewayServer,
+    InProcessGateway,
+    in_process_gateway,
+    make_settings,
+    token,
+)
 
 ORIGIN = "governance.test/decisions"
 TRAVEL = {"originator": {"name": "Jane Doe"}, "beneficiary": {"name": "Wang Fang"}}
@@ -47,10 +52,10 @@ class AuditApi:
     """The auditor API in process (httpx's ASGI transport), its services started by the app's
     lifespan; `checkpointer` and `store` are the app's own."""
 
-    def __init__(self, client: httpx.AsyncClient, services: Services) -> None:
-        self.client = client
-        self.checkpointer = services.checkpointer
-        self.store = services.decision_log.store
+    def __init__(self, gateway: InProcessGateway) -> None:
+        self.client = gateway.client
+        self.checkpointer = gateway.services.checkpointer
+        self.store = gateway.services.decision_log.store
 
     async def get(self, path: str, bearer: str | None = ADMIN, **params: Any) -> httpx.Response:
         return await self.client.get(path, params=params, headers=bearer_header(bearer))
@@ -98,11 +103,9 @@ def audit_settings(tmp_path: Path) -> Settings:
 
 @pytest_asyncio.fixture(loop_scope="function")  # the app's services run on the test's loop
 async def api(tmp_path: Path) -> AsyncIterator[AuditApi]:
-    settings = audit_settings(tmp_path)
-    services = Services.build(settings)
-    services.decision_log.store.append_batch(RECORDS)
-    async with in_process(create_app(settings, services)) as client:
-        yield AuditApi(client, services)
+    async with in_process_gateway(audit_settings(tmp_path)) as gateway:
+        gateway.services.decision_log.store.append_batch(RECORDS)
+        yield AuditApi(gateway)
 
 
 @pytest.fixture

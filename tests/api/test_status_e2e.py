@@ -1,21 +1,22 @@
-"""`GET /status` through a real gateway: whether the serving policy is a verified signed bundle,
-for a signed bundle URL, an unsigned one the configuration allows, and a directory."""
+"""`GET /status` of the real gateway (in process, its policy fetched from a bundle server over
+HTTP): whether the serving policy is a verified signed bundle, for a signed bundle URL, an
+unsigned one the configuration allows, and a directory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from governance.config import load_settings
+from governance.config import PolicyConfig, load_settings
 from governance.errors import ConfigError
 from governance.policy.bundle import build_bundle, sign_bundle
 from governance.policy.source import load_policy_source
-from tests.conftest import SECRET, GatewayServer
+from tests.conftest import SECRET, in_process_gateway, make_settings
 from tests.policy.conftest import BundleHost
 
 SIGNER = ec.generate_private_key(ec.SECP256R1())
@@ -49,16 +50,16 @@ def configured(tmp_path: Path, policy: str) -> str:
     return str(path)
 
 
-def status_policy(gw: GatewayServer) -> dict[str, object]:
-    doc = httpx.get(f"{gw.url}/status", timeout=10).json()
+async def status_policy(tmp_path: Path, policy: PolicyConfig) -> dict[str, object]:
+    """The policy part of /status of a gateway serving `policy`."""
+    settings = make_settings("http://127.0.0.1:9", tmp_path, tmp_path / "log.db")
+    async with in_process_gateway(replace(settings, policy=policy)) as gw:
+        doc = (await gw.client.get("/status")).json()
     return dict(doc["policy"])
 
 
-def test_signed_bundle_url_shows_signed(
-    gateway_factory: Callable[..., GatewayServer],
-    policy_dir: Path,
-    bundle_host: BundleHost,
-    tmp_path: Path,
+async def test_signed_bundle_url_shows_signed(
+    policy_dir: Path, bundle_host: BundleHost, tmp_path: Path
 ) -> None:
     bundle_host.serve(sign_bundle(build_bundle(load_policy_source(policy_dir), "s1"), signer_pem()))
     key = public_key_file(tmp_path)
@@ -66,8 +67,7 @@ def test_signed_bundle_url_shows_signed(
         configured(tmp_path, f'path = "{bundle_host.url}"\nbundle_verification_key_file = "{key}"'),
         environ={},
     )
-    gw = gateway_factory(policy=settings.policy)
-    assert status_policy(gw) | {"last_reload": None} == {
+    assert await status_policy(tmp_path, settings.policy) | {"last_reload": None} == {
         "revision": "s1",
         "engine": "regorus",
         "signed": True,
@@ -76,11 +76,8 @@ def test_signed_bundle_url_shows_signed(
     }
 
 
-def test_unsigned_bundle_url_needs_allow_unsigned_and_shows_unsigned(
-    gateway_factory: Callable[..., GatewayServer],
-    policy_dir: Path,
-    bundle_host: BundleHost,
-    tmp_path: Path,
+async def test_unsigned_bundle_url_needs_allow_unsigned_and_shows_unsigned(
+    policy_dir: Path, bundle_host: BundleHost, tmp_path: Path
 ) -> None:
     bundle_host.serve(build_bundle(load_policy_source(policy_dir), "u1"))
     with pytest.raises(ConfigError, match="allow_unsigned"):
@@ -88,13 +85,13 @@ def test_unsigned_bundle_url_needs_allow_unsigned_and_shows_unsigned(
     settings = load_settings(
         configured(tmp_path, f'path = "{bundle_host.url}"\nallow_unsigned = true'), environ={}
     )
-    gw = gateway_factory(policy=settings.policy)
-    policy = status_policy(gw)
+    policy = await status_policy(tmp_path, settings.policy)
     assert policy["revision"] == "u1" and policy["signed"] is False
 
 
-def test_directory_shows_unsigned(gateway: GatewayServer) -> None:
-    assert status_policy(gateway)["signed"] is False
+async def test_directory_shows_unsigned(policy_dir: Path, tmp_path: Path) -> None:
+    policy = await status_policy(tmp_path, PolicyConfig(path=str(policy_dir)))
+    assert policy["signed"] is False
 
 
 @pytest.mark.parametrize(
