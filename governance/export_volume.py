@@ -103,12 +103,12 @@ class ExportCounter:
         reference: Reference,
     ) -> tuple[Export, ...]:
         """What an allowed decision sent abroad that is not known to be recorded: a write's
-        people; a read's params people when the call's decision redacted nothing, and the
-        people of the items the reader received as they were."""
+        people; a read's params people and the people of the items the reader received,
+        redacted or not (a redacted item keeps the person's amounts and times: pseudonymised
+        data is still personal information, PIPL art. 4)."""
         if tally is None or not decision.allow:
             return ()
-        keep = tally.kind == "write" or not decision.redact
-        people: People = dict(tally.people) if keep else {}
+        people: People = dict(tally.people)
         if tally.kind == "read":
             people.update(persons(read_people(policy_input, delivered), reference))
         new = self.store.unrecorded(tally.org, tally.year, sorted(people))

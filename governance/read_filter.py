@@ -39,7 +39,8 @@ class FilterOutcome:
     result: Any
     denial: Decision | None = None
     summary: dict[str, Any] = field(default_factory=dict)
-    # The parties of the items the reader received as they were (allowed, nothing redacted).
+    # The parties of the items the reader received, as they were or redacted (pseudonymised
+    # data is still personal data: only withheld or denied items deliver nothing).
     delivered: list[Entity] = field(default_factory=list)
 
 
@@ -71,7 +72,7 @@ class ReadFilter:
         delivered: list[Entity] = []
         for item, profile in zip(items, profiles, strict=True):
             item_decision = decisions[profile]
-            if item_decision.allow and not item_decision.redact:
+            if item_decision.allow:
                 delivered.extend(entities.get(a) for a in item.addresses)
             if not item_decision.allow:
                 if item.prefix == "" and item.kind in _REFUSED_WHOLE:

@@ -5,9 +5,10 @@ A decision *carries* the data of a CN individual (a directory entity of kind `in
 jurisdiction CN) abroad when:
 
 - a read names the individual (in its params or in an item of the node's answer) and the caller
-  is outside CN, and the individual's data reached the caller as is: the call's decision
-  allowed it without redaction, or the answer's item naming the individual was allowed without
-  redaction (a redacted item has every address in it zeroed; a denied one is withheld);
+  is outside CN, and the call's decision allowed it, or the answer's item naming the
+  individual was allowed, redacted or not (a redacted item keeps the person's amounts and
+  times: pseudonymised data is still personal information, PIPL art. 4; a denied item is
+  withheld or blanked);
 - an allowed write has the individual as sender, recipient or a party of any effect, and a
   party (caller, sender, recipient, effect party) is outside CN or unknown to the directory.
 

@@ -6,8 +6,10 @@
 # jurisdiction's `data_transfer.volume` sets the tiers: from `contract_individuals` individuals,
 # or with any sensitive one, the organisation needs a basis of `contract_bases`; from
 # `assessment_individuals` individuals or `assessment_sensitive` sensitive ones, a basis of
-# `assessment_bases`, for every destination of the data. Below both tiers nothing is added to
-# the other rules (a read still needs a basis, lib/data.governance.lib.scope.rego).
+# `assessment_bases`, for every destination of the data; a contract-tier basis of a kind in
+# `filing_required` counts only when filed. Below both tiers nothing is added to the other
+# rules (a read still needs a basis, lib/scope.rego). Writes are counted but never refused
+# here: they are payments, which art. 5(1) exempts.
 package governance.lib.volume
 
 import rego.v1
@@ -23,15 +25,10 @@ individuals := data.governance.lib.ctx.num(object.get(exports, "individuals", 0)
 
 sensitive := data.governance.lib.ctx.num(object.get(exports, "sensitive", 0))
 
-# The tier ("assessment" or "contract") whose basis the caller's organisation lacks: for a write
-# with exports, and for a read whose protected data reaches a caller abroad as is (data redacted
-# or refused leaves nothing). Two rules, so the write side never depends on the read's data.
-write_short_of(j, tier) if {
-	data.governance.lib.ctx.is_write
-	is_object(exports)
-	short_of(j, tier)
-}
-
+# The tier ("assessment" or "contract") whose basis the caller's organisation lacks, for a read
+# whose protected data reaches a caller abroad as is (a redacted or refused read is the remedy
+# for a missing basis already). Writes are payments, exempt from the tiers (art. 5(1) of the
+# Provisions): they are counted, never refused here.
 read_short_of(j, tier) if {
 	data.governance.lib.ctx.is_read
 	is_object(exports)
@@ -50,33 +47,41 @@ needs_contract(j) if sensitive > 0
 
 short_of(j, "assessment") if {
 	needs_assessment(j)
-	not holds(j, data.governance.lib.ctx.arr(object.get(config(j), "assessment_bases", [])))
+	not holds(j, "assessment")
 }
 
 short_of(j, "contract") if {
 	not needs_assessment(j)
 	needs_contract(j)
-	not holds(j, data.governance.lib.ctx.arr(object.get(config(j), "contract_bases", [])))
+	not holds(j, "contract")
 }
 
-# Where the data goes: the reader's jurisdiction, or every jurisdiction of a write's caller,
-# parties and effects that `j` does not cover.
-destinations(j) := {data.governance.lib.scope.reader} if data.governance.lib.ctx.is_read
-else := {d | some d in data.governance.lib.ctx.party_jurisdictions | data.governance.lib.ctx.effect_jurisdictions; not data.governance.lib.ctx.covers(j, d)}
+# Where the data goes: the reader's jurisdiction.
+destinations(j) := {data.governance.lib.scope.reader}
 
-# An unexpired basis of an accepted type from `j` to every destination (none known: not held).
-holds(j, accepted) if {
+# An unexpired basis of the tier to every destination (none known: not held).
+holds(j, tier) if {
 	wanted := destinations(j)
 	count(wanted) > 0
-	covered := {d | some d in wanted; basis_to(j, accepted, d)}
+	covered := {d | some d in wanted; basis_to(j, tier, d)}
 	count(covered) == count(wanted)
 }
 
-basis_to(j, accepted, destination) if {
+basis_to(j, tier, destination) if {
+	accepted := data.governance.lib.ctx.arr(object.get(config(j), concat("", [tier, "_bases"]), []))
 	some b in data.governance.lib.scope.bases
 	basis := data.governance.lib.ctx.obj(b)
 	object.get(basis, "basis", "") in accepted
 	data.governance.lib.ctx.covers(j, data.governance.lib.ctx.code(object.get(basis, "from", "")))
 	data.governance.lib.ctx.code(object.get(basis, "to", "")) == destination
 	data.governance.lib.ctx.str(object.get(basis, "expires", "")) >= data.governance.lib.ctx.day
+	filed_for(j, tier, basis)
 }
+
+# From the contract tier on, a basis of a kind in `filing_required` (the CN standard contract)
+# counts only once filed (`"filed": true` in transfer_bases.json).
+filed_for(_, "assessment", _) := true
+
+filed_for(j, "contract", basis) if not object.get(basis, "basis", "") in data.governance.lib.ctx.arr(object.get(config(j), "filing_required", []))
+
+filed_for(_, "contract", basis) if object.get(basis, "filed", false) == true

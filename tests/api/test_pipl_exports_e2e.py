@@ -78,10 +78,12 @@ def test_foreign_reads_count_each_cn_individual_once(gw: GatewayServer, anvil: A
     assert gw.services.exports.volume("acme-us", year(), []).individuals == 2
     # Data that does not leave, or does not go abroad, is not counted.
     assert codes(balance(gw, SAKURA, WANG)) == ["CROSS_BORDER_TRANSFER_RESTRICTED"]
-    redacted = rpc(gw.rpc_url(), "eth_getTransactionByHash", [tx], bearer=SAKURA).json()
-    assert redacted["result"]["from"] == "0x" + "00" * 20
     assert "result" in balance(gw, PANDA_READER, WANG)
     assert counted(gw, "sakura-jp") == [] and counted(gw, "panda-cn") == []
+    # A redacted answer still carries Wang's transaction (value, time): counted.
+    redacted = rpc(gw.rpc_url(), "eth_getTransactionByHash", [tx], bearer=SAKURA).json()
+    assert redacted["result"]["from"] == "0x" + "00" * 20
+    assert counted(gw, "sakura-jp") == [WANG_FANG]
 
 
 @pytest.mark.parametrize(
@@ -106,9 +108,11 @@ def test_a_count_at_the_assessment_tier_needs_an_assessment(
     assert "result" in balance(gw, HANSE, WANG)  # a security assessment covers any volume
 
 
-def test_a_payment_abroad_counts_and_needs_a_contract_from_100000(
+def test_a_payment_abroad_counts_but_is_exempt_from_the_tiers(
     gw: GatewayServer, anvil: Anvil
 ) -> None:
+    """A payment is necessary to perform the individual's contract (art. 5(1) of the CAC 2024
+    Provisions): counted, never refused for the volume, even past the assessment tier."""
     sender, recipient = ACCOUNTS[2].address, ACCOUNTS[4].address  # Wang -> hanse-de
     bearer = token(sub="wang", org="panda-cn", jurisdiction="CN", entity_kind="individual")
     headers = travel_rule(
@@ -126,8 +130,19 @@ def test_a_payment_abroad_counts_and_needs_a_contract_from_100000(
 
     assert "result" in pay(start)
     assert counted(gw, "panda-cn") == [WANG_FANG]
-    gw.services.exports.preload("panda-cn", year(), 99_999)  # 100,000 with Wang
-    assert codes(pay(start + 1)) == ["PIPL_STANDARD_CONTRACT_REQUIRED"]
+    gw.services.exports.preload("panda-cn", year(), 1_000_000)
+    assert "result" in pay(start + 1)
+
+
+def test_an_unfiled_standard_contract_is_not_enough_from_100000(gw: GatewayServer) -> None:
+    """jade-hk's CN -> HK standard contract is not filed: enough below 100,000 individuals,
+    not from there on (art. 8)."""
+    jade = token(sub="jin", org="jade-hk", jurisdiction="HK")
+    assert "result" in balance(gw, jade, LI)
+    gw.services.exports.preload("jade-hk", year(), 99_998)  # 100,000 with Wang
+    doc = balance(gw, jade, WANG)
+    assert codes(doc) == ["PIPL_STANDARD_CONTRACT_REQUIRED"]
+    assert "art. 8" in doc["error"]["data"]["reasons"][0]["regulation"]
 
 
 def test_an_unreadable_count_refuses(gw: GatewayServer) -> None:

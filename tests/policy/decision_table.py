@@ -290,6 +290,7 @@ PANDA = subject("panda-cn", "CN")
 HANSE = subject("hanse-de", "DE")
 ALPINE = subject("alpine-ch", "CH")
 SAKURA = subject("sakura-jp", "JP")
+JADE = subject("jade-hk", "HK")  # a CN -> HK standard contract, not filed
 
 
 # fmt: off
@@ -449,7 +450,10 @@ def cases() -> list[Case]:
         c("read_cn_individual_with_basis", r(ACME, "eth_getLogs", [a2]), set(), {"redact": []}),
         c("read_cn_individual_at_assessment_tier", exporting(r(ACME, "eth_getLogs", [a2]), 10**6),
           {"PIPL_SECURITY_ASSESSMENT_REQUIRED@CN"}),
-        c("cn_payment_at_contract_tier", exporting(w(WANG, a2, a0, ETH, 10.0), 10**5),
+        c("cn_payment_past_assessment_tier_exempt",
+          exporting(w(WANG, a2, a0, ETH, 10.0), 10**6), set()),
+        c("read_cn_individual_unfiled_contract_at_contract_tier",
+          exporting(r(JADE, "eth_getLogs", [a2]), 10**5),
           {"PIPL_STANDARD_CONTRACT_REQUIRED@CN"}),
         c("read_cn_balance_no_basis", r(SAKURA, "eth_getBalance", [a2]),
           {"CROSS_BORDER_TRANSFER_RESTRICTED@CN"}),

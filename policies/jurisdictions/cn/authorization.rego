@@ -7,7 +7,6 @@ import rego.v1
 
 import data.governance.lib.counterparty
 import data.governance.lib.reasons
-import data.governance.lib.volume
 
 J := "CN"
 
@@ -16,11 +15,9 @@ citations := {
 	"SENDER_NOT_OWNED": "Anti-Money Laundering Law of the PRC (revised 2024), ch. III (customer due diligence)",
 }
 
-# Export volumes (lib/volume.rego): an organisation whose yearly count of individuals reaches a
-# tier needs that tier's basis; the reason cites the article of the CAC 2024 Provisions.
-deny contains reasons.make("PIPL_SECURITY_ASSESSMENT_REQUIRED", J, "") if volume.write_short_of(J, "assessment")
-
-deny contains reasons.make("PIPL_STANDARD_CONTRACT_REQUIRED", J, "") if volume.write_short_of(J, "contract")
+# Export volumes (lib/volume.rego) do not bind payments: a transfer to or from an individual
+# is necessary to perform a contract the individual is party to (cross-border remittance and
+# payment), which art. 5(1) of the CAC 2024 Provisions exempts from every mechanism.
 
 # Recipients unknown to the directory, where data/jurisdictions.json "CN" has
 # "counterparty": {"require_known": true}.

@@ -23,10 +23,13 @@ deny contains reasons.make("CROSS_BORDER_TRANSFER_RESTRICTED", J, scope.regulati
 	not data.governance.lib.redaction.redactable
 }
 
-# Export volumes (lib/volume.rego): an organisation whose yearly count of individuals reaches
-# the assessment tier needs a security assessment. (The contract tier adds nothing to reads:
-# every basis a read accepts here is one of the contract tier's.)
+# Export volumes (lib/volume.rego): an organisation whose yearly count of individuals reaches a
+# tier needs that tier's basis. With the shipped bases the contract tier adds nothing (every
+# basis a read accepts here is one of the contract tier's); it binds when an officer accepts
+# a lesser basis in `data_transfer.bases`.
 deny contains reasons.make("PIPL_SECURITY_ASSESSMENT_REQUIRED", J, "") if volume.read_short_of(J, "assessment")
+
+deny contains reasons.make("PIPL_STANDARD_CONTRACT_REQUIRED", J, "") if volume.read_short_of(J, "contract")
 
 deny contains reasons.make("DATA_SCOPE_FORBIDDEN", J, object.get(scope.foreign_authorities(J), "regulation", "")) if {
 	scope.foreign_regulator(J)

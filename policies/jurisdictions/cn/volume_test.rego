@@ -26,6 +26,9 @@ contract_read(n, sensitive) := read_wang("acme-us", "US", n, sensitive)
 
 assessed_read(n, sensitive) := read_wang("hanse-de", "DE", n, sensitive)
 
+# jade-hk holds a standard contract CN -> HK that is not filed with the CAC.
+unfiled_read(n, sensitive) := read_wang("jade-hk", "HK", n, sensitive)
+
 # Wang Fang pays Acme (US) through Panda, which holds no transfer basis.
 payment(n, sensitive) := fx.put(
 	fx.with_payload(fx.transfer(fx.subject("panda-cn", "CN", "individual"), fx.acct2, fx.acct0, "tokenized_deposit", 10)),
@@ -51,10 +54,17 @@ cases := {
 		"input": fx.put(fx.reading(fx.subject("acme-us", "US", "institution"), "eth_getBalance", [fx.acct2]), "exports", exports("acme-us", 1000000, 0)),
 		"in": "CN", "codes": [assessment],
 	},
-	"test_cn_volume_payment_at_99999": {"input": payment(99999, 0), "allow": true},
-	"test_cn_volume_payment_at_100000": {"input": payment(100000, 0), "in": "CN", "codes": [contract], "regulations": {contract: "CAC Provisions on Promoting and Regulating Cross-Border Data Flows (22 Mar 2024), art. 8"}},
-	"test_cn_volume_payment_sensitive_1": {"input": payment(1, 1), "in": "CN", "codes": [contract]},
-	"test_cn_volume_payment_at_1000000": {"input": payment(1000000, 0), "in": "CN", "codes": [assessment]},
+	# From 100,000 individuals (or any sensitive one) a standard contract must be filed (art. 8).
+	"test_cn_volume_unfiled_contract_read_at_99999": {"input": unfiled_read(99999, 0), "allow": true, "redact": []},
+	"test_cn_volume_unfiled_contract_read_at_100000": {"input": unfiled_read(100000, 0), "in": "CN", "codes": [contract], "regulations": {contract: "CAC Provisions on Promoting and Regulating Cross-Border Data Flows (22 Mar 2024), art. 8"}},
+	"test_cn_volume_unfiled_contract_read_sensitive_1": {"input": unfiled_read(1, 1), "in": "CN", "codes": [contract]},
+	"test_cn_volume_filed_contract_read_at_100000": {"input": contract_read(100000, 0), "allow": true, "redact": []},
+	# Payments are exempt from every tier (art. 5(1): necessary for a contract the individual
+	# is party to, cross-border remittance and payment named).
+	"test_cn_volume_payment_exempt_at_99999": {"input": payment(99999, 0), "allow": true},
+	"test_cn_volume_payment_exempt_at_100000": {"input": payment(100000, 0), "allow": true},
+	"test_cn_volume_payment_exempt_sensitive_10000": {"input": payment(10000, 10000), "allow": true},
+	"test_cn_volume_payment_exempt_at_1000000": {"input": payment(1000000, 0), "allow": true},
 	"test_cn_volume_payment_without_count": {"input": fx.with_payload(fx.transfer(fx.subject("panda-cn", "CN", "individual"), fx.acct2, fx.acct0, "tokenized_deposit", 10)), "allow": true},
 	"test_cn_volume_count_of_wrong_type_invalid": {"input": fx.put(contract_read(999999, 0), "exports", {"org": "acme-us", "year": "2026", "individuals": "999999", "sensitive": 0}), "codes": ["INPUT_INVALID"]},
 }
@@ -81,14 +91,22 @@ test_cn_volume_expired_basis_still_redacts if harness.passes(cases.test_cn_volum
 
 test_cn_volume_opaque_read_refused_for_assessment if harness.passes(cases.test_cn_volume_opaque_read_refused_for_assessment)
 
-test_cn_volume_payment_at_99999 if harness.passes(cases.test_cn_volume_payment_at_99999)
+test_cn_volume_payment_exempt_at_99999 if harness.passes(cases.test_cn_volume_payment_exempt_at_99999)
 
-test_cn_volume_payment_at_100000 if harness.passes(cases.test_cn_volume_payment_at_100000)
+test_cn_volume_payment_exempt_at_100000 if harness.passes(cases.test_cn_volume_payment_exempt_at_100000)
 
-test_cn_volume_payment_sensitive_1 if harness.passes(cases.test_cn_volume_payment_sensitive_1)
+test_cn_volume_payment_exempt_sensitive_10000 if harness.passes(cases.test_cn_volume_payment_exempt_sensitive_10000)
 
-test_cn_volume_payment_at_1000000 if harness.passes(cases.test_cn_volume_payment_at_1000000)
+test_cn_volume_payment_exempt_at_1000000 if harness.passes(cases.test_cn_volume_payment_exempt_at_1000000)
 
 test_cn_volume_payment_without_count if harness.passes(cases.test_cn_volume_payment_without_count)
 
 test_cn_volume_count_of_wrong_type_invalid if harness.passes(cases.test_cn_volume_count_of_wrong_type_invalid)
+
+test_cn_volume_unfiled_contract_read_at_99999 if harness.passes(cases.test_cn_volume_unfiled_contract_read_at_99999)
+
+test_cn_volume_unfiled_contract_read_at_100000 if harness.passes(cases.test_cn_volume_unfiled_contract_read_at_100000)
+
+test_cn_volume_unfiled_contract_read_sensitive_1 if harness.passes(cases.test_cn_volume_unfiled_contract_read_sensitive_1)
+
+test_cn_volume_filed_contract_read_at_100000 if harness.passes(cases.test_cn_volume_filed_contract_read_at_100000)
