@@ -2,30 +2,55 @@
 evaluates, so in the serving process the tests would stall request handling and, on a busy
 machine, get one core's share at most; split by package over a few processes they finish
 about as many times sooner as there are cores, and a policy that crashes its engine ends a
-test process, not the gateway. The processes are started by warm() or the first run and kept
-until close()."""
+test process, not the gateway. The processes are started by the first run (most gateways never
+see a change, so none start with it; starting them costs ~0.1 s of CPU each) and kept until
+close()."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
 
 from governance.policy.rego_test import TestCase, TestResult, discover, run_tests
 from governance.policy.source import PolicySource
 
-MAX_PROCESSES = 4  # past the machine's cores more processes only add compiles
+MAX_PROCESSES = 4
 
 
 def default_processes() -> int:
-    """The cores this process may run on, at most MAX_PROCESSES."""
+    """Two per core this process may run on, at most MAX_PROCESSES: on a machine busy with
+    other work each runnable process gets its share of the cores, so more processes than cores
+    bring a save into force sooner; on an idle one the extras cost one compile each."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_PROCESSES))
+    return max(1, min(2 * cores, MAX_PROCESSES))
+
+
+class TestRun:
+    """The tests of one candidate, under way in the pool."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, pool: RegoTestPool, futures: list[Future[list[TestResult]]]) -> None:
+        self._pool = pool
+        self._futures = futures
+
+    def results(self) -> list[TestResult]:
+        """Waits for every group; a process that died raises RegoTestsCrashed."""
+        try:
+            return [result for future in self._futures for result in future.result()]
+        except BrokenProcessPool as exc:
+            self._pool.close()  # the next run starts fresh processes
+            raise RegoTestsCrashed(f"a test process died: {exc}") from None
+
+    def cancel(self) -> None:
+        """Drops the groups not started yet (the candidate was refused meanwhile)."""
+        for future in self._futures:
+            future.cancel()
 
 
 class RegoTestsCrashed(RuntimeError):
@@ -41,21 +66,18 @@ class RegoTestPool:
 
     def run(self, source: PolicySource, engine: str, strategy: str | None) -> list[TestResult]:
         """Every test of `source` on `engine`, the packages spread over the processes."""
+        return self.start(source, engine, strategy).results()
+
+    def start(self, source: PolicySource, engine: str, strategy: str | None) -> TestRun:
+        """Starts the tests and returns at once; TestRun.results() waits for them."""
         groups = split_packages(discover(source), self.processes)
         executor = self._start()
         try:  # a pool whose process died refuses new work too
             futures = [executor.submit(_run_group, source, engine, strategy, g) for g in groups]
-            return [result for future in futures for result in future.result()]
         except BrokenProcessPool as exc:
-            self.close()  # the next run starts fresh processes
+            self.close()
             raise RegoTestsCrashed(f"a test process died: {exc}") from None
-
-    def warm(self) -> None:
-        """Starts the processes and loads the engine in each, so that the first run after a
-        save does not wait for them."""
-        executor = self._start()
-        for _ in range(self.processes):
-            executor.submit(_ready)
+        return TestRun(self, futures)
 
     def close(self) -> None:
         executor, self._executor = self._executor, None
@@ -85,9 +107,7 @@ def split_packages(cases: list[TestCase], parts: int) -> list[frozenset[str]]:
     return [frozenset(members) for _, members in groups if members]
 
 
-def _ready() -> None:
-    import regorus  # noqa: F401
-
-
-def _run_group(source: PolicySource, engine: str, strategy: str | None, group: Any) -> Any:
+def _run_group(
+    source: PolicySource, engine: str, strategy: str | None, group: frozenset[str]
+) -> list[TestResult]:
     return run_tests(source, engine, strategy=strategy, packages=frozenset(group))

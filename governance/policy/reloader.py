@@ -40,7 +40,7 @@ from governance.policy.bundle import (
 )
 from governance.policy.engine import decide_sync
 from governance.policy.evaluator import ENGINES, RegoUndefined, make_evaluator
-from governance.policy.rego_test_pool import RegoTestPool, default_processes
+from governance.policy.rego_test_pool import RegoTestPool, TestRun, default_processes
 from governance.policy.source import DECISION_RULE, PolicySource, PolicySourceError
 from governance.policy.watch import watch_location
 
@@ -80,6 +80,11 @@ PROBE_INPUT: dict[str, Any] = {
 }
 
 
+# regorus: one query per test package takes a third of one per test (rego_test.py); the tests
+# are most of the time between an officer's save and the first decision by it.
+_TEST_STRATEGY = {"regorus": "package"}
+
+
 @dataclass(frozen=True)
 class ReloadResult:
     time: str
@@ -91,8 +96,8 @@ class ReloadResult:
     result: str = "unchanged"  # metric label: ok | load_error | compile_error | test_failed
     tests: int = 0
     duration_ms: float = 0.0
-    # Where an applied reload's time went: load, check (throwaway compile and probe), tests,
-    # compile (the serving snapshot, on the serving thread).
+    # Where an applied reload's time went: load, check (throwaway compile and probe, beside the
+    # tests), tests (start to last result), compile (the serving snapshot, serving thread).
     phases_ms: tuple[tuple[str, float], ...] = ()
 
     def to_status(self) -> dict[str, Any]:
@@ -260,7 +265,6 @@ class PolicyReloader:
         loop = asyncio.get_running_loop()
         self._wake, self._stop_watch = asyncio.Event(), asyncio.Event()
         self._tasks.append(loop.create_task(self._run(self._wake)))
-        await loop.run_in_executor(self._pool, self._tests.warm)  # starts them, does not wait
         if not is_url(self.location):
             watch = watch_location(Path(self.location), self._wake, self._stop_watch)
             self._tasks.append(loop.create_task(watch))
@@ -328,17 +332,24 @@ class PolicyReloader:
             return None
         if loaded.content_id == self._failed and not force:
             return None  # already reported; wait for the next change
-        revision, cid = loaded.source.revision, loaded.content_id
+        source, revision, cid = loaded.source, loaded.source.revision, loaded.content_id
         loaded_at = time.perf_counter()
-        _guard("compile_error", revision, cid, _probe, loaded.source, self.engine_name)
-        checked_at = time.perf_counter()
-        tests = _guard(
-            "test_failed", revision, cid, _run_tests, loaded.source, self.engine_name, self._tests
+        # The tests start first, in their processes; the probe runs here meanwhile.
+        strategy = _TEST_STRATEGY.get(self.engine_name)
+        run = _guard(
+            "test_failed", revision, cid, self._tests.start, source, self.engine_name, strategy
         )
+        try:
+            _guard("compile_error", revision, cid, _probe, source, self.engine_name)
+        except _Failure:
+            run.cancel()
+            raise
+        checked_at = time.perf_counter()
+        tests = _guard("test_failed", revision, cid, _count_passed, run, source)
         phases = (
             ("load", _ms(started, loaded_at)),
             ("check", _ms(loaded_at, checked_at)),
-            ("tests", _ms(checked_at)),
+            ("tests", _ms(loaded_at)),
         )
         return _Validated(loaded, tests, phases)
 
@@ -444,13 +455,10 @@ def _probe(source: PolicySource, engine_name: str) -> None:
         raise ValueError(f"{DECISION_RULE} cannot decide a plain read: {exc}") from exc
 
 
-def _run_tests(source: PolicySource, engine_name: str, pool: RegoTestPool) -> int:
+def _count_passed(run: TestRun, source: PolicySource) -> int:
     from governance.policy.rego_test import discover
 
-    # regorus: one query per test package takes a third of one per test (rego_test.py), which
-    # is most of the time between an officer's save and the first decision by it.
-    strategy = "package" if engine_name == "regorus" else None
-    results = pool.run(source, engine_name, strategy)
+    results = run.results()
     if sorted(r.rule for r in results) != sorted(c.rule for c in discover(source)):
         raise ValueError("the test run did not report every policy test")  # never assume a pass
     failed = [r for r in results if not r.passed]

@@ -57,9 +57,9 @@ def test_packages_split_evenly(broken: PolicySource) -> None:
 def test_a_dead_worker_fails_the_run_and_the_next_run_works(
     pool: RegoTestPool, broken: PolicySource
 ) -> None:
-    pool.warm()
+    pool.run(broken, "regorus", "package")  # starts the processes
     before = set(multiprocessing.active_children())
-    assert before, "warm() started no process"
+    assert before, "the run started no process"
     for process in before:
         assert process.pid is not None
         os.kill(process.pid, signal.SIGKILL)
