@@ -63,7 +63,7 @@ def _segments_sql(bounds: int, postgres: bool) -> str:
 
 
 class SqlQuota:
-    """The spend table, on either backend; the subclasses lock subjects."""
+    """The spend table, on either backend; the subclasses lock persons across processes."""
 
     def __init__(self, engine: Engine, wait_s: float = 10.0) -> None:
         self.engine = engine
