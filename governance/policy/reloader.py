@@ -278,8 +278,8 @@ class PolicyReloader:
                 await task
         self._tasks = []
         async with self._lock:  # let a running attempt finish before the pool goes
+            self._tests.close()  # before the thread that started them ends (and kills them)
             self._pool.shutdown(wait=True)
-            self._tests.close()
 
     async def reload_now(self, force: bool = True) -> ReloadResult:
         """Checks the location now; with force, skips the cheap change checks and retries

@@ -8,14 +8,17 @@ import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from governance.policy.rego_test import TestResult, discover, run_tests
 from governance.policy.rego_test_pool import RegoTestPool, RegoTestsCrashed, split_packages
 from governance.policy.source import PolicySource, load_policy_source
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for
 
 
 @pytest.fixture
@@ -66,3 +69,42 @@ def test_a_dead_worker_fails_the_run_and_the_next_run_works(
     with pytest.raises(RegoTestsCrashed):
         pool.run(broken, "regorus", "package")
     assert len(pool.run(broken, "regorus", "package")) == len(discover(broken))
+
+
+def test_test_processes_end_with_a_killed_gateway(tmp_path: Path) -> None:
+    """SIGKILL leaves the pool no chance to close them: the test processes end by themselves."""
+    script = tmp_path / "gateway.py"
+    script.write_text(
+        "import multiprocessing, sys, time\n"
+        "from pathlib import Path\n"
+        "from governance.policy.rego_test_pool import RegoTestPool\n"
+        "from governance.policy.source import load_policy_source\n"
+        "if __name__ == '__main__':\n"
+        "    pool = RegoTestPool(2)\n"
+        "    pool.run(load_policy_source(Path(sys.argv[1])), 'regorus', 'package')\n"
+        "    print(*[p.pid for p in multiprocessing.active_children()], flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    gateway = subprocess.Popen(
+        [sys.executable, str(script), str(ROOT / "policies")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # the killed process's resource tracker complains
+        text=True,
+    )
+    try:
+        assert gateway.stdout is not None
+        children = [int(pid) for pid in gateway.stdout.readline().split()]
+        assert len(children) >= 2 and all(alive(pid) for pid in children), children
+    finally:
+        gateway.kill()
+        gateway.wait()
+    wait_for(lambda: not any(alive(pid) for pid in children), timeout=10)
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie left for its new parent to reap."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
