@@ -22,14 +22,13 @@ MAX_PROCESSES = 4
 
 
 def default_processes() -> int:
-    """Two per core this process may run on, at most MAX_PROCESSES: on a machine busy with
-    other work each runnable process gets its share of the cores, so more processes than cores
-    bring a save into force sooner; on an idle one the extras cost one compile each."""
+    """One per core this process may run on, at most MAX_PROCESSES (measured on a busy 2-core
+    machine: two per core were no faster, and each extra process compiles the tree again)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(2 * cores, MAX_PROCESSES))
+    return max(1, min(cores, MAX_PROCESSES))
 
 
 class TestRun:
