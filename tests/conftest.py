@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -200,6 +201,35 @@ def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("policies") / "policies"
     shutil.copytree(ROOT / "policies", target)
     return target
+
+
+ETH_USD = Decimal(2500)  # the ETH rate of `pinned_policies`
+
+
+@pytest.fixture(scope="module")
+def pinned_policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped policy tree with ETH at ETH_USD, so USD amounts are exact."""
+    target = tmp_path_factory.mktemp("pinned") / "policies"
+    shutil.copytree(ROOT / "policies", target)
+    rates_file = target / "data" / "rates.json"
+    rates = json.loads(rates_file.read_text())
+    rates["ETH"] = float(ETH_USD)
+    rates_file.write_text(json.dumps(rates))
+    return target
+
+
+def wei_for_usd(usd: Decimal | int) -> int:
+    """The wei worth `usd` at ETH_USD."""
+    return int(Decimal(usd) / ETH_USD * 10**18)
+
+
+def outcome(resp: httpx.Response) -> tuple[str, list[str]]:
+    """("allow", []) or ("deny", the reason codes) of a JSON-RPC answer the gateway decided."""
+    doc = resp.json()
+    if "result" in doc:
+        return "allow", []
+    assert doc["error"]["code"] == -32003 and "decision_id" in doc["error"].get("data", {}), doc
+    return "deny", sorted(r["code"] for r in doc["error"]["data"]["reasons"])
 
 
 def make_settings(node_url: str, policy_path: Path, db_path: Path, **policy: Any) -> Settings:

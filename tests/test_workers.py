@@ -4,16 +4,13 @@ the log stays one verifiable chain of records."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -36,19 +33,8 @@ from tests.conftest import (
     token,
     travel_rule,
     wait_for,
+    wei_for_usd,
 )
-
-ETH_USD = Decimal(2500)
-
-
-@pytest.fixture(scope="module")
-def pinned_policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped tree with ETH at a fixed rate, so USD amounts are exact."""
-    target = tmp_path_factory.mktemp("pinned") / "policies"
-    shutil.copytree(ROOT / "policies", target)
-    rates_file = target / "data" / "rates.json"
-    rates_file.write_text(json.dumps({**json.loads(rates_file.read_text()), "ETH": 2500.0}))
-    return target
 
 
 def outcome(resp: httpx.Response) -> str:
@@ -110,7 +96,7 @@ def test_quota_race_across_two_workers_gives_exactly_five(
     )
     headers = travel_rule(natural("Li Wei", "CN"), sender, legal("Hanse Bank AG", "DE"), recipient)
     start = nonce_of(own_anvil, 2) + 1000 * round_
-    wei = int(Decimal(10_000) / ETH_USD * 10**18)  # USD 10,000
+    wei = wei_for_usd(10_000)
     bodies = [raw_tx(2, recipient, wei, start + i) for i in range(20)]
 
     def send(raw: str) -> str:

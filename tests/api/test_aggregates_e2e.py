@@ -4,10 +4,7 @@ and days are cut in each jurisdiction's time zone, with the gateway's clock set 
 
 from __future__ import annotations
 
-import json
-import shutil
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +13,19 @@ import pytest
 
 from tests.conftest import (
     ACCOUNTS,
-    ROOT,
     Anvil,
     GatewayServer,
     legal,
     natural,
     nonce_of,
+    outcome,
     raw_tx,
     rpc,
     token,
     travel_rule,
+    wei_for_usd,
 )
 
-ETH_USD = Decimal(2500)
 WANG, PANDA = 2, 3  # anvil accounts: Wang Fang (panda-cn individual), Panda's own (institution)
 ABROAD = ACCOUNTS[4].address  # hanse-de, Germany
 ADMIN = {"Authorization": "Bearer " + token(sub="root", org="ops", roles=("admin",))}
@@ -46,17 +43,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def pinned_policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("pinned") / "policies"
-    shutil.copytree(ROOT / "policies", target)
-    rates_file = target / "data" / "rates.json"
-    rates = json.loads(rates_file.read_text())
-    rates["ETH"] = float(ETH_USD)
-    rates_file.write_text(json.dumps(rates))
-    return target
 
 
 @pytest.fixture
@@ -83,17 +69,8 @@ def send(gw: GatewayServer, anvil: Anvil, key: int, usd: int, bearer: str) -> ht
     sender = ACCOUNTS[key].address
     originator = natural("Wang Fang", "CN") if key == WANG else legal("Panda Import", "CN")
     headers = travel_rule(originator, sender, legal("Hanse Logistik GmbH", "DE"), ABROAD)
-    wei = int(Decimal(usd) / ETH_USD * 10**18)
-    raw = raw_tx(key, ABROAD, wei, nonce_of(anvil, key))
+    raw = raw_tx(key, ABROAD, wei_for_usd(usd), nonce_of(anvil, key))
     return rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer, headers=headers)
-
-
-def outcome(resp: httpx.Response) -> tuple[str, list[str]]:
-    doc = resp.json()
-    if "result" in doc:
-        return "allow", []
-    assert doc["error"]["code"] == -32003, doc
-    return "deny", sorted(r["code"] for r in doc["error"]["data"]["reasons"])
 
 
 def record(gw: GatewayServer, resp: httpx.Response) -> dict[str, Any]:

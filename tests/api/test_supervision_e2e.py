@@ -3,61 +3,35 @@ policies (with rates pinned in a test copy so USD amounts are exact)."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import (
     ACCOUNTS,
-    ROOT,
     Anvil,
     GatewayServer,
     legal,
     natural,
     nonce_of,
+    outcome,
     raw_tx,
     rpc,
     token,
     travel_rule,
+    wei_for_usd,
 )
 
-ETH_USD = Decimal(2500)
 WBTC = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"  # virtual_currency in assets.json
-
-
-@pytest.fixture(scope="module")
-def pinned_policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("pinned") / "policies"
-    shutil.copytree(ROOT / "policies", target)
-    rates_file = target / "data" / "rates.json"
-    rates = json.loads(rates_file.read_text())
-    rates["ETH"] = float(ETH_USD)
-    rates_file.write_text(json.dumps(rates))
-    return target
 
 
 @pytest.fixture
 def gw(gateway_factory: Any, pinned_policies: Path) -> GatewayServer:
     return gateway_factory(policy_path=pinned_policies)
-
-
-def wei_for_usd(usd: Decimal) -> int:
-    return int(usd / ETH_USD * 10**18)
-
-
-def outcome(resp: httpx.Response) -> tuple[str, list[str]]:
-    doc = resp.json()
-    if "result" in doc:
-        return "allow", []
-    assert doc["error"]["code"] == -32003 and "decision_id" in doc["error"].get("data", {}), doc
-    return "deny", sorted(r["code"] for r in doc["error"]["data"]["reasons"])
 
 
 @pytest.mark.parametrize("round_", [1, 2])

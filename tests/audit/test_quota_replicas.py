@@ -4,8 +4,6 @@ lock can keep them apart."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -19,7 +17,6 @@ from governance.config import AuditConfig
 from tests.audit.conftest import PgCluster
 from tests.conftest import (
     ACCOUNTS,
-    ROOT,
     Anvil,
     GatewayServer,
     legal,
@@ -31,16 +28,6 @@ from tests.conftest import (
 )
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pinned_policies(tmp_path: Path) -> Path:
-    target = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", target)
-    rates = json.loads((target / "data" / "rates.json").read_text())
-    rates["ETH"] = 2500.0  # so 4 ETH is exactly USD 10,000
-    (target / "data" / "rates.json").write_text(json.dumps(rates))
-    return target
 
 
 def test_two_replicas_share_one_quota(
