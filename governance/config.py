@@ -151,6 +151,9 @@ class Settings:
         LedgerConfig(name="main", url="http://127.0.0.1:8545", chain_id=31337, default=True),
     )
     base_dir: str = "."
+    # Not read from the file: `serve --workers N` sets it for its workers, so that a policy save
+    # is tested once for all of them (governance/policy/verdicts.py).
+    reload_verdicts_dir: str | None = None
 
     @property
     def default_ledger(self) -> LedgerConfig:

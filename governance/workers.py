@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -49,6 +51,23 @@ def serve(
     status. Workers are built one after the other (the first creates the log's tables and the
     signing key the others then open)."""
     sock = _listen(host, port)
+    # A policy save is tested once for all the workers (governance/policy/verdicts.py).
+    verdicts = tempfile.mkdtemp(prefix="governance-reload-")
+    settings = replace(settings, reload_verdicts_dir=verdicts)
+    try:
+        return _fork_workers(make_app, settings, sock, (host, port, workers), options)
+    finally:
+        shutil.rmtree(verdicts, ignore_errors=True)
+
+
+def _fork_workers(
+    make_app: Callable[[Settings], Any],
+    settings: Settings,
+    sock: socket.socket,
+    where: tuple[str, int, int],
+    options: Any,
+) -> int:
+    host, port, workers = where
     children: list[int] = []
     for index in range(workers):
         ready, built = os.pipe()

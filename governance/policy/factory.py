@@ -4,6 +4,8 @@ and its reloader."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from governance.config import Settings, read_text_file
 from governance.domain.ports import PolicyEngine
 from governance.errors import ConfigError
@@ -15,6 +17,7 @@ from governance.policy.evaluator import ENGINES, opa_available
 from governance.policy.reloader import PolicyReloader
 from governance.policy.remote import RemoteEngine
 from governance.policy.source import PolicySource, PolicySourceError
+from governance.policy.verdicts import SharedVerdicts
 
 
 def policy_location(settings: Settings) -> str:
@@ -64,10 +67,12 @@ def make_policy_engine(settings: Settings) -> PolicyEngine:
 
 def make_reloader(settings: Settings, engine: PolicyEngine, metrics: Metrics) -> PolicyReloader:
     """Watches the location (policy.reload_seconds = 0: never; reload_now() still works)."""
+    shared = settings.reload_verdicts_dir
     return PolicyReloader(
         engine,
         policy_location(settings),
         bundle_verification_key(settings),
         settings.policy.reload_interval_s,
         metrics,
+        verdicts=None if shared is None else SharedVerdicts(Path(shared)),
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import time
@@ -24,25 +23,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from governance.domain.models import Decision
 from governance.domain.ports import PolicyEngine
 from governance.domain.snapshot import PolicySnapshot
 from governance.keys import VerificationKey
 from governance.metrics import Metrics
-from governance.policy.bundle import (
-    fetch_bundle,
-    is_url,
-    load_policy_source_any,
-    read_bundle,
-    read_bundle_file,
-)
+from governance.policy.bundle import is_url
 from governance.policy.engine import decide_sync
 from governance.policy.evaluator import ENGINES, RegoUndefined, make_evaluator
 from governance.policy.rego_test_pool import RegoTestPool, TestRun, default_processes
 from governance.policy.source import DECISION_RULE, PolicySource, PolicySourceError
+from governance.policy.verdicts import SharedVerdicts, Verdict
 from governance.policy.watch import watch_location
+from governance.policy.watchers import Loaded, make_watcher
 
 log = logging.getLogger(__name__)
 
@@ -114,18 +109,6 @@ class ReloadResult:
         }
 
 
-@dataclass(frozen=True)
-class Loaded:
-    source: PolicySource
-    content_id: str  # changes whenever any byte of the policy changes
-
-
-class Watcher(Protocol):
-    def poll(self, force: bool) -> Loaded | None:
-        """The current source, or None when a cheap check shows nothing changed."""
-        ...
-
-
 class _Failure(Exception):
     def __init__(self, result: str, message: str, revision: str | None, content_id: str) -> None:
         super().__init__(message)
@@ -150,76 +133,6 @@ class _Candidate:
     phases_ms: tuple[tuple[str, float], ...]
 
 
-class DirectoryWatcher:
-    def __init__(self, root: Path, key: VerificationKey | None) -> None:
-        self.root = root
-        self.key = key
-        self._stat: tuple[tuple[str, int, int], ...] | None = None
-
-    def poll(self, force: bool) -> Loaded | None:
-        stat = _tree_stat(self.root)
-        if stat == self._stat and not force:
-            return None
-        self._stat = stat  # taken before reading: a write racing the read shows up next poll
-        source = load_policy_source_any(self.root, self.key)
-        return Loaded(source, source.revision)  # a directory's revision is its content hash
-
-
-class BundleFileWatcher:
-    def __init__(self, path: Path, key: VerificationKey | None) -> None:
-        self.path = path
-        self.key = key
-        self._stat: tuple[int, int, int] | None = None
-
-    def poll(self, force: bool) -> Loaded | None:
-        try:
-            s = self.path.stat()
-        except OSError as exc:
-            raise PolicySourceError(f"{self.path}: {exc}") from exc
-        stat = (s.st_mtime_ns, s.st_size, s.st_ino)
-        if stat == self._stat and not force:
-            return None
-        self._stat = stat
-        raw = read_bundle_file(self.path)
-        source = read_bundle(raw, self.key, str(self.path))
-        return Loaded(source, hashlib.sha256(raw).hexdigest())
-
-
-class UrlWatcher:
-    def __init__(self, url: str, key: VerificationKey | None) -> None:
-        self.url = url
-        self.key = key
-        self._etag: str | None = None
-
-    def poll(self, force: bool) -> Loaded | None:
-        fetched = fetch_bundle(self.url, None if force else self._etag)
-        if fetched.raw is None:
-            return None
-        self._etag = fetched.etag
-        source = read_bundle(fetched.raw, self.key, self.url)
-        return Loaded(source, hashlib.sha256(fetched.raw).hexdigest())
-
-
-def _tree_stat(root: Path) -> tuple[tuple[str, int, int], ...]:
-    out = []
-    for path in sorted(root.rglob("*")):
-        try:
-            s = path.stat()
-        except OSError:  # removed between listing and stat: the next poll sees it
-            continue
-        if path.is_file():
-            out.append((path.relative_to(root).as_posix(), s.st_size, s.st_mtime_ns))
-    return tuple(out)
-
-
-def make_watcher(location: str | Path, key: VerificationKey | None) -> Watcher:
-    text = str(location)
-    if is_url(text):
-        return UrlWatcher(text, key)
-    path = Path(location)
-    return DirectoryWatcher(path, key) if path.is_dir() else BundleFileWatcher(path, key)
-
-
 class PolicyReloader:
     def __init__(
         self,
@@ -228,8 +141,10 @@ class PolicyReloader:
         verification_key: VerificationKey | None,
         interval_s: float,
         metrics: Metrics,
+        verdicts: SharedVerdicts | None = None,
     ) -> None:
         self.engine = engine
+        self.verdicts = verdicts  # shared with the other workers of one `serve --workers N`
         self.location = str(location)
         self.interval_s = interval_s
         self.metrics = metrics
@@ -332,6 +247,34 @@ class PolicyReloader:
             return None
         if loaded.content_id == self._failed and not force:
             return None  # already reported; wait for the next change
+        if self.verdicts is None or force:
+            return self._validate(loaded, started)
+        return self._validate_once(loaded, started, self.verdicts)
+
+    def _validate_once(
+        self, loaded: Loaded, started: float, verdicts: SharedVerdicts
+    ) -> _Validated:
+        """The other workers' verdict on this content, or this worker's, given to them."""
+        own: list[_Validated] = []
+
+        def validate() -> Verdict:
+            try:
+                own.append(self._validate(loaded, started))
+            except _Failure as failure:
+                return Verdict(False, 0, failure.result, failure.message)
+            return Verdict(True, own[0].tests)
+
+        waited = time.perf_counter()
+        verdict, _ = verdicts.decide_once(f"{self.engine_name}:{loaded.content_id}", validate)
+        if own:
+            return own[0]
+        source = loaded.source
+        if not verdict.ok:
+            raise _Failure(verdict.result, verdict.message, source.revision, loaded.content_id)
+        phases = (("load", _ms(started, waited)), ("shared_wait", _ms(waited)))
+        return _Validated(loaded, verdict.tests, phases)
+
+    def _validate(self, loaded: Loaded, started: float) -> _Validated:
         source, revision, cid = loaded.source, loaded.source.revision, loaded.content_id
         loaded_at = time.perf_counter()
         # The tests start first, in their processes; the probe runs here meanwhile.
