@@ -177,9 +177,11 @@ def test_policy_test_runs_the_selected_tests_and_fails_a_failing_one(tmp_path: P
 
 
 def kyc_pending_input(tmp_path: Path) -> Path:
-    """The sample input with the caller's KYC pending (a denial), as a file."""
+    """The sample input with the caller's KYC pending and no travel-rule payload (two
+    denials, of the baseline and of the EU), as a file."""
     doc = json.loads((ROOT / "tests" / "perf" / "sample_input.json").read_text())
     doc["subject"]["kyc"] = "pending"
+    doc["travel_rule"] = None
     path = tmp_path / "input.json"
     path.write_text(json.dumps(doc))
     return path

@@ -438,10 +438,14 @@ by_jurisdiction := obj(object.get(aggregates, "by_jurisdiction", {}))
 person_30d_usd := num(object.get(aggregates, "person_30d_usd", 0))
 
 # Jurisdictions on the receiving side of a write: the recipient's and every beneficiary's.
+# (The beneficiaries' codes are a rule of their own: rego-cpp rejects a comprehension passed
+# as a function argument.)
 receipt_jurisdictions := with_groups({j |
-	some j in array.concat([recipient_jurisdiction], [code(object.get(e, "jurisdiction", null)) | some _, e in beneficiaries])
+	some j in array.concat([recipient_jurisdiction], beneficiary_codes)
 	j != ""
 })
+
+beneficiary_codes := [c | some e in beneficiaries; c := code(object.get(e, "jurisdiction", null))]
 
 # ---- facts in two rules -------------------------------------------------------------------
 # What most rules read, bundled so that another package pays for one reference per bundle

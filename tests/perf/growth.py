@@ -95,9 +95,11 @@ def _read(n: int) -> dict[str, Any]:
     address = f"0x{n + 2**120:040x}"
     party = {"address": address, "org": None, "jurisdiction": "CN", "entity_kind": "individual"}
     party |= {"kyc": "verified", "sanctioned": False, "self_hosted": False, "known": True}
+    party |= {"licences": [], "clients_abroad_only": False}
     read = {"params": [address, "latest"], "parties": [party], "residency": ["CN"]}
     doc.update(tx=None, parties={}, simulation=None, effects=[], approvals=[], contracts=[])
-    doc.update(screening=None, read={**read, "raw_state": False, "contract": None})
+    doc.update(screening=None, travel_rule=None)
+    doc.update(read={**read, "raw_state": False, "contract": None})
     return doc
 
 
@@ -105,7 +107,8 @@ def _row(what: str, size: int, tree: Path, doc: dict[str, Any], runs: int) -> No
     started = time.perf_counter()
     evaluator = make_evaluator("regorus", load_policy_source(tree))
     text = orjson.dumps(doc).decode()
-    evaluator.eval_json(DECISION_RULE, text)  # the first evaluation analyses the modules
+    first = evaluator.eval_json(DECISION_RULE, text)  # the first analyses the modules
+    _assert_valid(what, first)
     load = time.perf_counter() - started
     p50, p99 = _cpu(lambda: evaluator.eval_json(DECISION_RULE, text), runs)
     print(f"{what:42} {size:>9,} {load:>8.2f} {p50:>8.0f} {p99:>8.0f}")
@@ -127,6 +130,13 @@ def _cpu(call: Callable[[], Any], runs: int) -> tuple[float, float]:
         times.append(time.thread_time_ns() - started)
     times.sort()
     return times[len(times) // 2] / 1000, times[min(len(times) - 1, runs * 99 // 100)] / 1000
+
+
+def _assert_valid(what: str, decision: dict[str, Any]) -> None:
+    """A benchmark input the policy refuses as malformed would time the refusal."""
+    invalid = [r["message"] for r in decision["reasons"] if r["code"] == "INPUT_INVALID"]
+    if invalid:
+        raise SystemExit(f"{what}: the benchmark input is invalid: {invalid[0]}")
 
 
 if __name__ == "__main__":

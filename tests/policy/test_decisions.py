@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from governance.policy.source import DECISION_RULE
+from tests.conftest import ROOT
 from tests.policy.decision_table import ACCT, ACME, CASES, MULTISEND, Case, call, evaluator
 
 
@@ -55,3 +56,12 @@ def test_revert_reason_in_message(rego_engine: str) -> None:
     [reason] = decision["reasons"]
     assert reason["code"] == "SIMULATION_REVERTED"
     assert reason["message"].endswith(": insufficient balance")
+
+
+def test_the_benchmark_sample_write_is_an_allowed_decision(rego_engine: str) -> None:
+    """scripts/bench times the engine on tests/perf/sample_input.json (a write captured from the
+    gateway): an input the policy refuses as invalid would time the refusal, not a decision."""
+    sample = (ROOT / "tests" / "perf" / "sample_input.json").read_text()
+    decision = evaluator(rego_engine).eval_json(DECISION_RULE, sample)
+    assert decision["allow"] is True and decision["reasons"] == [], decision["reasons"]
+    assert decision["jurisdictions"] == ["DE", "EU", "US"]
