@@ -68,11 +68,12 @@ def two_workers(tmp_path: Path, own_anvil: Anvil, pinned_policies: Path) -> obje
         f'[[ledgers]]\nname = "main"\nurl = "{anvil.url}"\nchain_id = 31337\ndefault = true\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
+    (tmp_path / "tmp").mkdir()  # where `serve` makes the workers' shared reload directory
     serve = ("serve", "--config", str(cfg), "--port", str(port), "--workers", "2")
     proc = subprocess.Popen(
         [sys.executable, "-m", "governance.cli", *serve, "--log-level", "warning"],
         cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env={**env, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path / "tmp")},
     )
     url = f"http://127.0.0.1:{port}"
     assert serving(proc, f"{url}/healthz", timeout=60), "gateway did not start"
@@ -80,6 +81,7 @@ def two_workers(tmp_path: Path, own_anvil: Anvil, pinned_policies: Path) -> obje
     if proc.poll() is None:  # the parent-death test kills it itself
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
+        assert list((tmp_path / "tmp").glob("governance-reload-*")) == []  # removed on exit
 
 
 @pytest.mark.parametrize("round_", [1, 2, 3])
