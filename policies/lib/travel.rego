@@ -153,23 +153,23 @@ directory_leis := {upper(l) |
 	is_string(l)
 }
 
-# The VASPs the directory knows for `address`.
-vasps_for(address) := [e |
+# The VASPs the directory knows for `address`: the entry itself, or its org's VASPs. (The org
+# is a function's argument, not a variable of the comprehension: rego-cpp matched every VASP
+# against an org bound in an `else` body.)
+vasps_for(address) := [e] if {
 	e := directory[address]
 	is_object(e)
 	e.entity_kind == "vasp"
-] if {
-	e := directory[address]
-	is_object(e)
-	e.entity_kind == "vasp"
-} else := [v |
+} else := vasps_of_org(org_of(address))
+
+org_of(address) := org if {
 	e := directory[address]
 	is_object(e)
 	org := e.org
 	is_string(org)
-	some v in directory_vasps
-	v.org == org
-]
+} else := null
+
+vasps_of_org(org) := [v | some v in directory_vasps; v.org == org]
 
 named_vasp(side) := p if {
 	outer := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.travel_rule, vasp_key[side], {}))
