@@ -8,14 +8,14 @@ package governance.lib.validate
 
 import rego.v1
 
-nullable(types) := types | {"null"}
-
+# Types are literal sets, a nullable field's with "null": the tables are rebuilt on every
+# decision, and a helper function would add a call per field (docs/policies.md, "Performance").
 entity := {
 	"address": {"string"},
-	"org": nullable({"string"}),
-	"jurisdiction": nullable({"string"}),
-	"entity_kind": nullable({"string"}),
-	"kyc": nullable({"string"}),
+	"org": {"string", "null"},
+	"jurisdiction": {"string", "null"},
+	"entity_kind": {"string", "null"},
+	"kyc": {"string", "null"},
 	"sanctioned": {"boolean"},
 	"self_hosted": {"boolean"},
 	"known": {"boolean"},
@@ -27,31 +27,31 @@ entity := {
 licence := {
 	"regime": {"string"},
 	"status": {"string"},
-	"valid_until": nullable({"string"}),
+	"valid_until": {"string", "null"},
 }
 
 asset := {
-	"symbol": nullable({"string"}),
-	"class": nullable({"string"}),
-	"contract": nullable({"string"}),
-	"decimals": nullable({"number"}),
+	"symbol": {"string", "null"},
+	"class": {"string", "null"},
+	"contract": {"string", "null"},
+	"decimals": {"number", "null"},
 }
 
 fields := {
 	"": {
 		"request": {"object"},
 		"subject": {"object"},
-		"tx": nullable({"object"}),
+		"tx": {"object", "null"},
 		"parties": {"object"},
 		"travel_rule_errors": {"array"},
 		"aggregates": {"object"},
-		"read": nullable({"object"}),
-		"simulation": nullable({"object"}),
+		"read": {"object", "null"},
+		"simulation": {"object", "null"},
 		"effects": {"array"},
 		"approvals": {"array"},
 		"contracts": {"array"},
-		"screening": nullable({"object"}),
-		"exports": nullable({"object"}),
+		"screening": {"object", "null"},
+		"exports": {"object", "null"},
 	},
 	# The caller's organisation's export volume (docs/policy-input.md, "exports").
 	"exports": {
@@ -70,7 +70,7 @@ fields := {
 		"day": {"string"},
 		"year": {"string"},
 		"chain_id": {"number"},
-		"decode_error": nullable({"string"}),
+		"decode_error": {"string", "null"},
 	},
 	"subject": {
 		"sub": {"string"},
@@ -81,22 +81,22 @@ fields := {
 		"kyc": {"string"},
 	},
 	"aggregates": {
-		"person": nullable({"string"}),
+		"person": {"string", "null"},
 		"person_30d_usd": {"number"},
 		"by_jurisdiction": {"object"},
 	},
 	"tx": {
 		"from": {"string"},
-		"to": nullable({"string"}),
-		"nonce": nullable({"number"}), # eth_sendTransaction may leave it to the node
-		"chain_id": nullable({"number"}),
+		"to": {"string", "null"},
+		"nonce": {"number", "null"}, # eth_sendTransaction may leave it to the node
+		"chain_id": {"number", "null"},
 		"value": {"string"},
 		"asset": {"object"},
 		"amount_usd": {"number"},
 		"rate_known": {"boolean"},
-		"selector": nullable({"string"}),
+		"selector": {"string", "null"},
 		"token_transfer": {"boolean"},
-		"token_call": nullable({"string"}),
+		"token_call": {"string", "null"},
 		"cross_border": {"boolean"},
 	},
 	"tx.asset": asset,
@@ -107,15 +107,15 @@ fields := {
 		"parties": {"array"},
 		"residency": {"array"},
 		"raw_state": {"boolean"},
-		"contract": nullable({"object"}),
-		"phase": nullable({"string"}),
-		"item": nullable({"string"}),
+		"contract": {"object", "null"},
+		"phase": {"string", "null"},
+		"item": {"string", "null"},
 	},
 	"read.contract": entity,
 	"simulation": {
 		"mode": {"string"},
 		"status": {"string"},
-		"reason": nullable({"string"}),
+		"reason": {"string", "null"},
 	},
 }
 
@@ -145,6 +145,16 @@ invalid contains "input" if not is_object(data.governance.lib.ctx.doc)
 # Each section read once per decision (a rule is memoised, a function call is not).
 sections := {path: at(path) | some path, _ in fields}
 
+# The request section, an object ({} when it is not one).
+request := object_or_empty(sections.request)
+
+# The arrays whose items are checked, by path (a path whose value is not an array is absent).
+arrays[path] := x if {
+	some path in ["subject.roles", "read.residency", "travel_rule_errors", "read.parties", "effects", "approvals", "screening.matches", "contracts"]
+	x := at(path)
+	is_array(x)
+}
+
 invalid contains joined(path, name) if {
 	some path, spec in fields
 	section := sections[path]
@@ -155,24 +165,21 @@ invalid contains joined(path, name) if {
 
 # A decoded write carries its transaction; a read (or an unknown method) its read section.
 invalid contains "tx" if {
-	request := object_or_empty(at("request"))
 	request.kind == "write"
 	not is_string(object.get(request, "decode_error", null))
-	not is_object(at("tx"))
+	not is_object(sections.tx)
 }
 
 # A write carries the screening of its travel-rule names (the gateway sends it for every
 # write, with or without a payload): without it a listed name would pass unseen.
 invalid contains "screening" if {
-	request := object_or_empty(at("request"))
 	request.kind == "write"
-	not is_object(at("screening"))
+	not is_object(sections.screening)
 }
 
 invalid contains "read" if {
-	request := object_or_empty(at("request"))
 	request.kind in {"read", "unknown"}
-	not is_object(at("read"))
+	not is_object(sections.read)
 }
 
 # A decoded write is attributed to a person and carries that person's figures for every
@@ -180,12 +187,12 @@ invalid contains "read" if {
 # without them would read its limits as nothing spent.
 invalid contains "aggregates.person" if {
 	decoded_write
-	not is_string(object.get(object_or_empty(at("aggregates")), "person", null))
+	not is_string(object.get(object_or_empty(sections.aggregates), "person", null))
 }
 
 invalid contains concat(".", ["aggregates.by_jurisdiction", j]) if {
 	decoded_write
-	by_jurisdiction := object_or_empty(object.get(object_or_empty(at("aggregates")), "by_jurisdiction", null))
+	by_jurisdiction := object_or_empty(object.get(object_or_empty(sections.aggregates), "by_jurisdiction", null))
 	some j, cfg in data.governance.lib.ctx.jurisdictions
 	is_object(cfg)
 	not valid(object.get(by_jurisdiction, j, null), figures)
@@ -201,74 +208,64 @@ figures := {
 }
 
 decoded_write if {
-	request := object_or_empty(at("request"))
 	request.kind == "write"
 	not is_string(object.get(request, "decode_error", null))
 }
 
 # The parties of a write: both sides are entities.
 invalid contains path if {
-	is_object(at("tx"))
+	is_object(sections.tx)
 	some path in required_objects
-	not is_object(at(path))
+	not is_object(sections[path])
 }
 
 # Items of the arrays: effects, approvals, contracts, read parties, roles, residency.
 invalid contains concat("", [name, "[", format_int(i, 10), "]"]) if {
 	some name in ["subject.roles", "read.residency", "travel_rule_errors"]
-	some i, x in array_at(name)
+	some i, x in arrays[name]
 	not is_string(x)
 }
 
 invalid contains concat("", ["read.parties[", format_int(i, 10), "]"]) if {
-	some i, p in array_at("read.parties")
+	some i, p in arrays["read.parties"]
 	not valid(p, entity)
 }
 
 invalid contains concat("", ["effects[", format_int(i, 10), "]"]) if {
-	some i, e in array_at("effects")
+	some i, e in arrays["effects"]
 	not valid_effect(e)
 }
 
 invalid contains concat("", ["approvals[", format_int(i, 10), "]"]) if {
-	some i, a in array_at("approvals")
+	some i, a in arrays["approvals"]
 	not valid_approval(a)
 }
 
 invalid contains concat("", ["screening.matches[", format_int(i, 10), "]"]) if {
-	some i, m in array_at("screening.matches")
+	some i, m in arrays["screening.matches"]
 	not valid(m, name_match)
 }
 
 # A name match; its `name` (the payload's) is masked in stored records, so replays read null.
 name_match := {
 	"role": {"string"},
-	"name": nullable({"string"}),
+	"name": {"string", "null"},
 	"list": {"string"},
 	"listed_name": {"string"},
 	"score": {"number"},
 }
 
 invalid contains concat("", ["contracts[", format_int(i, 10), "]"]) if {
-	some i, c in array_at("contracts")
+	some i, c in arrays["contracts"]
 	not valid(c, contract)
 }
-
-array_at(path) := x if {
-	x := at(path)
-	is_array(x)
-} else := []
 
 # `x` is an object whose fields have the types of `spec`.
 valid(x, spec) if {
 	is_object(x)
-	not wrong_field(x, spec)
-}
-
-wrong_field(x, spec) if {
-	some name
-	types := spec[name]
-	not type_name(object.get(x, name, null)) in types
+	every name, types in spec {
+		type_name(object.get(x, name, null)) in types
+	}
 }
 
 effect := {
@@ -277,8 +274,8 @@ effect := {
 	"from": {"object"},
 	"to": {"object"},
 	"value": {"string"},
-	"token_id": nullable({"string"}),
-	"amount_usd": nullable({"number"}),
+	"token_id": {"string", "null"},
+	"amount_usd": {"number", "null"},
 	"depth": {"number"},
 }
 
@@ -296,7 +293,7 @@ approval := {
 	"owner": {"object"},
 	"spender": {"object"},
 	"asset": {"object"},
-	"amount": nullable({"string"}),
+	"amount": {"string", "null"},
 	"approved": {"boolean"},
 }
 
@@ -310,10 +307,10 @@ valid_approval(a) if {
 contract := {
 	"address": {"string"},
 	"registered": {"boolean"},
-	"name": nullable({"string"}),
-	"kind": nullable({"string"}),
-	"org": nullable({"string"}),
-	"jurisdiction": nullable({"string"}),
+	"name": {"string", "null"},
+	"kind": {"string", "null"},
+	"org": {"string", "null"},
+	"jurisdiction": {"string", "null"},
 }
 
 # An entity the directory knows carries its directory fields (only `org` may be null): a known
@@ -329,18 +326,18 @@ invalid contains concat(".", [p.path, name]) if {
 
 placed_entities contains {"path": path, "entity": e} if {
 	some path in ["parties.sender", "parties.recipient", "read.contract"]
-	e := at(path)
+	e := sections[path]
 	is_object(e)
 }
 
 placed_entities contains {"path": concat("", ["read.parties[", format_int(i, 10), "]"]), "entity": e} if {
-	some i, e in array_at("read.parties")
+	some i, e in arrays["read.parties"]
 	is_object(e)
 }
 
 placed_entities contains {"path": concat("", [name, "[", format_int(i, 10), "].", side]), "entity": e} if {
 	some name in ["effects", "approvals"]
-	some i, x in array_at(name)
+	some i, x in arrays[name]
 	some side in ["from", "to", "owner", "spender"]
 	e := object.get(object_or_empty(x), side, null)
 	is_object(e)

@@ -53,12 +53,18 @@ def main() -> None:
         help="how decision cost grows with entities, sanctions and jurisdictions "
         "(tests/perf/growth.py; its options after --)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instructions per decision under callgrind (tests/perf/instructions.py; "
+        "its options after --)",
+    )
     args, rest = parser.parse_known_args()
-    if args.growth:
-        from tests.perf import growth
+    if args.growth or args.instructions:
+        from tests.perf import growth, instructions
 
         sys.argv = [sys.argv[0], *[a for a in rest if a != "--"]]
-        growth.main()
+        (growth.main if args.growth else instructions.main)()
         return
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
