@@ -193,13 +193,24 @@ named_names(side) := {fold(n) |
 	is_string(n)
 }
 
-names_some_vasp(side) if count(named_leis(side)) + count(named_names(side)) > 0
+# Per side, once per decision (a function is not memoised, and `is_vasp` runs per directory
+# VASP): the LEIs and folded names the payload gives for the side's VASP, and the directory's
+# VASPs of the side's address.
+named := {side: {"leis": named_leis(side), "names": named_names(side)} | some side in ["originator", "beneficiary"]}
+
+served := {side: vasps_for(side_address[side]) | some side in ["originator", "beneficiary"]}
+
+names_some_vasp(side) if {
+	n := named[side]
+	count(n.leis) + count(n.names) > 0
+}
 
 # Every LEI and name the payload gives for `side` is directory VASP `v`'s.
 is_vasp(side, v) if {
-	names_some_vasp(side)
-	count({l | some l in named_leis(side); l != upper(data.governance.lib.ctx.str(object.get(v, "lei", "")))}) == 0
-	count({n | some n in named_names(side); n != fold(data.governance.lib.ctx.str(object.get(v, "legal_name", "")))}) == 0
+	n := named[side]
+	count(n.leis) + count(n.names) > 0
+	count({l | some l in n.leis; l != upper(data.governance.lib.ctx.str(object.get(v, "lei", "")))}) == 0
+	count({x | some x in n.names; x != fold(data.governance.lib.ctx.str(object.get(v, "legal_name", "")))}) == 0
 }
 
 vasps := {msg |
@@ -208,8 +219,10 @@ vasps := {msg |
 	some msg in vasp_problems(side, side_address[side])
 }
 
+# `address` is the side's (`side_address`), whose directory VASPs are `served[side]`. No local
+# variables in these comprehensions: rego-cpp mixed the two sides' bindings with them.
 vasp_problems(side, address) := {msg |
-	count(vasps_for(address)) > 0
+	count(served[side]) > 0
 	not names_some_vasp(side)
 	msg := concat("", [vasp_key[side], " is required: the directory knows the VASP of ", address])
 } | {msg |
@@ -218,11 +231,11 @@ vasp_problems(side, address) := {msg |
 	msg := concat("", [vasp_key[side], ": LEI ", l, " is not in the entity directory"])
 } | {msg |
 	names_some_vasp(side)
-	count(vasps_for(address)) > 0
-	count([v | some v in vasps_for(address); is_vasp(side, v)]) == 0
+	count(served[side]) > 0
+	count([v | some v in served[side]; is_vasp(side, v)]) == 0
 	msg := concat("", [vasp_key[side], " is not the directory's VASP of ", address])
 } | {msg |
-	count(vasps_for(address)) == 0
+	count(served[side]) == 0
 	count([v | some v in directory_vasps; is_vasp(side, v)]) > 0
 	msg := concat("", [vasp_key[side], " names a directory VASP that does not serve ", address])
 }
