@@ -65,21 +65,21 @@ class ReadFilter:
         entities = _EntityCache(snapshot)
         profiles = [_profile(entities, item) for item in items]
         if exports is not None:  # one count for every item: items of one profile share it
-            every = [entities.get(a) for item in items for a in item.addresses]
+            every = [entities.get(a) for a in _distinct(items)]
             policy_input = {**policy_input, "exports": await exports(every)}
         decisions = await self._decide_items(snapshot, policy_input, items, profiles, entities)
         denied: list[ResultItem] = []
-        delivered: list[Entity] = []
+        allowed: list[ResultItem] = []
         for item, profile in zip(items, profiles, strict=True):
             item_decision = decisions[profile]
-            if item_decision.allow:
-                delivered.extend(entities.get(a) for a in item.addresses)
             if not item_decision.allow:
                 if item.prefix == "" and item.kind in _REFUSED_WHOLE:
                     summary = _summary(redacted, len(items), len(decisions), [item])
                     return FilterOutcome(None, denial=item_decision, summary=summary)
                 denied.append(item)
-            elif item_decision.redact:
+                continue
+            allowed.append(item)
+            if item_decision.redact:
                 # The policy's paths, then every found address wherever else it still sits.
                 own = [] if item.kind == "header" else item_decision.redact
                 result, blanked = redact(result, concrete_paths(own, item.prefix))
@@ -92,6 +92,7 @@ class ReadFilter:
         if withheld:
             result = withhold(result, [i.prefix for i in withheld])
         summary = _summary(sorted(set(redacted)), len(items), len(decisions), denied)
+        delivered = [entities.get(a) for a in _distinct(allowed)]
         return FilterOutcome(result, summary=summary, delivered=delivered)
 
     async def _decide_items(
@@ -109,6 +110,12 @@ class ReadFilter:
             parties = [entities.get(a) for a in item.addresses]
             out[key] = await self.engine.decide(snapshot, _item_input(policy_input, item, parties))
         return out
+
+
+def _distinct(items: list[ResultItem]) -> list[str]:
+    """The addresses of `items`, each once (the items of a large answer repeat a few)."""
+    tuples = {item.addresses for item in items}
+    return list(dict.fromkeys(a for addresses in tuples for a in addresses))
 
 
 class _EntityCache:
