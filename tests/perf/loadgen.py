@@ -21,6 +21,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     mean_ms: float
+    error_samples: list[str]  # the first few failed answers (status and body head), to say why
 
 
 async def run_load(
@@ -35,6 +36,7 @@ async def run_load(
     gateway's per-subject serialisation of writes show up as it would in production."""
     latencies: list[float] = []
     errors = 0
+    samples: list[str] = []
     next_index = 0
     connector = aiohttp.TCPConnector(limit=concurrency)
     hdrs = [{"Content-Type": "application/json", **h} for h in headers or [{}]]
@@ -54,6 +56,8 @@ async def run_load(
             latencies.append(time.perf_counter() - started)
             if resp.status != 200 or b'"error"' in payload:
                 errors += 1
+                if len(samples) < 3:
+                    samples.append(f"HTTP {resp.status}: {payload[:200].decode(errors='replace')}")
 
     async with aiohttp.ClientSession(connector=connector) as session:
         if max_requests is None:  # bodies that can be sent once (signed txs) get no warm-up
@@ -74,6 +78,7 @@ async def run_load(
         p50_ms=latencies[n // 2] * 1000 if n else 0.0,
         p99_ms=latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0,
         mean_ms=sum(latencies) / n * 1000 if n else 0.0,
+        error_samples=samples,
     )
 
 
