@@ -44,6 +44,23 @@ SKIPPED_FIELDS: Final = frozenset(
 )
 
 
+# The members of an `eth_getLogs` entry, and those of them that hold hashes.
+LOG_MEMBERS: Final = frozenset(
+    {
+        "address",
+        "topics",
+        "data",
+        "blockHash",
+        "blockNumber",
+        "blockTimestamp",
+        "transactionHash",
+        "transactionIndex",
+        "logIndex",
+        "removed",
+    }
+)
+
+
 def is_address(value: str) -> bool:
     return (
         len(value) == 42
@@ -67,12 +84,37 @@ class Scanner:
         self._strings: dict[str, tuple[str, ...]] = {}  # string of 42+ characters -> addresses
 
     def scan(self, value: Any) -> tuple[str, ...]:
+        if type(value) is dict and value.keys() == LOG_MEMBERS:
+            flat = self._log(value)
+            if flat is not None:
+                return flat
         found: dict[str, None] = {}
         if isinstance(value, str):
             if len(value) >= 42:
                 found.update(dict.fromkeys(self._in_string(value)))
         else:
             self._walk(value, found)
+        return tuple(found)
+
+    def _log(self, log: dict[str, Any]) -> tuple[str, ...] | None:
+        """A log with exactly the members nodes send (most items of a large answer): its
+        non-hash members read directly, without the walk's per-key checks (no member name is
+        address-sized). None when a member is not of a log's JSON types: the walk decides
+        such a log."""
+        topics = log["topics"]
+        if type(topics) is not list or type(log["removed"]) is not bool:
+            return None
+        found: dict[str, None] = {}
+        strings = self._strings
+        scalars = (log["data"], log["blockNumber"], log["blockTimestamp"], log["transactionIndex"])
+        for text in (log["address"], *topics, *scalars, log["logIndex"]):
+            if type(text) is str:
+                if len(text) >= 42:
+                    known = strings.get(text)
+                    for address in self._in_string(text) if known is None else known:
+                        found[address] = None
+            elif text is not None:
+                return None
         return tuple(found)
 
     def _in_string(self, text: str) -> tuple[str, ...]:

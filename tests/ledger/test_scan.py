@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from governance.domain.reference import AddressIndex
 from governance.ledger.scan import scan
 
@@ -42,3 +46,27 @@ def test_subclasses_of_json_types_are_scanned_too() -> None:
 
     value = Mapping(outer=[Text(KNOWN), Mapping(data=Text("0x" + "00" * 12 + OTHER[2:]))])
     assert scan(value, INDEX) == (KNOWN, OTHER)
+
+
+_FOUND = [KNOWN, OTHER.upper().replace("0X", "0x"), "0x" + "ab" * 20,
+          "0x" + "00" * 12 + KNOWN[2:], "0xdead" + OTHER[2:] + "beef"]  # fmt: skip
+_ODD = [None, True, 7, {"a": KNOWN}, [KNOWN], "x" * 60]
+
+
+def _log(**members: Any) -> dict[str, Any]:
+    log: dict[str, Any] = {
+        "address": "0x" + "12" * 20, "topics": ["0x" + "dd" * 32, "0x" + "00" * 32],
+        "data": "0x", "blockHash": "0x" + "34" * 32, "blockNumber": "0x1",
+        "blockTimestamp": "0x2", "transactionHash": "0x" + "56" * 32,
+        "transactionIndex": "0x0", "logIndex": "0x0", "removed": False,
+    }  # fmt: skip
+    return {**log, **members}
+
+
+@pytest.mark.parametrize("member", sorted(_log()))
+def test_a_log_read_member_by_member_finds_what_the_walk_finds(member: str) -> None:
+    """Logs with the usual members take a shortcut; inside a list they are walked. Every
+    member, holding an address or a value of another type, gives both the same."""
+    for value in [*_FOUND, *_ODD, [*_FOUND, None]]:
+        log = _log(**{member: value})
+        assert set(scan(log, INDEX)) == set(scan([log], INDEX)), (member, value)
