@@ -246,7 +246,7 @@ class Gateway:
 
     def _limits_guard(self, person: str | None) -> AbstractAsyncContextManager[Any]:
         if person is not None:
-            return self.quota.subject_guard(person)
+            return self.quota.person_guard(person)
         return nullcontext()
 
     async def _simulate(self, envelope: Envelope) -> Simulation | None:

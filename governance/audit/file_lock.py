@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SUBJECT_LOCKS = 256  # subjects hash onto this many lock files
+PERSON_LOCKS = 256  # persons hash onto this many lock files
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -62,5 +62,5 @@ def beside(database: Path, name: str) -> FileLock:
     return FileLock(database.with_name(f"{database.name}.{name}.lock"))
 
 
-def subject_lock(database: Path, sub: str) -> FileLock:
-    return beside(database, f"subject-{zlib.crc32(sub.encode()) % SUBJECT_LOCKS}")
+def person_lock(database: Path, person: str) -> FileLock:
+    return beside(database, f"person-{zlib.crc32(person.encode()) % PERSON_LOCKS}")

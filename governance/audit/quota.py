@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from governance.audit.db import insert_sql, make_engine
-from governance.audit.file_lock import FileLock, sqlite_path, subject_lock
+from governance.audit.file_lock import FileLock, person_lock, sqlite_path
 from governance.audit.tables import SpendRow
 from governance.domain.periods import (
     END_OF_TIME,
@@ -71,7 +71,7 @@ class SqlQuota:
         self.is_postgres = engine.dialect.name == "postgresql"
         SQLModel.metadata.create_all(engine, tables=[S])
         self._pool = ThreadPoolExecutor(4, thread_name_prefix="quota")
-        self._subject_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._person_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     # ---- spending ------------------------------------------------------------------------
 
@@ -137,15 +137,14 @@ class SqlQuota:
         await self._run(self.unspend, decision_id)
 
     @asynccontextmanager
-    async def subject_guard(self, sub: str) -> AsyncIterator[None]:
-        """Serialises read-aggregates -> decide -> record for one person (`sub` is the person
-        key the aggregates are read for), so two requests cannot both spend the last of a
-        quota."""
-        async with self._subject_locks[sub], self._across_processes(sub):
+    async def person_guard(self, person: str) -> AsyncIterator[None]:
+        """Serialises read-aggregates -> decide -> record for one person (the key the
+        aggregates are read for), so two requests cannot both spend the last of a quota."""
+        async with self._person_locks[person], self._across_processes(person):
             yield
 
     @asynccontextmanager
-    async def _across_processes(self, sub: str) -> AsyncIterator[None]:
+    async def _across_processes(self, person: str) -> AsyncIterator[None]:
         yield
 
     async def _run(self, fn: Any, *args: Any) -> Any:
@@ -165,8 +164,8 @@ class SqlQuota:
 
 
 class SqliteQuota(SqlQuota):
-    """The workers of one gateway share a SQLite log: besides the lock per subject in each
-    process, a lock file per subject (hashed onto governance/audit/file_lock.py's files)
+    """The workers of one gateway share a SQLite log: besides the lock per person in each
+    process, a lock file per person (hashed onto governance/audit/file_lock.py's files)
     keeps the workers apart, taken without holding a thread, like PostgreSQL's advisory lock."""
 
     def __init__(self, engine: Engine, url: str, wait_s: float = 10.0) -> None:
@@ -174,16 +173,16 @@ class SqliteQuota(SqlQuota):
         self.database = sqlite_path(url)
 
     @asynccontextmanager
-    async def _across_processes(self, sub: str) -> AsyncIterator[None]:
+    async def _across_processes(self, person: str) -> AsyncIterator[None]:
         if self.database is None:
             yield
             return
-        lock = subject_lock(self.database, sub)
+        lock = person_lock(self.database, person)
         deadline = time.monotonic() + self.wait_s
         fd = lock.try_acquire()
         while fd is None:  # another worker holds it
             if time.monotonic() > deadline:
-                raise LogUnavailable(f"quota store: subject lock not free within {self.wait_s} s")
+                raise LogUnavailable(f"quota store: person lock not free within {self.wait_s} s")
             await asyncio.sleep(0.002)
             fd = lock.try_acquire()
         try:
@@ -193,7 +192,7 @@ class SqliteQuota(SqlQuota):
 
 
 class PostgresQuota(SqlQuota):
-    """Replicas share the log: a session advisory lock per subject keeps them apart too."""
+    """Replicas share the log: a session advisory lock per person keeps them apart too."""
 
     def __init__(self, engine: Engine, url: str, wait_s: float = 10.0) -> None:
         super().__init__(engine, wait_s)
@@ -201,26 +200,26 @@ class PostgresQuota(SqlQuota):
         self._locks: Engine | None = None
 
     @asynccontextmanager
-    async def _across_processes(self, sub: str) -> AsyncIterator[None]:
+    async def _across_processes(self, person: str) -> AsyncIterator[None]:
         deadline = time.monotonic() + self.wait_s
-        handle = await self._run(self.try_subject_lock, sub)
+        handle = await self._run(self.try_person_lock, person)
         while handle is None:  # another replica holds it: wait without holding a thread
             if time.monotonic() > deadline:
-                raise LogUnavailable(f"quota store: subject lock not free within {self.wait_s} s")
+                raise LogUnavailable(f"quota store: person lock not free within {self.wait_s} s")
             await asyncio.sleep(0.002)
-            handle = await self._run(self.try_subject_lock, sub)
+            handle = await self._run(self.try_person_lock, person)
         try:
             yield
         finally:
-            await self._run(self.subject_unlock, handle, sub)
+            await self._run(self.person_unlock, handle, person)
 
-    def try_subject_lock(self, sub: str) -> Connection | None:
-        """The subject's advisory lock, taken without waiting (the caller retries without
+    def try_person_lock(self, person: str) -> Connection | None:
+        """The person's advisory lock, taken without waiting (the caller retries without
         holding a thread), on a connection of its own pool so lock holders never starve the
         queries they go on to make. None while another session holds it."""
         conn = self._lock_engine().connect()
         try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:s))"), {"s": sub})
+            got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:s))"), {"s": person})
             if got.scalar():
                 return conn
         except Exception:
@@ -229,9 +228,9 @@ class PostgresQuota(SqlQuota):
         conn.close()
         return None
 
-    def subject_unlock(self, handle: Connection, sub: str) -> None:
+    def person_unlock(self, handle: Connection, person: str) -> None:
         try:
-            handle.execute(text("SELECT pg_advisory_unlock(hashtext(:s))"), {"s": sub})
+            handle.execute(text("SELECT pg_advisory_unlock(hashtext(:s))"), {"s": person})
             handle.commit()
         finally:
             handle.close()

@@ -50,7 +50,7 @@ class QuotaPort(Protocol):
     to, and one decision per person at a time between reading that and recording the
     decision."""
 
-    def subject_guard(self, sub: str) -> AbstractAsyncContextManager[None]:
+    def person_guard(self, person: str) -> AbstractAsyncContextManager[None]:
         """Held from reading a person's aggregates until its decision is recorded."""
         ...
 

@@ -62,7 +62,7 @@ class DecisionRecord:
     revision: str
     latency_us: int
     masked: list[str] = field(default_factory=list)
-    # Cross-border/total USD this write commits against the subject's quotas (0 for reads).
+    # Cross-border/total USD this write commits against its person's quotas (0 for reads).
     amount_usd: float = 0.0
     cross_border: bool = False
     # Reads: what the reader was not shown (paths blanked, entries withheld); no data itself.

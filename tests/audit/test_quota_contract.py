@@ -217,25 +217,25 @@ async def test_unreadable_spending_fails_closed(stores: tuple[SqlLog, SqlQuota])
         await quota.aggregates(PERSON, MOMENT, ZONES)
 
 
-async def test_subject_guard_serialises_one_subject_only(stores: tuple[SqlLog, SqlQuota]) -> None:
+async def test_person_guard_serialises_one_person_only(stores: tuple[SqlLog, SqlQuota]) -> None:
     _, quota = stores
     order: list[str] = []
     alice_held, bob_done = asyncio.Event(), asyncio.Event()
 
     async def first() -> None:
-        async with quota.subject_guard("alice"):
+        async with quota.person_guard("alice"):
             alice_held.set()
             await asyncio.wait_for(bob_done.wait(), 30)  # bob is not blocked by alice
             order.append("first alice out")
 
     async def second() -> None:
         await alice_held.wait()
-        async with quota.subject_guard("alice"):
+        async with quota.person_guard("alice"):
             order.append("second alice in")
 
     async def bob() -> None:
         await alice_held.wait()
-        async with quota.subject_guard("bob"):
+        async with quota.person_guard("bob"):
             order.append("bob")
         bob_done.set()
 
@@ -243,22 +243,22 @@ async def test_subject_guard_serialises_one_subject_only(stores: tuple[SqlLog, S
     assert order == ["bob", "first alice out", "second alice in"]
 
 
-async def test_subject_guard_across_instances(
+async def test_person_guard_across_instances(
     store_url: str, stores: tuple[SqlLog, SqlQuota]
 ) -> None:
     """A second instance on the same database (another replica, another worker) is kept out of
-    a guarded subject: an advisory lock on PostgreSQL, a lock file beside a SQLite database."""
+    a guarded person: an advisory lock on PostgreSQL, a lock file beside a SQLite database."""
     _, quota = stores
     other_log, other = open_stores(store_url)
 
-    async def enter(sub: str) -> None:
-        async with other.subject_guard(sub):
+    async def enter(person: str) -> None:
+        async with other.person_guard(person):
             pass
 
     try:
-        async with quota.subject_guard("alice"):
+        async with quota.person_guard("alice"):
             contended = asyncio.create_task(enter("alice"))
-            await asyncio.wait_for(enter("bob"), 30)  # other subjects are not blocked
+            await asyncio.wait_for(enter("bob"), 30)  # other persons are not blocked
             await asyncio.sleep(0.2)
             assert not contended.done()
         await asyncio.wait_for(contended, 30)  # released: the other instance gets in
