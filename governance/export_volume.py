@@ -6,8 +6,9 @@ The count the policy sees is the organisation's count before this decision plus 
 decision would add (named, not yet recorded). For a read, the decision before forwarding counts
 the people of the params; the items of the node's answer are all decided with the people of the
 params and of every item, so items that share one evaluation (same profile) share one count.
-What is recorded is narrower: only the people whose data reached the caller as is. People are
-the directory's persons (`person`), so the addresses of one individual count once."""
+What is recorded is narrower: only the people whose data reached the caller, as is or redacted
+(a denied or withheld item delivers nothing). People are the directory's persons (`person`),
+so the addresses of one individual count once."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from governance.audit.masking import mask_document
 from governance.config import LedgerConfig, Settings
-from governance.domain.models import Decision, Subject
+from governance.domain.models import Decision, Entity, Subject
 from governance.domain.periods import parse_utc
 from governance.domain.ports import (
     DecisionLogPort,
@@ -35,7 +35,7 @@ from governance.ledger.simulation import OFF, Simulation, Simulator
 from governance.metrics import Metrics
 from governance.policy.effects import outgoing_usd
 from governance.policy.inputs import Envelope, build_input, funds_owner
-from governance.read_filter import FilterOutcome, ReadFilter
+from governance.read_filter import ExportsHook, FilterOutcome, ReadFilter
 
 logger = logging.getLogger(__name__)
 
@@ -193,13 +193,13 @@ class Gateway:
             await self.exports.record(exports, envelope.decision_id)
         return filtered
 
-    def _items_hook(self, admitted: Admission) -> Any:
+    def _items_hook(self, admitted: Admission) -> ExportsHook | None:
         tally = admitted.tally
         if tally is None:
             return None
         reference = admitted.snapshot.reference
 
-        async def hook(parties: list[Any]) -> dict[str, Any] | None:
+        async def hook(parties: list[Entity]) -> dict[str, Any] | None:
             return await self.exports.for_items(tally, admitted.policy_input, parties, reference)
 
         return hook

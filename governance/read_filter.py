@@ -114,7 +114,7 @@ class ReadFilter:
 
 def _distinct(items: list[ResultItem]) -> list[str]:
     """The addresses of `items`, each once (the items of a large answer repeat a few)."""
-    tuples = {item.addresses for item in items}
+    tuples = dict.fromkeys(item.addresses for item in items)
     return list(dict.fromkeys(a for addresses in tuples for a in addresses))
 
 

@@ -44,8 +44,8 @@ SKIPPED_FIELDS: Final = frozenset(
 )
 
 
-# The members of an `eth_getLogs` entry, and those of them that hold hashes.
-LOG_MEMBERS: Final = frozenset(
+# The members of an `eth_getLogs` entry as nodes send them.
+_LOG_MEMBERS: Final = frozenset(
     {
         "address",
         "topics",
@@ -84,7 +84,7 @@ class Scanner:
         self._strings: dict[str, tuple[str, ...]] = {}  # string of 42+ characters -> addresses
 
     def scan(self, value: Any) -> tuple[str, ...]:
-        if type(value) is dict and value.keys() == LOG_MEMBERS:
+        if type(value) is dict and value.keys() == _LOG_MEMBERS:
             flat = self._log(value)
             if flat is not None:
                 return flat
