@@ -56,16 +56,9 @@ short_of(j, "contract") if {
 	not holds(j, "contract")
 }
 
-# Where the data goes: the reader's jurisdiction.
-destinations(j) := {data.governance.lib.scope.reader}
-
-# An unexpired basis of the tier to every destination (none known: not held).
-holds(j, tier) if {
-	wanted := destinations(j)
-	count(wanted) > 0
-	covered := {d | some d in wanted; basis_to(j, tier, d)}
-	count(covered) == count(wanted)
-}
+# An unexpired basis of the tier to where the data goes: the reader's jurisdiction (the tiers
+# bind reads only).
+holds(j, tier) if basis_to(j, tier, data.governance.lib.scope.reader)
 
 basis_to(j, tier, destination) if {
 	accepted := data.governance.lib.ctx.arr(object.get(config(j), concat("", [tier, "_bases"]), []))
