@@ -40,7 +40,7 @@ from governance.policy.bundle_signing import (
     sign_bundle,
     verify_signatures,
 )
-from governance.policy.source import PolicySource, load_policy_source
+from governance.policy.source import PolicySource, add_derived, load_policy_source
 
 __all__ = [
     "BundleError",
@@ -186,6 +186,7 @@ def _contents(
     data.setdefault("reference", {})
     if isinstance(data["reference"], dict):
         data["reference"].setdefault("sanctions", {})  # same default as a directory tree
+        add_derived(data["reference"])
     return modules, tests, data
 
 

@@ -19,6 +19,7 @@ from governance.policy.sanction_lists import (
 )
 
 DECISION_RULE = "data.governance.main.decision"
+DIRECTORY_VASPS = "directory_vasps"
 
 
 class PolicySourceError(ValueError):
@@ -75,6 +76,7 @@ def load_policy_source(root: Path) -> PolicySource:
     for name, raw in files:
         digest.update(name.encode() + b"\0" + raw)
     reference.update(lists)
+    add_derived(reference)
     return PolicySource(
         root=str(root),
         modules=tuple(modules),
@@ -82,6 +84,21 @@ def load_policy_source(root: Path) -> PolicySource:
         data={"reference": reference},
         revision=digest.hexdigest()[:16],
     )
+
+
+def add_derived(reference: dict[str, Any]) -> None:
+    """Adds the indexes the policy reads instead of walking a whole reference document on every
+    decision: `directory_vasps`, the entity directory's VASP entries in address order (the
+    travel rule's VASP checks and the caller's firm, lib/ctx.rego). Derived for every source, a
+    tree or a bundle, replacing any copy a bundle ships: it cannot disagree with the directory.
+    A directory that is not an object gets no index (the policy then walks it, as before)."""
+    reference.pop(DIRECTORY_VASPS, None)
+    entities = reference.get("entities")
+    if isinstance(entities, dict):
+        entries = (entities[address] for address in sorted(entities))
+        reference[DIRECTORY_VASPS] = [
+            e for e in entries if isinstance(e, dict) and e.get("entity_kind") == "vasp"
+        ]
 
 
 def parse_sdn_csv(text: str) -> dict[str, dict[str, Any]]:

@@ -57,6 +57,19 @@ reference := r if {
 
 ref(name) := obj(object.get(reference, name, {}))
 
+# The entity directory's VASP entries, in address order. The gateway lists them when it loads
+# the reference data (data.reference.directory_vasps): a decision that walked the whole
+# directory would cost more with every address it holds. Without that list (data loaded by
+# another tool) the directory is walked.
+directory_vasps := v if {
+	v := reference.directory_vasps
+	is_array(v)
+} else := [e |
+	some e in ref("entities")
+	is_object(e)
+	e.entity_kind == "vasp"
+]
+
 jurisdictions := ref("jurisdictions")
 
 jurisdiction(j) := c if {

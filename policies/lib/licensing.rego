@@ -101,10 +101,8 @@ abroad(j) := {e.address | some e in vasp_parties(j); abroad_only(j, e)}
 firm := [e |
 	org := data.governance.lib.ctx.subject_org
 	org != ""
-	some e in data.governance.lib.ctx.ref("entities")
-	is_object(e)
+	some e in data.governance.lib.ctx.directory_vasps
 	e.org == org
-	e.entity_kind == "vasp"
 ]
 
 # The caller acts as a VASP in `j` and its firm holds no licence `j` accepts on the request day.

@@ -141,11 +141,7 @@ vasp_key := {"originator": "originatingVASP", "beneficiary": "beneficiaryVASP"}
 
 directory := data.governance.lib.ctx.ref("entities")
 
-directory_vasps := [e |
-	some e in directory
-	is_object(e)
-	e.entity_kind == "vasp"
-]
+directory_vasps := data.governance.lib.ctx.directory_vasps
 
 directory_leis := {upper(l) |
 	some e in directory_vasps

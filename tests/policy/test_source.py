@@ -1,10 +1,24 @@
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
-from governance.policy.source import PolicySourceError, load_policy_source, parse_sdn_csv
+from governance.policy.evaluator import make_evaluator
+from governance.policy.source import (
+    DECISION_RULE,
+    DIRECTORY_VASPS,
+    PolicySource,
+    PolicySourceError,
+    add_derived,
+    load_policy_source,
+    parse_sdn_csv,
+)
+from tests.policy.decision_table import CASES, POLICIES
+
+VASPS_RULE = "data.governance.lib.ctx.directory_vasps"
 
 ROW = (
     '36216,"LAZARUS GROUP",-0-,"CYBER2] [DPRK3",-0-,-0-,-0-,-0-,-0-,-0-,-0-,'
@@ -49,3 +63,46 @@ def test_tree_loading_revision_and_errors(tmp_path: Path) -> None:
         load_policy_source(tmp_path)
     with pytest.raises(PolicySourceError, match="not a directory"):
         load_policy_source(tmp_path / "absent")
+
+
+def test_directory_vasps_are_the_directorys_vasp_entries_in_address_order() -> None:
+    reference: dict[str, object] = {
+        "entities": {
+            "_comment": "not an entry",
+            "0x02": {"org": "b", "entity_kind": "vasp"},
+            "0x01": {"org": "a", "entity_kind": "vasp"},
+            "0x03": {"org": "a", "entity_kind": "institution"},
+        },
+        DIRECTORY_VASPS: [{"org": "forged", "entity_kind": "vasp"}],
+    }
+    add_derived(reference)
+    assert reference[DIRECTORY_VASPS] == [
+        {"org": "a", "entity_kind": "vasp"},
+        {"org": "b", "entity_kind": "vasp"},
+    ]
+    broken: dict[str, object] = {"entities": ["not", "an", "object"], DIRECTORY_VASPS: []}
+    add_derived(broken)
+    assert DIRECTORY_VASPS not in broken  # the policy walks (and refuses) what it finds
+
+
+def test_the_loaders_list_is_what_the_policy_walk_finds(rego_engine: str) -> None:
+    """lib/ctx.rego walks the directory when the list is missing: both give one answer."""
+    source = load_policy_source(POLICIES)
+    listed = make_evaluator(rego_engine, source).eval_json(VASPS_RULE, "{}")
+    walked = make_evaluator(rego_engine, _without_list(source)).eval_json(VASPS_RULE, "{}")
+    assert listed == walked == source.data["reference"][DIRECTORY_VASPS]
+    assert len(listed) >= 3
+
+
+def test_the_table_decides_alike_with_and_without_the_list() -> None:
+    """The travel rule's VASP checks and the caller's firm (licensing) read the list."""
+    source = load_policy_source(POLICIES)
+    listed, walked = (make_evaluator("regorus", s) for s in (source, _without_list(source)))
+    for case in CASES:
+        doc = json.dumps(case.input)
+        assert listed.eval_json(DECISION_RULE, doc) == walked.eval_json(DECISION_RULE, doc)
+
+
+def _without_list(source: PolicySource) -> PolicySource:
+    reference = {k: v for k, v in source.data["reference"].items() if k != DIRECTORY_VASPS}
+    return dataclasses.replace(source, data={**source.data, "reference": reference})
