@@ -59,12 +59,19 @@ def main() -> None:
         help="instructions per decision under callgrind (tests/perf/instructions.py; "
         "its options after --)",
     )
+    parser.add_argument(
+        "--rvm",
+        action="store_true",
+        help="regorus's compiled mode against its interpreter: speed and agreement "
+        "(tests/perf/rvm.py; its options after --)",
+    )
     args, rest = parser.parse_known_args()
-    if args.growth or args.instructions:
-        from tests.perf import growth, instructions
+    if args.growth or args.instructions or args.rvm:
+        from tests.perf import growth, instructions, rvm
 
         sys.argv = [sys.argv[0], *[a for a in rest if a != "--"]]
-        (growth.main if args.growth else instructions.main)()
+        chosen = growth if args.growth else instructions if args.instructions else rvm
+        chosen.main()
         return
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
