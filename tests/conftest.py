@@ -195,12 +195,23 @@ def chain() -> Iterator[Deployed]:
         node.stop()
 
 
+def shipped_tree_copy(parent: Path, **edits: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the shipped policy tree at `parent`/policies; each keyword names a data
+    document (`rates` is data/rates.json) and edits it in place before it is written back."""
+    target = parent / "policies"
+    shutil.copytree(ROOT / "policies", target)
+    for name, edit in edits.items():
+        path = target / "data" / f"{name}.json"
+        doc = json.loads(path.read_text())
+        edit(doc)
+        path.write_text(json.dumps(doc, indent=1))
+    return target
+
+
 @pytest.fixture(scope="session")
 def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shipped policy tree, so tests may register their own token contracts."""
-    target = tmp_path_factory.mktemp("policies") / "policies"
-    shutil.copytree(ROOT / "policies", target)
-    return target
+    return shipped_tree_copy(tmp_path_factory.mktemp("policies"))
 
 
 ETH_USD = Decimal(2500)  # the ETH rate of `pinned_policies`
@@ -209,13 +220,9 @@ ETH_USD = Decimal(2500)  # the ETH rate of `pinned_policies`
 @pytest.fixture(scope="module")
 def pinned_policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shipped policy tree with ETH at ETH_USD, so USD amounts are exact."""
-    target = tmp_path_factory.mktemp("pinned") / "policies"
-    shutil.copytree(ROOT / "policies", target)
-    rates_file = target / "data" / "rates.json"
-    rates = json.loads(rates_file.read_text())
-    rates["ETH"] = float(ETH_USD)
-    rates_file.write_text(json.dumps(rates))
-    return target
+    return shipped_tree_copy(
+        tmp_path_factory.mktemp("pinned"), rates=lambda rates: rates.update(ETH=float(ETH_USD))
+    )
 
 
 def wei_for_usd(usd: Decimal | int) -> int:

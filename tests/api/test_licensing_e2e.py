@@ -6,7 +6,6 @@ gateway's clock)."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from eth_account import Account
 from web3 import Web3
 
 from governance.policy.travel_rule import travel_rule_header
-from tests.conftest import KEYS, ROOT, Anvil, GatewayServer, legal, rpc, token
+from tests.conftest import KEYS, Anvil, GatewayServer, legal, rpc, shipped_tree_copy, token
 
 ACME = Account.from_key(KEYS[0])  # acme-us institution, anvil account 0
 UNLICENSED = "0x5e1a7c0ffee0000000000000000000000000a002"  # gulch-us: no licence
@@ -28,29 +27,27 @@ LAST_DAY = "0x5e1a7c0ffee0000000000000000000000000b002"  # added below: ends tod
 
 @pytest.fixture(scope="module")
 def policies(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("licensing") / "policies"
-    shutil.copytree(ROOT / "policies", target)
-    entities_file = target / "data" / "entities.json"
-    entities = json.loads(entities_file.read_text())
     today = datetime.now(UTC).date()
-    for address, until in ((EXPIRED, today - timedelta(days=1)), (LAST_DAY, today)):
-        entities[address] = {
-            "org": f"msb-{address[-4:]}",
-            "jurisdiction": "US",
-            "entity_kind": "vasp",
-            "kyc": "verified",
-            "self_hosted": False,
-            "licences": [
-                {
-                    "regime": "US FinCEN MSB",
-                    "licence_id": "31000000000099",
-                    "status": "active",
-                    "valid_until": until.isoformat(),
-                }
-            ],
-        }
-    entities_file.write_text(json.dumps(entities, indent=1))
-    return target
+
+    def add_licensed_msbs(entities: dict[str, Any]) -> None:
+        for address, until in ((EXPIRED, today - timedelta(days=1)), (LAST_DAY, today)):
+            entities[address] = {
+                "org": f"msb-{address[-4:]}",
+                "jurisdiction": "US",
+                "entity_kind": "vasp",
+                "kyc": "verified",
+                "self_hosted": False,
+                "licences": [
+                    {
+                        "regime": "US FinCEN MSB",
+                        "licence_id": "31000000000099",
+                        "status": "active",
+                        "valid_until": until.isoformat(),
+                    }
+                ],
+            }
+
+    return shipped_tree_copy(tmp_path_factory.mktemp("licensing"), entities=add_licensed_msbs)
 
 
 @pytest.fixture

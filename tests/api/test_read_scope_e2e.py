@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,11 +18,11 @@ from web3 import Web3
 
 from tests.conftest import (
     ACCOUNTS,
-    ROOT,
     Anvil,
     GatewayServer,
     make_settings,
     rpc,
+    shipped_tree_copy,
     start_anvil,
     token,
 )
@@ -95,11 +94,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     approve = contract.encode_abi("approve", [ACCOUNTS[5].address, APPROVED])
     approval = send(w3, 2, {"to": contract.address, "data": approve})
 
-    policies = tmp_path_factory.mktemp("scope") / "policies"
-    shutil.copytree(ROOT / "policies", policies)
-    assets = json.loads((policies / "data" / "assets.json").read_text())
-    assets[address.lower()] = {"symbol": "USDC", "class": "stablecoin", "decimals": 6}
-    (policies / "data" / "assets.json").write_text(json.dumps(assets))
+    usdc = {"symbol": "USDC", "class": "stablecoin", "decimals": 6}
+    policies = shipped_tree_copy(
+        tmp_path_factory.mktemp("scope"),
+        assets=lambda assets: assets.update({address.lower(): usdc}),
+    )
     db = tmp_path_factory.mktemp("scope-db") / "log.db"
     gateway = GatewayServer(make_settings(node.url, policies, db)).__enter__()
     block = w3.eth.get_transaction(tx_ind)["blockNumber"]
