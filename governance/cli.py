@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -67,6 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     }
     if args.workers < 1:
         raise ConfigError("--workers must be at least 1")
+    _collect_less_often()  # before the workers fork: they inherit it
     if args.workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, **options)
         return 0
@@ -74,6 +76,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     workers.prepare(settings)
     return workers.serve(create_app, settings, host, port, args.workers, **options)
+
+
+def _collect_less_often() -> None:
+    """Python's cycle collector ran a young-generation pass every 700 allocations and a full
+    one over the policy data every 70,000: 15% of a serving process's CPU on reads. A call
+    allocates thousands of short-lived objects that reference counting frees; collecting every
+    20,000 (full passes every 2,000,000) cut a read's CPU by 16% (docs/performance.md)."""
+    gc.set_threshold(20_000, 10, 10)
 
 
 def _cores() -> int:

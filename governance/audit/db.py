@@ -4,9 +4,14 @@ the decision log and the quota store."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+
+# Parameters per multi-row INSERT: under SQLite's (32,766) and PostgreSQL's (65,535) limits.
+_MAX_PARAMETERS = 8_000
 
 
 def make_engine(
@@ -55,8 +60,30 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 @functools.cache
-def insert_sql(table: str, columns: tuple[str, ...], postgres: bool) -> str:
-    """Plain INSERT for the driver's executemany: SQLAlchemy's per-row parameter handling
-    cost more than the inserts themselves at group-commit batch sizes."""
-    marks = ", ".join(["%s" if postgres else "?"] * len(columns))
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+def insert_sql(table: str, columns: tuple[str, ...], postgres: bool, rows: int = 1) -> str:
+    """Plain INSERT of `rows` rows: SQLAlchemy's per-row parameter handling cost more than the
+    inserts themselves at group-commit batch sizes."""
+    marks = "(" + ", ".join(["%s" if postgres else "?"] * len(columns)) + ")"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * rows)}"
+
+
+def insert_rows(
+    conn: Connection,
+    table: str,
+    columns: tuple[str, ...],
+    postgres: bool,
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Inserts `rows` in a few multi-row statements, of power-of-two sizes (so a connection
+    prepares at most a dozen shapes per table), each under the parameter limits. Not
+    executemany: SQLite's driver gives up the GIL around every row and waits up to the
+    interpreter's switch interval (5 ms) to take it back while the event loop runs, so an
+    append thread inserting row by row fell behind a busy gateway (about 500 rows/s)."""
+    most = 1 << (max(1, _MAX_PARAMETERS // len(columns)).bit_length() - 1)
+    start = 0
+    while start < len(rows):
+        size = min(most, 1 << ((len(rows) - start).bit_length() - 1))
+        chunk = rows[start : start + size]
+        sql = insert_sql(table, columns, postgres, size)
+        conn.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
+        start += size

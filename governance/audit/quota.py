@@ -29,7 +29,7 @@ from sqlalchemy import Engine, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from governance.audit.db import insert_sql, make_engine
+from governance.audit.db import insert_rows, make_engine
 from governance.audit.file_lock import FileLock, person_lock, sqlite_path
 from governance.audit.tables import SpendRow
 from governance.domain.periods import (
@@ -80,7 +80,7 @@ class SqlQuota:
         rows = [_spend(r) for r in records]
         spends = [row for row in rows if row is not None]
         if spends:
-            conn.exec_driver_sql(insert_sql("spend", SPEND_COLUMNS, self.is_postgres), spends)
+            insert_rows(conn, "spend", SPEND_COLUMNS, self.is_postgres, spends)
 
     def totals(self, person: str, moment: datetime, zones: Mapping[str, str]) -> dict[str, Any]:
         """What the person's allowed, unreleased writes add up to: per jurisdiction in its local

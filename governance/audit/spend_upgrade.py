@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import Connection
 
-from governance.audit.db import insert_sql
+from governance.audit.db import insert_rows
 from governance.audit.quota import SPEND_COLUMNS, S
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def _rebuild(conn: Connection, person: Callable[[str], str], postgres: bool) -> 
         for row in old
     ]
     if rows:
-        conn.exec_driver_sql(insert_sql("spend", SPEND_COLUMNS, postgres), rows)
+        insert_rows(conn, "spend", SPEND_COLUMNS, postgres, rows)
     conn.exec_driver_sql(f"DROP TABLE {LEGACY}")
     return len(rows)
 

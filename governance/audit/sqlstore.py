@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from governance.audit import merkle
-from governance.audit.db import insert_sql, make_engine
+from governance.audit.db import insert_rows, make_engine
 from governance.audit.file_lock import FileLock, beside, sqlite_path
 from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow
 from governance.audit.views import (
@@ -150,8 +150,8 @@ class SqlLog:
             leaves.append(merkle.leaf_hash(body))
             rows.append(_row(start + offset, record, body, leaves[-1]))
         created = merkle.nodes_to_store_many(start, leaves, lambda lv, ix: edge[(lv, ix)])
-        conn.exec_driver_sql(insert_sql("decisions", DECISION_COLUMNS, self.is_postgres), rows)
-        conn.exec_driver_sql(insert_sql("merkle_nodes", NODE_COLUMNS, self.is_postgres), created)
+        insert_rows(conn, "decisions", DECISION_COLUMNS, self.is_postgres, rows)
+        insert_rows(conn, "merkle_nodes", NODE_COLUMNS, self.is_postgres, created)
         if self.on_append is not None:
             self.on_append(conn, records)
         return created

@@ -31,7 +31,7 @@ OWNER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
 def prepare(node: Anvil, keys: list[str]) -> dict[str, str]:
     """Deploys the ERC-20 (anvil account 0, nonce 0: the demo USDC of assets.json) and the
-    multisend on a node that does not mine by itself, and funds every sender with tokens."""
+    multisend, mining each step's transactions at once, and funds every sender with tokens."""
     w3 = Web3()
     owner = Account.from_key(OWNER_KEY)
     nonce = int(node.rpc("eth_getTransactionCount", [owner.address, "pending"]), 16)
@@ -158,9 +158,14 @@ def measure(
         result = load(gateway, bodies, tokens, args, max_requests=len(bodies))
         after = simulation_seconds(metrics)
         sims = after[1] - before[1]
-        mean_sim_ms = (after[0] - before[0]) / sims * 1000 if sims else 0.0
-        result["sim_share"] = mean_sim_ms / result["mean_ms"] if result["mean_ms"] else 0.0
+        # Each worker counts its own simulations and /metrics describe the one that answered:
+        # two scrapes of different workers are no difference, so the row says so.
+        measured = abs(sims - len(bodies)) <= 0.05 * len(bodies)
+        mean_sim_ms = (after[0] - before[0]) / sims * 1000 if measured else None
         result["sim_ms"] = mean_sim_ms
+        result["sim_share"] = (
+            mean_sim_ms / result["mean_ms"] if mean_sim_ms and result["mean_ms"] else None
+        )
         rows.append((f"gateway write + simulation, {name}", result))
         first_nonce += -(-len(bodies) // len(keys))  # every key used this many nonces
     return rows
