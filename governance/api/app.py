@@ -84,6 +84,7 @@ class Services:
             statement_timeout_s=audit.statement_timeout_s,
         )
         upgrade_spend(quota.engine, engine.snapshot().reference.person)  # a log of before
+        quota.build_totals()  # a log of before the running totals
         decision_log = DecisionLog(
             store,
             read_window_s=audit.group_commit_ms / 1000,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 
+APPEND_LOCK_KEY = 0x60F0_0001  # advisory lock: one appender at a time across replicas
 # Parameters per multi-row INSERT: under SQLite's (32,766) and PostgreSQL's (65,535) limits.
 _MAX_PARAMETERS = 8_000
 
@@ -60,11 +61,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 @functools.cache
-def insert_sql(table: str, columns: tuple[str, ...], postgres: bool, rows: int = 1) -> str:
-    """Plain INSERT of `rows` rows: SQLAlchemy's per-row parameter handling cost more than the
-    inserts themselves at group-commit batch sizes."""
+def insert_sql(
+    table: str, columns: tuple[str, ...], postgres: bool, rows: int = 1, suffix: str = ""
+) -> str:
+    """Plain INSERT of `rows` rows (then `suffix`, an ON CONFLICT clause): SQLAlchemy's per-row
+    parameter handling cost more than the inserts themselves at group-commit batch sizes."""
     marks = "(" + ", ".join(["%s" if postgres else "?"] * len(columns)) + ")"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * rows)}"
+    values = ", ".join([marks] * rows)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}"
 
 
 def insert_rows(
@@ -73,6 +77,7 @@ def insert_rows(
     columns: tuple[str, ...],
     postgres: bool,
     rows: Sequence[tuple[Any, ...]],
+    suffix: str = "",
 ) -> None:
     """Inserts `rows` in a few multi-row statements, of power-of-two sizes (so a connection
     prepares at most a dozen shapes per table), each under the parameter limits. Not
@@ -84,6 +89,6 @@ def insert_rows(
     while start < len(rows):
         size = min(most, 1 << ((len(rows) - start).bit_length() - 1))
         chunk = rows[start : start + size]
-        sql = insert_sql(table, columns, postgres, size)
+        sql = insert_sql(table, columns, postgres, size, suffix)
         conn.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
         start += size

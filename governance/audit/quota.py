@@ -15,7 +15,6 @@ zone (governance/domain/periods.py)."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections import defaultdict
@@ -29,9 +28,10 @@ from sqlalchemy import Engine, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from governance.audit.db import insert_rows, make_engine
+from governance.audit import spend_totals
+from governance.audit.db import APPEND_LOCK_KEY, insert_rows, make_engine
 from governance.audit.file_lock import FileLock, person_lock, sqlite_path
-from governance.audit.tables import SpendRow
+from governance.audit.tables import SpendRow, SpendTotalRow
 from governance.domain.periods import (
     END_OF_TIME,
     LocalPeriods,
@@ -43,23 +43,9 @@ from governance.errors import LogUnavailable
 
 log = logging.getLogger(__name__)
 S = SpendRow.__table__  # type: ignore[attr-defined]
+T = SpendTotalRow.__table__  # type: ignore[attr-defined]
 
 SPEND_COLUMNS = ("decision_id", "person", "time", "amount_usd", "cross_border", "released")
-
-
-@functools.cache
-def _segments_sql(bounds: int, postgres: bool) -> str:
-    """Spend per segment between consecutive bounds b0 < b1 < ... (segment i is [b_i, b_i+1),
-    the last one open): one pass over the person's rows, each row placed by one CASE, where a
-    sum per window would evaluate every window's condition on every row."""
-    steps = " ".join(f"WHEN time < ? THEN {i}" for i in range(bounds - 1))
-    segment = f"CASE {steps} ELSE {bounds - 1} END" if bounds > 1 else "0"
-    sql = (
-        f"SELECT {segment} AS segment, SUM(amount_usd),"
-        " SUM(CASE WHEN cross_border THEN amount_usd ELSE 0 END)"
-        " FROM spend WHERE person = ? AND time >= ? AND NOT released GROUP BY 1"
-    )
-    return sql.replace("?", "%s") if postgres else sql
 
 
 class SqlQuota:
@@ -69,9 +55,10 @@ class SqlQuota:
         self.engine = engine
         self.wait_s = wait_s  # the longest a request waits for any one quota query
         self.is_postgres = engine.dialect.name == "postgresql"
-        SQLModel.metadata.create_all(engine, tables=[S])
+        SQLModel.metadata.create_all(engine, tables=[S, T])
         self._pool = ThreadPoolExecutor(4, thread_name_prefix="quota")
         self._person_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._totals_built = False  # once seen built, they stay built
 
     # ---- spending ------------------------------------------------------------------------
 
@@ -81,6 +68,21 @@ class SqlQuota:
         spends = [row for row in rows if row is not None]
         if spends:
             insert_rows(conn, "spend", SPEND_COLUMNS, self.is_postgres, spends)
+            spend_totals.add(conn, (r[1:5] for r in spends), self.is_postgres)
+
+    def build_totals(self) -> None:
+        """Builds the running totals from the spend rows, once per database (a log written
+        before they were kept would otherwise read as nothing spent); under the append lock,
+        so no append slips between."""
+        if self._totals_built:
+            return
+        with self.engine.begin() as conn:
+            if self.is_postgres:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
+            if not spend_totals.built(conn):
+                count = spend_totals.rebuild(conn, self.is_postgres)
+                log.warning("spend totals built from %d spend rows", count)
+        self._totals_built = True
 
     def totals(self, person: str, moment: datetime, zones: Mapping[str, str]) -> dict[str, Any]:
         """What the person's allowed, unreleased writes add up to: per jurisdiction in its local
@@ -95,9 +97,9 @@ class SqlQuota:
             | {(p.year_start, p.year_end) for p in periods.values()}
         )
         bounds = sorted({t for window in windows for t in window})
-        sql = _segments_sql(len(bounds), self.is_postgres)
-        rows = self._fetch(sql, (*bounds[1:], person, bounds[0]))
-        per_segment = {int(r[0]): (float(r[1] or 0), float(r[2] or 0)) for r in rows}
+        self.build_totals()
+        with self.engine.connect() as conn:  # closed: the next read sees new commits
+            per_segment = spend_totals.segment_sums(conn, person, bounds, self.is_postgres)
         sums = {w: _window_sum(w, bounds, per_segment) for w in windows}
         return {
             "person": person,
@@ -105,21 +107,20 @@ class SqlQuota:
             "by_jurisdiction": {code: _figures(p, sums) for code, p in sorted(periods.items())},
         }
 
-    def _fetch(self, sql: str, params: tuple[str, ...]) -> list[tuple[Any, ...]]:
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute(sql, params)
-            rows = [tuple(r) for r in cursor.fetchall()]
-            cursor.close()
-            raw.commit()  # ends the read transaction, so the next read sees new commits
-        finally:
-            raw.close()
-        return rows
-
     def unspend(self, decision_id: str) -> None:
+        """Releases a write's spend, and takes it off the totals once (a second release of
+        the same decision finds it released already)."""
         with self.engine.begin() as conn:
-            conn.execute(update(S).where(S.c.decision_id == decision_id).values(released=True))
+            if self.is_postgres:  # kept apart from an append and from building the totals
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
+            released = conn.execute(
+                update(S)
+                .where(S.c.decision_id == decision_id, S.c.released.is_(False))
+                .values(released=True)
+                .returning(S.c.person, S.c.time, S.c.amount_usd, S.c.cross_border)
+            ).all()
+            spends = [(str(r[0]), str(r[1]), float(r[2]), bool(r[3])) for r in released]
+            spend_totals.add(conn, spends, self.is_postgres, sign=-1.0)
 
     # ---- the quota port ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import Connection
 
+from governance.audit import spend_totals
 from governance.audit.db import insert_rows
 from governance.audit.quota import SPEND_COLUMNS, S
 
@@ -60,6 +61,7 @@ def _rebuild(conn: Connection, person: Callable[[str], str], postgres: bool) -> 
     if rows:
         insert_rows(conn, "spend", SPEND_COLUMNS, postgres, rows)
     conn.exec_driver_sql(f"DROP TABLE {LEGACY}")
+    spend_totals.rebuild(conn, postgres)
     return len(rows)
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from governance.audit import merkle
-from governance.audit.db import insert_rows, make_engine
+from governance.audit.db import APPEND_LOCK_KEY, insert_rows, make_engine
 from governance.audit.file_lock import FileLock, beside, sqlite_path
 from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow
 from governance.audit.views import (
@@ -44,7 +44,6 @@ from governance.audit.views import (
 )
 from governance.domain.records import LOG_FIELDS, DecisionRecord, canonical_json
 
-APPEND_LOCK_KEY = 0x60F0_0001  # advisory lock: one appender at a time across replicas
 SIGNER_LOCK_KEY = 0x60F0_0002  # advisory lock: one checkpoint signer at a time
 
 D = DecisionRow.__table__  # type: ignore[attr-defined]

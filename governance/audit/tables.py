@@ -63,6 +63,20 @@ class SpendRow(SQLModel, table=True):
     released: bool = False
 
 
+class SpendTotalRow(SQLModel, table=True):
+    """What a person's unreleased spend adds up to per UTC day (`span` "d") and per quarter hour
+    ("q") starting at `start` (governance/audit/spend_totals.py), written in the transactions
+    that write and release spend rows."""
+
+    __tablename__ = "spend_totals"
+
+    person: str = Field(primary_key=True)
+    span: str = Field(primary_key=True)
+    start: str = Field(primary_key=True)
+    usd: float
+    cross_border_usd: float
+
+
 class ExportRow(SQLModel, table=True):
     """An individual whose personal data an organisation sent out of China in a calendar year
     (governance/audit/exports.py): once per (org, year, person), by the first decision.

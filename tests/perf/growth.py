@@ -5,6 +5,7 @@ distinct addresses. CPU time of the deciding thread (time.thread_time), so other
 machine changes the figures less than wall-clock time would.
 
 Run: scripts/bench --growth  (or: .venv/bin/python -m tests.perf.growth --runs 300)
+The figures read before each write against the writing person's spend rows: --spend.
 The log's append rate and proof latency by size: scripts/bench-log; read-filter cost against
 result size: scripts/bench-reads --logs N.
 """
@@ -18,11 +19,17 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from governance.audit import spend_totals
+from governance.audit.db import insert_rows
+from governance.audit.factory import open_stores
+from governance.audit.quota import SPEND_COLUMNS
+from governance.domain.periods import utc_text
 from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.evaluator import make_evaluator
 from governance.policy.source import DECISION_RULE, load_policy_source
@@ -40,6 +47,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--entities", default="1000,100000,1000000")
     parser.add_argument("--sanctions", default="100,10000,100000")
+    parser.add_argument("--spend", default="1000,100000,1000000", help="one person's spend rows")
     args = parser.parse_args()
     print(f"{'what grows':42} {'size':>9} {'load s':>8} {'p50 us':>8} {'p99 us':>8}")
     for n in _sizes(args.entities):
@@ -51,6 +59,7 @@ def main() -> None:
         _row("jurisdictions a write involves", count, shipped, doc, args.runs)
     _row("read, distinct addresses, no cache", 1, shipped, _read(0), args.runs)
     _cached(shipped, args.runs)
+    _spend_rows(_sizes(args.spend), args.runs)
 
 
 def _sizes(text: str) -> list[int]:
@@ -120,6 +129,47 @@ def _cached(tree: Path, runs: int) -> None:
     decide_sync(snapshot, next(docs))
     p50, p99 = _cpu(lambda: decide_sync(snapshot, next(docs)), runs)
     print(f"{'read, distinct addresses, cache hit':42} {1:>9,} {'':>8} {p50:>8.0f} {p99:>8.0f}")
+
+
+def _spend_rows(sizes: list[int], runs: int) -> None:
+    """The figures read before every write (`aggregates`) against the person's spend rows in
+    the last year: one a minute back from the moment, nine jurisdictions' calendars."""
+    work = Path(tempfile.mkdtemp(prefix="governance-growth-"))
+    log, quota = open_stores(f"sqlite:///{work / 'log.db'}")
+    zones = {c: j["time_zone"] for c, j in _jurisdictions().items() if "time_zone" in j}
+    moment, have = datetime(2026, 12, 3, 12, 7, 30, tzinfo=UTC), 0
+    try:
+        for n in sizes:
+            spends = [
+                (
+                    f"d{i:025d}",
+                    "treasury",
+                    utc_text(moment - timedelta(minutes=i)),
+                    10.0,
+                    i % 2 == 0,
+                )
+                for i in range(have, n)
+            ]
+            with quota.engine.begin() as conn:
+                insert_rows(conn, "spend", SPEND_COLUMNS, False, [(*x, False) for x in spends])
+                spend_totals.add(conn, (x[1:] for x in spends), False)
+            have = n
+            quota.totals("treasury", moment, zones)
+            p50, p99 = _cpu(lambda: quota.totals("treasury", moment, zones), runs)
+            print(
+                f"{'spend rows of the writing person':42} {n:>9,} {'':>8} {p50:>8.0f} {p99:>8.0f}"
+            )
+    finally:
+        quota.close()
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _jurisdictions() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(
+        (ROOT / "policies" / "data" / "jurisdictions.json").read_text()
+    )
+    return {k: v for k, v in doc.items() if isinstance(v, dict)}
 
 
 def _cpu(call: Callable[[], Any], runs: int) -> tuple[float, float]:
