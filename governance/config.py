@@ -154,6 +154,10 @@ class Settings:
     # Not read from the file: `serve --workers N` sets it for its workers, so that a policy save
     # is tested once for all of them (governance/policy/verdicts.py).
     reload_verdicts_dir: str | None = None
+    # Set the same way: where each worker publishes its metrics for the others
+    # (governance/metrics_shared.py), and which worker this is.
+    metrics_dir: str | None = None
+    worker: int = 0
 
     @property
     def default_ledger(self) -> LedgerConfig:

@@ -8,6 +8,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from governance.metrics_shared import SharedMetrics
+
 _LATENCY_BUCKETS = (
     0.00005,
     0.0001,
@@ -28,7 +30,9 @@ _LATENCY_BUCKETS = (
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, shared: SharedMetrics | None = None) -> None:
+        """`shared`: the workers' directory, when this is one of several workers."""
+        self.shared = shared
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter(
@@ -93,7 +97,16 @@ class Metrics:
         self.registry.register(_ReadCacheCollector(counts))
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        own = generate_latest(self.registry)
+        if self.shared is None:
+            return own
+        self.shared.publish(own)
+        return self.shared.merged(own)
+
+    async def publish(self) -> None:
+        """For the other workers' scrapes (a round of a Periodic)."""
+        if self.shared is not None:
+            self.shared.publish(generate_latest(self.registry))
 
 
 class _ReadCacheCollector(Collector):

@@ -36,7 +36,8 @@ def worker_settings(settings: Settings, index: int) -> Settings:
     """Worker 0 reconciles the ledgers with the log; the others do not repeat its findings."""
     if index == 0:
         return settings
-    return replace(settings, audit=replace(settings.audit, reconcile_seconds=0.0))
+    audit = replace(settings.audit, reconcile_seconds=0.0)
+    return replace(settings, audit=audit, worker=index)
 
 
 def serve(
@@ -53,11 +54,14 @@ def serve(
     sock = _listen(host, port)
     # A policy save is tested once for all the workers (governance/policy/verdicts.py).
     verdicts = tempfile.mkdtemp(prefix="governance-reload-")
-    settings = replace(settings, reload_verdicts_dir=verdicts)
+    # Each worker's metrics, for whichever worker answers /metrics (governance/metrics_shared.py).
+    metrics = tempfile.mkdtemp(prefix="governance-metrics-")
+    settings = replace(settings, reload_verdicts_dir=verdicts, metrics_dir=metrics)
     try:
         return _fork_workers(make_app, settings, sock, (host, port, workers), options)
     finally:
         shutil.rmtree(verdicts, ignore_errors=True)
+        shutil.rmtree(metrics, ignore_errors=True)
 
 
 def _fork_workers(

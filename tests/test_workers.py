@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from governance.audit.sqlstore import SqlLog
+from governance.metrics_shared import PUBLISH_INTERVAL_S
 from tests.conftest import (
     ACCOUNTS,
     ROOT,
@@ -81,7 +84,7 @@ def two_workers(tmp_path: Path, own_anvil: Anvil, pinned_policies: Path) -> obje
     if proc.poll() is None:  # the parent-death test kills it itself
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
-        assert list((tmp_path / "tmp").glob("governance-reload-*")) == []  # removed on exit
+        assert list((tmp_path / "tmp").glob("governance-*")) == []  # removed on exit
 
 
 @pytest.mark.parametrize("round_", [1, 2, 3])
@@ -115,6 +118,27 @@ def test_quota_race_across_two_workers_gives_exactly_five(
         assert len(log.root()) == 32
     finally:
         log.close()
+
+
+def test_every_scrape_shows_both_workers(
+    two_workers: tuple[str, subprocess.Popen[bytes], Path],
+) -> None:
+    """/metrics reaches one worker or the other; each answers for both, labelled."""
+    url, _, _ = two_workers
+    sent = 60
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: rpc(f"{url}/rpc", "eth_chainId", [], bearer=token()), range(sent)))
+    time.sleep(PUBLISH_INTERVAL_S * 1.5)  # each worker has published since
+    for _ in range(6):
+        scraped = httpx.get(f"{url}/metrics", timeout=10).text
+        by_worker: Counter[str] = Counter()
+        workers = set()
+        for family in text_string_to_metric_families(scraped):
+            for sample in family.samples:
+                workers.add(sample.labels["worker"])
+                if sample.name == "governance_rpc_requests_total":
+                    by_worker[sample.labels["worker"]] += int(sample.value)
+        assert workers == {"0", "1"} and sum(by_worker.values()) == sent, by_worker
 
 
 def test_workers_exit_when_the_supervisor_is_killed(

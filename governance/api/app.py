@@ -36,9 +36,11 @@ from governance.domain.records import DecisionRecord
 from governance.gateway import Gateway
 from governance.ledger.evm import EvmNode
 from governance.metrics import Metrics
+from governance.metrics_shared import PUBLISH_INTERVAL_S, SharedMetrics
 from governance.policy.factory import make_policy_engine, make_reloader
 from governance.policy.reloader import PolicyReloader
 from governance.reconciliation import ReconcileLoop, Reconciler
+from governance.tasks import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class Services:
     reconcile_loop: ReconcileLoop
     reloader: PolicyReloader | None = None
     _replay_store: SqlLog | None = None
+    _publisher: Periodic | None = None
 
     def replay_store(self) -> SqlLog:
         """A second connection pool on the log, for replays only (opened on first use)."""
@@ -73,7 +76,8 @@ class Services:
     @classmethod
     def build(cls, settings: Settings) -> Services:
         """Everything that can fail on bad configuration fails here, before serving."""
-        metrics = Metrics()
+        shared = settings.metrics_dir
+        metrics = Metrics(None if shared is None else SharedMetrics(shared, settings.worker))
         engine = make_policy_engine(settings)
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
         metrics.watch_read_cache(lambda: _read_cache_counts(engine))
@@ -133,8 +137,14 @@ class Services:
             await self.reloader.start()
         await self.gateway.probe_simulation()
         self.reconcile_loop.start()
+        if self.metrics.shared is not None:
+            self._publisher = Periodic(PUBLISH_INTERVAL_S, self.metrics.publish)
+            await self.metrics.publish()
+            self._publisher.start()
 
     async def stop(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.stop()
         await self.reconcile_loop.stop()
         if self.reloader is not None:
             await self.reloader.stop()

@@ -378,7 +378,7 @@ def _print(rows: list[tuple[str, dict[str, Any]]], engines: dict[str, tuple[floa
         if "sim_share" not in r:
             continue
         share = (
-            "simulation not measured (the two /metrics scrapes reached different workers)"
+            "simulation not measured (the simulations /metrics counted differ from the writes)"
             if r["sim_share"] is None
             else f"simulation {r['sim_ms']:.2f} ms of a mean {r['mean_ms']:.2f} ms write"
             f" ({r['sim_share']:.0%})"

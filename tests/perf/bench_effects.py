@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ import httpx
 from eth_account import Account
 from web3 import Web3
 
+from governance.metrics_shared import PUBLISH_INTERVAL_S
 from tests.conftest import Anvil
 from tests.contracts import artifact
 
@@ -126,7 +128,9 @@ def signed(keys: list[str], count: int, first_nonce: int, make: Callable[[int], 
 
 
 def simulation_seconds(metrics_url: str) -> tuple[float, float]:
-    """(sum, count) of the gateway's simulation latency histogram, all ledgers."""
+    """(sum, count) of the gateway's simulation latency histogram, all ledgers and workers
+    (each worker's series as last published: waited for here)."""
+    time.sleep(PUBLISH_INTERVAL_S * 1.5)
     text = httpx.get(metrics_url, timeout=10).text
     total = count = 0.0
     for name, value in re.findall(
@@ -158,8 +162,7 @@ def measure(
         result = load(gateway, bodies, tokens, args, max_requests=len(bodies))
         after = simulation_seconds(metrics)
         sims = after[1] - before[1]
-        # Each worker counts its own simulations and /metrics describe the one that answered:
-        # two scrapes of different workers are no difference, so the row says so.
+        # Every simulation was counted, or the row says it could not be measured.
         measured = abs(sims - len(bodies)) <= 0.05 * len(bodies)
         mean_sim_ms = (after[0] - before[0]) / sims * 1000 if measured else None
         result["sim_ms"] = mean_sim_ms
