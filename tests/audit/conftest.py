@@ -23,6 +23,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from governance.audit.factory import open_stores
+from governance.audit.quota import SqlQuota
+from governance.audit.sqlstore import SqlLog
 from governance.domain.records import DecisionRecord, new_ulid
 from tests.conftest import free_port
 
@@ -140,6 +143,15 @@ def pg_cluster() -> Iterator[PgCluster]:
 @pytest.fixture
 def pg_url(pg_cluster: PgCluster) -> str:
     return pg_cluster.database()
+
+
+@pytest.fixture
+def log_and_quota(store_url: str) -> Iterator[tuple[SqlLog, SqlQuota]]:
+    """The gateway's log and quota store on `store_url`, as its factory opens them."""
+    log, quota = open_stores(store_url)
+    yield log, quota
+    quota.close()
+    log.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -7,7 +7,6 @@ and year."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -27,14 +26,6 @@ from tests.audit.conftest import sample_record
 ZONES = {"CN": "Asia/Shanghai", "US": "America/New_York"}
 MOMENT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai, 07:00 in New York
 PERSON = "li-wei"
-
-
-@pytest.fixture
-def stores(store_url: str) -> Iterator[tuple[SqlLog, SqlQuota]]:
-    log, quota = open_stores(store_url)
-    yield log, quota
-    quota.close()
-    log.close()
 
 
 def write(i: int, usd: float, person: str | None = PERSON, **kw: Any) -> DecisionRecord:
@@ -58,16 +49,16 @@ def cn(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_factory_picks_the_adapter_of_the_database(
-    store_url: str, stores: tuple[SqlLog, SqlQuota]
+    store_url: str, log_and_quota: tuple[SqlLog, SqlQuota]
 ) -> None:
     expected = PostgresQuota if store_url.startswith("postgresql") else SqliteQuota
-    assert type(stores[1]) is expected
+    assert type(log_and_quota[1]) is expected
 
 
 async def test_aggregates_count_allowed_writes_until_released(
-    stores: tuple[SqlLog, SqlQuota],
+    log_and_quota: tuple[SqlLog, SqlQuota],
 ) -> None:
-    log, quota = stores
+    log, quota = log_and_quota
     domestic = write(1, 100.0, jurisdictions=["US"])
     cross_border = write(3, 50.0, jurisdictions=["US", "CN"])
     denied = write(5, 7.0, outcome="deny")  # a denial spends nothing
@@ -98,8 +89,10 @@ async def test_aggregates_count_allowed_writes_until_released(
     assert cn(await quota.aggregates("someone-else", MOMENT, ZONES))["person_daily_usd"] == 0.0
 
 
-async def test_two_logins_of_one_person_share_its_spend(stores: tuple[SqlLog, SqlQuota]) -> None:
-    log, quota = stores
+async def test_two_logins_of_one_person_share_its_spend(
+    log_and_quota: tuple[SqlLog, SqlQuota],
+) -> None:
+    log, quota = log_and_quota
     first, second = write(1, 10.0), write(2, 20.0, method="eth_sendRawTransaction")
     other = write(3, 40.0, person="wang-fang")
     assert first.subject["sub"] != second.subject["sub"]
@@ -110,11 +103,11 @@ async def test_two_logins_of_one_person_share_its_spend(stores: tuple[SqlLog, Sq
 
 
 async def test_days_are_cut_in_each_jurisdictions_time_zone(
-    stores: tuple[SqlLog, SqlQuota],
+    log_and_quota: tuple[SqlLog, SqlQuota],
 ) -> None:
     """23:30 in Shanghai on 26 Nov is 15:30 UTC; an hour later it is 27 Nov there, still
     26 Nov in New York (and in UTC)."""
-    log, quota = stores
+    log, quota = log_and_quota
     log.append_batch([at("2026-11-26T15:30:00.000000Z", 80.0)])
     totals = await quota.aggregates(PERSON, datetime(2026, 11, 26, 16, 30, tzinfo=UTC), ZONES)
     assert cn(totals)["day"] == "2026-11-27" and cn(totals)["person_daily_usd"] == 0.0
@@ -124,17 +117,19 @@ async def test_days_are_cut_in_each_jurisdictions_time_zone(
 
 
 async def test_years_are_cut_in_each_jurisdictions_time_zone(
-    stores: tuple[SqlLog, SqlQuota],
+    log_and_quota: tuple[SqlLog, SqlQuota],
 ) -> None:
-    log, quota = stores
+    log, quota = log_and_quota
     log.append_batch([at("2026-12-31T15:30:00.000000Z", 80.0)])  # 23:30 on 31 Dec in Shanghai
     totals = await quota.aggregates(PERSON, datetime(2026, 12, 31, 16, 30, tzinfo=UTC), ZONES)
     assert cn(totals)["year"] == "2027" and cn(totals)["person_annual_usd"] == 0.0
     assert totals["by_jurisdiction"]["US"]["person_annual_usd"] == 80.0
 
 
-async def test_the_rolling_window_is_the_last_30_days(stores: tuple[SqlLog, SqlQuota]) -> None:
-    log, quota = stores
+async def test_the_rolling_window_is_the_last_30_days(
+    log_and_quota: tuple[SqlLog, SqlQuota],
+) -> None:
+    log, quota = log_and_quota
     moment = datetime(2026, 6, 30, 12, tzinfo=UTC)
     inside = at("2026-05-31T12:00:00.000001Z", 5.0, i=1)  # 29 days 23:59:59.999999 before
     outside = at("2026-05-31T11:59:59.999999Z", 7.0, i=3)  # just over 30 days before
@@ -143,9 +138,9 @@ async def test_the_rolling_window_is_the_last_30_days(stores: tuple[SqlLog, SqlQ
 
 
 async def test_spend_without_a_person_counts_for_the_sending_address(
-    stores: tuple[SqlLog, SqlQuota],
+    log_and_quota: tuple[SqlLog, SqlQuota],
 ) -> None:
-    log, quota = stores
+    log, quota = log_and_quota
     sender = "0xA0Ee7A142d267C1f36714E4a8F75612F20a79720"
     record = write(1, 9.0, person=None)
     log.append_batch([replace(record, input={**record.input, "tx": {"from": sender}})])
@@ -155,16 +150,18 @@ async def test_spend_without_a_person_counts_for_the_sending_address(
     assert log.size() == 1
 
 
-async def test_an_unknown_time_zone_gives_no_figures(stores: tuple[SqlLog, SqlQuota]) -> None:
+async def test_an_unknown_time_zone_gives_no_figures(
+    log_and_quota: tuple[SqlLog, SqlQuota],
+) -> None:
     """The jurisdiction is left out; the policy then refuses the write (lib/validate.rego)."""
-    _, quota = stores
+    _, quota = log_and_quota
     totals = await quota.aggregates(PERSON, MOMENT, {"CN": "Asia/Shanghai", "XX": "Mars/Base"})
     assert set(totals["by_jurisdiction"]) == {"CN"}
 
 
-async def test_a_failed_append_spends_nothing(stores: tuple[SqlLog, SqlQuota]) -> None:
+async def test_a_failed_append_spends_nothing(log_and_quota: tuple[SqlLog, SqlQuota]) -> None:
     """The spend rows are written in the log's append transaction: no decision, no spending."""
-    log, quota = stores
+    log, quota = log_and_quota
     first = write(1, 100.0)
     log.append_batch([first])
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
@@ -174,11 +171,11 @@ async def test_a_failed_append_spends_nothing(stores: tuple[SqlLog, SqlQuota]) -
 
 
 async def test_a_log_kept_by_subject_and_utc_day_is_upgraded(
-    stores: tuple[SqlLog, SqlQuota],
+    log_and_quota: tuple[SqlLog, SqlQuota],
 ) -> None:
     """Spend rows of an earlier version (sub, day, year) are rebuilt once, keyed by the person
     of each decision's sending address, with their amounts and releases."""
-    log, quota = stores
+    log, quota = log_and_quota
     phone, laptop = "0x" + "aa" * 20, "0x" + "bb" * 20
     a, b, c = (write(i, usd, person=None) for i, usd in ((1, 10.0), (3, 20.0), (5, 40.0)))
     a, b, c = (replace(r, input={**r.input, "tx": {"from": s}}) for r, s in zip(
@@ -209,16 +206,18 @@ async def test_a_log_kept_by_subject_and_utc_day_is_upgraded(
     assert cn(await quota.aggregates(PERSON, MOMENT, ZONES))["person_daily_usd"] == 35.0
 
 
-async def test_unreadable_spending_fails_closed(stores: tuple[SqlLog, SqlQuota]) -> None:
-    _, quota = stores
+async def test_unreadable_spending_fails_closed(log_and_quota: tuple[SqlLog, SqlQuota]) -> None:
+    _, quota = log_and_quota
     with quota.engine.begin() as conn:
         conn.execute(text("DROP TABLE spend"))
     with pytest.raises(LogUnavailable, match="quota store unavailable"):
         await quota.aggregates(PERSON, MOMENT, ZONES)
 
 
-async def test_person_guard_serialises_one_person_only(stores: tuple[SqlLog, SqlQuota]) -> None:
-    _, quota = stores
+async def test_person_guard_serialises_one_person_only(
+    log_and_quota: tuple[SqlLog, SqlQuota],
+) -> None:
+    _, quota = log_and_quota
     order: list[str] = []
     alice_held, bob_done = asyncio.Event(), asyncio.Event()
 
@@ -244,11 +243,11 @@ async def test_person_guard_serialises_one_person_only(stores: tuple[SqlLog, Sql
 
 
 async def test_person_guard_across_instances(
-    store_url: str, stores: tuple[SqlLog, SqlQuota]
+    store_url: str, log_and_quota: tuple[SqlLog, SqlQuota]
 ) -> None:
     """A second instance on the same database (another replica, another worker) is kept out of
     a guarded person: an advisory lock on PostgreSQL, a lock file beside a SQLite database."""
-    _, quota = stores
+    _, quota = log_and_quota
     other_log, other = open_stores(store_url)
 
     async def enter(person: str) -> None:

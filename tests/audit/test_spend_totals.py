@@ -6,12 +6,10 @@ kept has them built once."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, text
@@ -34,14 +32,6 @@ ZONES = {
 }
 BASE = datetime(2026, 3, 1, tzinfo=UTC)
 _IDS = itertools.count(1)
-
-
-@pytest.fixture
-def stores(store_url: str) -> Iterator[tuple[SqlLog, SqlQuota]]:
-    log, quota = open_stores(store_url)
-    yield log, quota
-    quota.close()
-    log.close()
 
 
 def spend(person: str, moment: datetime, usd: int, cross_border: bool) -> DecisionRecord:
@@ -107,11 +97,11 @@ spends = st.lists(
 )
 @given(spends=spends, moment_offset=offsets)
 def test_figures_equal_the_sums_of_the_spend_rows(
-    stores: tuple[SqlLog, SqlQuota],
+    log_and_quota: tuple[SqlLog, SqlQuota],
     spends: list[tuple[int, int, bool, bool]],
     moment_offset: int,
 ) -> None:
-    log, quota = stores
+    log, quota = log_and_quota
     person = f"p{next(_IDS)}"
     records = [
         spend(person, BASE + timedelta(microseconds=at), usd, cross) for at, usd, cross, _ in spends
@@ -129,9 +119,9 @@ def test_figures_equal_the_sums_of_the_spend_rows(
 
 
 def test_a_log_written_before_the_totals_has_them_built_once(
-    store_url: str, stores: tuple[SqlLog, SqlQuota]
+    store_url: str, log_and_quota: tuple[SqlLog, SqlQuota]
 ) -> None:
-    log, quota = stores
+    log, quota = log_and_quota
     moment = datetime(2026, 6, 1, 12, tzinfo=UTC)
     records = [
         spend("old", moment - timedelta(hours=h), 100 * (h + 1), h % 2 == 0) for h in range(48)
@@ -162,10 +152,12 @@ def test_a_log_written_before_the_totals_has_them_built_once(
         reopened_log.close()
 
 
-def test_reading_figures_does_not_read_every_spend_row(stores: tuple[SqlLog, SqlQuota]) -> None:
+def test_reading_figures_does_not_read_every_spend_row(
+    log_and_quota: tuple[SqlLog, SqlQuota],
+) -> None:
     """A year of spends, one every six hours: the figures come from the totals, and the spend
     rows read are only those of the quarter hour that the rolling window's start cuts."""
-    log, quota = stores
+    log, quota = log_and_quota
     moment = datetime(2026, 12, 3, 12, 7, tzinfo=UTC)
     records = [spend("busy", moment - timedelta(hours=6 * h), 10, False) for h in range(1, 1460)]
     log.append_batch(records)
