@@ -16,6 +16,7 @@ import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -52,16 +53,41 @@ def serve(
     status. Workers are built one after the other (the first creates the log's tables and the
     signing key the others then open)."""
     sock = _listen(host, port)
-    # A policy save is tested once for all the workers (governance/policy/verdicts.py).
-    verdicts = tempfile.mkdtemp(prefix="governance-reload-")
-    # Each worker's metrics, for whichever worker answers /metrics (governance/metrics_shared.py).
-    metrics = tempfile.mkdtemp(prefix="governance-metrics-")
-    settings = replace(settings, reload_verdicts_dir=verdicts, metrics_dir=metrics)
+    remove_stale_runs()
+    run = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
+    # A policy save is tested once for all the workers (governance/policy/verdicts.py); each
+    # worker's metrics, for whichever worker answers /metrics (governance/metrics_shared.py).
+    (run / "reload").mkdir()
+    (run / "metrics").mkdir()
+    settings = replace(
+        settings, reload_verdicts_dir=str(run / "reload"), metrics_dir=str(run / "metrics")
+    )
     try:
         return _fork_workers(make_app, settings, sock, (host, port, workers), options)
     finally:
-        shutil.rmtree(verdicts, ignore_errors=True)
-        shutil.rmtree(metrics, ignore_errors=True)
+        shutil.rmtree(run, ignore_errors=True)
+
+
+RUN_PREFIX = "governance-workers-"
+
+
+def remove_stale_runs() -> None:
+    """The directories of earlier runs whose supervisor is gone (SIGKILL leaves them behind:
+    its `finally` never runs)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*-*"):
+        pid = path.name.removeprefix(RUN_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _fork_workers(

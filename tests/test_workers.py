@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from governance.audit.sqlstore import SqlLog
 from governance.metrics_shared import PUBLISH_INTERVAL_S
+from governance.workers import RUN_PREFIX, remove_stale_runs
 from tests.conftest import (
     ACCOUNTS,
     ROOT,
@@ -156,3 +158,22 @@ def test_workers_exit_when_the_supervisor_is_killed(
     wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children), timeout=20)
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/healthz", timeout=2)
+
+
+def test_a_killed_supervisors_directory_is_removed_by_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL leaves the run's directory behind (its cleanup never runs); the next `serve
+    --workers` removes it, and leaves alone those of supervisors still running."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = tmp_path / f"{RUN_PREFIX}{gone.pid}-abc"
+    (stale / "metrics").mkdir(parents=True)
+    (stale / "metrics" / "worker-0.prom").write_text("x 1\n")
+    running = tmp_path / f"{RUN_PREFIX}{os.getpid()}-def"
+    running.mkdir()
+    other = tmp_path / "governance-something-else"
+    other.mkdir()
+    remove_stale_runs()
+    assert not stale.exists() and running.exists() and other.exists()
