@@ -65,12 +65,26 @@ def main() -> None:
         help="regorus's compiled mode against its interpreter: speed and agreement "
         "(tests/perf/rvm.py; its options after --)",
     )
+    parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="CPU time of the main rules of one decision (tests/perf/rules.py; its options "
+        "after --)",
+    )
     args, rest = parser.parse_known_args()
-    if args.growth or args.instructions or args.rvm:
-        from tests.perf import growth, instructions, rvm
+    if args.growth or args.instructions or args.rvm or args.rules:
+        from tests.perf import growth, instructions, rules, rvm
 
         sys.argv = [sys.argv[0], *[a for a in rest if a != "--"]]
-        chosen = growth if args.growth else instructions if args.instructions else rvm
+        chosen = (
+            growth
+            if args.growth
+            else instructions
+            if args.instructions
+            else rules
+            if args.rules
+            else rvm
+        )
         chosen.main()
         return
     if rest:
