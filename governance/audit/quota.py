@@ -87,7 +87,9 @@ class SqlQuota:
     def totals(self, person: str, moment: datetime, zones: Mapping[str, str]) -> dict[str, Any]:
         """What the person's allowed, unreleased writes add up to: per jurisdiction in its local
         day and year, and over the rolling 30 days before `moment` (docs/policy-input.md,
-        `aggregates`). One query for every window; plain SQL on the driver: this runs before
+        `aggregates`). Every window is cut into segments at the windows' bounds, and each
+        segment summed from the running totals (governance/audit/spend_totals.py) in three
+        statements whatever the person's history; plain SQL on the driver: this runs before
         every write, and building the query through the ORM layer cost more than the query."""
         periods = jurisdiction_periods(moment, zones)
         rolling = (rolling_start(moment), END_OF_TIME)
