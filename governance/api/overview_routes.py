@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from governance.api.audit_routes import Filter, ReaderScope, store_call, store_of
+from governance.api.routes import reload_without_error
 from governance.audit import stats
 from governance.audit.quota import SqlQuota
 from governance.audit.sqlstore import SqlLog, StoredCheckpoint, filter_clause
@@ -115,7 +116,7 @@ async def checkpoint_history(
 
 
 @overview_router.get("/policy")
-async def policy_overview(request: Request, _scope: ReaderScope) -> dict[str, Any]:
+async def policy_overview(request: Request, scope: ReaderScope) -> dict[str, Any]:
     svc = _services(request)
     source = await store_call(request, _policy_source, request)
     if source is None:
@@ -125,7 +126,9 @@ async def policy_overview(request: Request, _scope: ReaderScope) -> dict[str, An
         "tree_revision": source.revision,
         "engine": svc.settings.policy.engine,
         "signed": svc.settings.policy.bundle_verification_key_file is not None,
-        "last_reload": svc.last_reload,
+        "last_reload": svc.last_reload
+        if scope.policy_errors
+        else reload_without_error(svc.last_reload),
         "reason_codes": sorted(listed_codes(list(source.modules))),
         "jurisdictions": jurisdiction_rules(source),
     }

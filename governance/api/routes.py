@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from governance.audit.views import POLICY_DETAIL_ROLES
 from governance.errors import AuthError
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 ops_router = APIRouter()
 
-POLICY_DETAIL_ROLES = frozenset({"admin", "compliance_officer"})
 WITHHELD = "withheld: the reason is shown to the admin and compliance_officer roles"
 
 
@@ -78,8 +78,7 @@ def _policy_status(svc: Services, details: bool) -> dict[str, Any]:
     last_reload = svc.last_reload
     if not details:
         refused = None if refused is None else WITHHELD
-        if last_reload is not None and last_reload.get("error") is not None:
-            last_reload = {**last_reload, "error": WITHHELD}
+        last_reload = reload_without_error(last_reload)
     return {
         "revision": svc.engine.snapshot().revision,
         "engine": svc.settings.policy.engine,
@@ -87,6 +86,13 @@ def _policy_status(svc: Services, details: bool) -> dict[str, Any]:
         "refused": refused,
         "last_reload": last_reload,
     }
+
+
+def reload_without_error(last_reload: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The last reload, its error (files and lines of the policy tree) withheld."""
+    if last_reload is None or last_reload.get("error") is None:
+        return last_reload
+    return {**last_reload, "error": WITHHELD}
 
 
 async def _sees_policy_details(request: Request) -> bool:

@@ -26,6 +26,8 @@ from typing import Any, Protocol
 from governance.domain.records import DecisionRecord, canonical_json
 
 AUDIT_ROLES = ("auditor", "compliance_officer", "regulator", "admin")
+# The roles that edit policies, and so read why a save was refused (/status, /audit/policy).
+POLICY_DETAIL_ROLES = frozenset({"admin", "compliance_officer"})
 VIEW_KEYS = ("leaf_index", "leaf_hash", "view_masked")
 TRAVEL_RULE_POINTER = "/input/travel_rule"
 MASKED = "masked"
@@ -125,6 +127,7 @@ class AuditScope:
     everything: bool = False
     orgs: tuple[str, ...] = ()
     jurisdictions: tuple[str, ...] = ()  # a regulator's: records where these applied
+    policy_errors: bool = False  # why a policy save was refused (its files and lines)
 
     @classmethod
     def for_roles(cls, roles: Iterable[str], org: str, jurisdiction: str) -> AuditScope | None:
@@ -133,10 +136,11 @@ class AuditScope:
         if not granted:
             return None
         if "admin" in granted:
-            return cls(everything=True)
+            return cls(everything=True, policy_errors=True)
         orgs = (org,) if granted & {"auditor", "compliance_officer"} else ()
         regulated = (jurisdiction.upper(),) if "regulator" in granted else ()
-        return cls(orgs=orgs, jurisdictions=regulated)
+        errors = not POLICY_DETAIL_ROLES.isdisjoint(granted)
+        return cls(orgs=orgs, jurisdictions=regulated, policy_errors=errors)
 
     def admits(self, record: Mapping[str, Any]) -> bool:
         if self.everything:

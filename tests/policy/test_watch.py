@@ -24,6 +24,7 @@ from tests.policy.conftest import CHECKS_REGO, write_policy_tree
 IN_FORCE_S = 5.0
 US = token(sub="officer-test", org="acme-us", jurisdiction="US")
 OFFICER = token(sub="officer", org="acme-us", jurisdiction="US", roles=("compliance_officer",))
+AUDITOR = token(sub="auditor", org="acme-us", jurisdiction="US", roles=("auditor",))
 # An officer's edit of the shipped lib/baseline.rego that changes a decision.
 SUSPEND_CHAIN_ID = """
 deny contains reason("METHOD_FORBIDDEN", "eth_chainId is suspended") if {
@@ -134,6 +135,16 @@ def test_broken_save_is_reported_and_last_good_keeps_serving(
     seconds_until(lambda: status_policy(gw)["refused"] is not None)
     policy = status_policy(gw)
     assert policy["revision"] == serving and "checks.rego" in str(policy["refused"])
+    # The audit API's policy page: the officer who edits policies reads why; an auditor reads
+    # that the save was refused, as /status shows it to anyone.
+    for reader, sees in ((OFFICER, True), (AUDITOR, False)):
+        shown = httpx.get(
+            f"{gw.url}/audit/policy", headers={"Authorization": f"Bearer {reader}"}, timeout=10
+        ).json()["last_reload"]
+        assert shown["result"] == "compile_error"
+        assert ("checks.rego" in shown["error"]) is sees and (
+            shown["error"] == WITHHELD
+        ) is not sees
     assert metric(gw, "governance_policy_source_refused") == 1
     assert metric(gw, "governance_policy_reloads_total", '{result="compile_error"}') >= 1
     assert chain_id_denied(gw)  # the last good revision decides
