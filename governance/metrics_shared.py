@@ -8,6 +8,7 @@ the gateway's. A sibling's figures are at most a publication interval old."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
+log = logging.getLogger(__name__)
 PUBLISH_INTERVAL_S = 1.0
 
 
@@ -42,7 +44,12 @@ class SharedMetrics:
                 expositions[index] = path.read_text()
         families: dict[str, Metric] = {}
         for index, text in sorted(expositions.items()):
-            for family in text_string_to_metric_families(text):
+            try:
+                parsed = list(text_string_to_metric_families(text))
+            except ValueError as exc:  # a damaged file: the other workers still answer
+                log.error("worker %d's published metrics are unreadable: %s", index, exc)
+                continue
+            for family in parsed:
                 merged = families.setdefault(
                     family.name, Metric(family.name, family.documentation, family.type)
                 )

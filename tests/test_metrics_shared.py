@@ -57,3 +57,11 @@ def test_one_process_answers_without_a_worker_label() -> None:
     assert samples(metrics.render(), "governance_rpc_requests_total") == {
         (("kind", "read"), ("ledger", "main")): 1.0
     }
+
+
+def test_a_damaged_file_leaves_the_other_workers(tmp_path: Path) -> None:
+    first = Metrics(SharedMetrics(str(tmp_path), 0))
+    first.requests.labels("main", "read").inc()
+    (tmp_path / "worker-1.prom").write_text("governance_rpc_requests_total{kind= 1 2 3\n")
+    requests = samples(first.render(), "governance_rpc_requests_total")
+    assert requests == {(("kind", "read"), ("ledger", "main"), ("worker", "0")): 1.0}
