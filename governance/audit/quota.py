@@ -65,7 +65,10 @@ class SqlQuota:
     def write_spends(self, conn: Connection, records: Sequence[DecisionRecord]) -> None:
         """Runs inside the log's append transaction: what the allowed writes spend."""
         rows = [_spend(r) for r in records]
-        spends = [row for row in rows if row is not None]
+        self.insert_spends(conn, [row for row in rows if row is not None])
+
+    def insert_spends(self, conn: Connection, spends: Sequence[tuple[Any, ...]]) -> None:
+        """Spend rows (SPEND_COLUMNS, unreleased) and what they add to the running totals."""
         if spends:
             insert_rows(conn, "spend", SPEND_COLUMNS, self.is_postgres, spends)
             spend_totals.add(conn, (r[1:5] for r in spends), self.is_postgres)

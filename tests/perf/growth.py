@@ -25,11 +25,9 @@ from typing import Any
 
 import orjson
 
-from governance.audit import spend_totals
-from governance.audit.db import insert_rows
 from governance.audit.factory import open_stores
-from governance.audit.quota import SPEND_COLUMNS
 from governance.domain.periods import utc_text
+from governance.domain.reference import Reference
 from governance.policy.engine import EmbeddedEngine, decide_sync
 from governance.policy.evaluator import make_evaluator
 from governance.policy.source import DECISION_RULE, load_policy_source
@@ -136,7 +134,7 @@ def _spend_rows(sizes: list[int], runs: int) -> None:
     the last year: one a minute back from the moment, nine jurisdictions' calendars."""
     work = Path(tempfile.mkdtemp(prefix="governance-growth-"))
     log, quota = open_stores(f"sqlite:///{work / 'log.db'}")
-    zones = {c: j["time_zone"] for c, j in _jurisdictions().items() if "time_zone" in j}
+    zones = Reference.from_data(load_policy_source(ROOT / "policies").data).time_zones
     moment, have = datetime(2026, 12, 3, 12, 7, 30, tzinfo=UTC), 0
     try:
         for n in sizes:
@@ -151,8 +149,7 @@ def _spend_rows(sizes: list[int], runs: int) -> None:
                 for i in range(have, n)
             ]
             with quota.engine.begin() as conn:
-                insert_rows(conn, "spend", SPEND_COLUMNS, False, [(*x, False) for x in spends])
-                spend_totals.add(conn, (x[1:] for x in spends), False)
+                quota.insert_spends(conn, [(*x, False) for x in spends])
             have = n
             quota.totals("treasury", moment, zones)
             p50, p99 = _cpu(lambda: quota.totals("treasury", moment, zones), runs)
@@ -163,13 +160,6 @@ def _spend_rows(sizes: list[int], runs: int) -> None:
         quota.close()
         log.close()
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _jurisdictions() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(
-        (ROOT / "policies" / "data" / "jurisdictions.json").read_text()
-    )
-    return {k: v for k, v in doc.items() if isinstance(v, dict)}
 
 
 def _cpu(call: Callable[[], Any], runs: int) -> tuple[float, float]:
