@@ -31,6 +31,7 @@ TOTAL_COLUMNS = ("person", "span", "start", "usd", "cross_border_usd")
 # The row that says the totals were built from the spend rows (once per database).
 BUILT = ("", "built", "")
 _QUARTER = timedelta(minutes=15)
+_ABOVE_ALL = "9999-99"  # above every time, END_OF_TIME included
 
 Spend = tuple[str, str, float, bool]  # person, time, amount, cross-border
 
@@ -121,7 +122,6 @@ def segment_sums(
     return {segment: (usd, cross) for segment, (usd, cross) in out.items()}
 
 
-_ABOVE_ALL = "9999-99"  # above every time, END_OF_TIME included
 # (key, amount, cross-border amount, table and condition) of each source of sums.
 _TOTALS = ("start", "usd", "cross_border_usd", "spend_totals WHERE person = ? AND span = ?")
 _ROWS = (

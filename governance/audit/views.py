@@ -135,11 +135,11 @@ class AuditScope:
         granted = set(roles) & set(AUDIT_ROLES)
         if not granted:
             return None
+        errors = not POLICY_DETAIL_ROLES.isdisjoint(granted)
         if "admin" in granted:
-            return cls(everything=True, policy_errors=True)
+            return cls(everything=True, policy_errors=errors)
         orgs = (org,) if granted & {"auditor", "compliance_officer"} else ()
         regulated = (jurisdiction.upper(),) if "regulator" in granted else ()
-        errors = not POLICY_DETAIL_ROLES.isdisjoint(granted)
         return cls(orgs=orgs, jurisdictions=regulated, policy_errors=errors)
 
     def admits(self, record: Mapping[str, Any]) -> bool:
