@@ -8,6 +8,7 @@ Run: scripts/bench  (or: .venv/bin/python -m tests.perf.bench --seconds 10)
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
@@ -72,20 +73,12 @@ def main() -> None:
         "after --)",
     )
     args, rest = parser.parse_known_args()
-    if args.growth or args.instructions or args.rvm or args.rules:
-        from tests.perf import growth, instructions, rules, rvm
-
+    chosen = next(
+        (name for name in ("growth", "instructions", "rules", "rvm") if getattr(args, name)), None
+    )
+    if chosen is not None:  # another benchmark, its options after --
         sys.argv = [sys.argv[0], *[a for a in rest if a != "--"]]
-        chosen = (
-            growth
-            if args.growth
-            else instructions
-            if args.instructions
-            else rules
-            if args.rules
-            else rvm
-        )
-        chosen.main()
+        importlib.import_module(f"tests.perf.{chosen}").main()
         return
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
