@@ -34,9 +34,28 @@ from governance.audit.factory import open_stores
 from governance.audit.log import DecisionLog
 from governance.audit.sqlstore import SqlLog
 from governance.domain.records import DecisionRecord, new_ulid
+from governance.policy.inputs import NO_AGGREGATES, NO_EFFECTS
 from tests.audit.conftest import PgCluster, start_cluster
 
 SAMPLE = json.loads((Path(__file__).parent / "sample_input.json").read_text())
+# A read as the gateway decides it (governance/policy/inputs.py): eth_getBalance of the sample
+# sender, no write sections; its record is about a fifth of the mixed records' size.
+READ = SAMPLE | {
+    "request": SAMPLE["request"] | {"kind": "read", "method": "eth_getBalance"},
+    "tx": None,
+    "parties": {},
+    "travel_rule": None,
+    "screening": None,
+    "aggregates": NO_AGGREGATES,
+    "read": {
+        "params": [SAMPLE["tx"]["from"], "latest"],
+        "parties": [SAMPLE["parties"]["sender"]],
+        "residency": ["US"],
+        "raw_state": False,
+        "contract": None,
+    },
+    **NO_EFFECTS,
+}
 BASE_MS = 1_767_225_600_000
 
 
@@ -48,10 +67,14 @@ class Row:
     detail: str = ""
 
 
-def record(i: int) -> DecisionRecord:
-    """A realistic record (~2 KB canonical JSON): the sample policy input, half reads."""
-    write = i % 2 == 1
-    policy_input = {**SAMPLE, "tx": {**SAMPLE["tx"], "nonce": i}} if write else SAMPLE
+def record(i: int, reads: bool = False) -> DecisionRecord:
+    """A realistic record: the sample policy input for odd `i`, the same input as the read for
+    even `i` (5 KB of canonical JSON); with `reads`, a gateway's read (1.5 KB)."""
+    write = i % 2 == 1 and not reads
+    if reads:
+        policy_input = READ
+    else:
+        policy_input = {**SAMPLE, "tx": {**SAMPLE["tx"], "nonce": i}} if write else SAMPLE
     reason = {"code": "LIMIT_EXCEEDED", "jurisdiction": "US", "regulation": "bench"}
     reasons = [] if i % 5 else [reason | {"message": "over the daily limit"}]
     obligations = {"redact": [], "report": [], "require_travel_rule": False}
@@ -118,11 +141,11 @@ async def _drive(log: DecisionLog, records: list[DecisionRecord], writers: int) 
 # ---- fill and proofs -----------------------------------------------------------------------
 
 
-def fill(store: SqlLog, start: int, end: int, batch: int) -> float:
+def fill(store: SqlLog, start: int, end: int, batch: int, reads: bool = False) -> float:
     """Appends records start..end-1 in large batches; returns records/s."""
     started = time.perf_counter()
     for first in range(start, end, batch):
-        store.append_batch([record(i) for i in range(first, min(end, first + batch))])
+        store.append_batch([record(i, reads) for i in range(first, min(end, first + batch))])
     return (end - start) / (time.perf_counter() - started)
 
 
@@ -184,8 +207,8 @@ def run_backend(backend: str, url: str, gc_url: str, args: argparse.Namespace) -
     try:
         size = 0
         for target in args.sizes:
-            rate = fill(store, size, target, args.batch)
-            batches = f"append_batch of {args.batch:,}"
+            rate = fill(store, size, target, args.batch, args.records == "reads")
+            batches = f"append_batch of {args.batch:,}, {args.records} records"
             rows.append(
                 Row(backend, f"bulk append to {target:,}", f"{rate:,.0f} records/s", batches)
             )
@@ -208,6 +231,13 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=1000, help="concurrent writers")
     parser.add_argument("--batch", type=int, default=20_000, help="bulk append batch size")
     parser.add_argument("--proofs", type=int, default=2000, help="proofs timed per size")
+    parser.add_argument(
+        "--records",
+        choices=("mixed", "reads"),
+        default="mixed",
+        help="records the log is grown with: half writes (5.7 KB each on disk, 57 GB at 10^7), "
+        "or reads (2.3 KB each, 23 GB at 10^7)",
+    )
     args = parser.parse_args()
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
     work = Path(tempfile.mkdtemp(prefix="governance-bench-log-"))
