@@ -336,7 +336,7 @@ placed_entities contains {"path": concat("", [name, "[", format_int(i, 10), "]."
 	some name in ["effects", "approvals"]
 	some i, x in arrays[name]
 	some side in ["from", "to", "owner", "spender"]
-	e := object.get(object_or_empty(x), side, null)
+	e := x[side]
 	is_object(e)
 }
 
