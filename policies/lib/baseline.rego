@@ -141,7 +141,7 @@ sanctioned contains a if {
 	data.governance.lib.ctx.call.write
 	some e in array.concat(data.governance.lib.ctx.effects, data.governance.lib.ctx.approvals)
 	some side in ["from", "to", "owner", "spender"]
-	entity := data.governance.lib.ctx.effect_party(e, side)
+	entity := e[side]
 	entity.sanctioned == true
 	a := lower(data.governance.lib.ctx.str(object.get(entity, "address", "")))
 }

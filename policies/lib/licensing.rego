@@ -85,7 +85,7 @@ effect_vasps(j) := {e |
 	count(config(j)) > 0
 	some x in data.governance.lib.ctx.effects
 	some side in ["from", "to"]
-	e := data.governance.lib.ctx.effect_party(x, side)
+	e := x[side]
 	e.known == true
 	e.entity_kind == "vasp"
 	home(j, e)

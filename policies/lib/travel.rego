@@ -54,19 +54,19 @@ persons_key := {"originator": "originatorPersons", "beneficiary": "beneficiaryPe
 
 party(side) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.travel_rule, side, {}))
 
-filled(v) if {
-	v != null
-	v != ""
-	v != []
-	v != {}
-}
+# Each side of the payload and its persons, read once per decision (several checks read them;
+# a rule is memoised, a function is not).
+sides := {side: party(side) | some side in ["originator", "beneficiary"]}
 
-has_field(person, field) if filled(object.get(person, field, null))
+side_persons := {side: data.governance.lib.ctx.arr(object.get(sides[side], persons_key[side], [])) | some side in ["originator", "beneficiary"]}
+
+# A field counts when present and not one of these.
+empty_values := {null, "", [], {}}
 
 # Whether the account numbers of `side` name `address` (case-insensitive).
 names_address(side, address) if {
 	address != ""
-	some a in data.governance.lib.ctx.arr(object.get(party(side), "accountNumber", []))
+	some a in data.governance.lib.ctx.arr(object.get(sides[side], "accountNumber", []))
 	contains(lower(data.governance.lib.ctx.str(a)), address)
 }
 
@@ -88,7 +88,7 @@ missing_fields(j) := {msg |
 	data.governance.lib.ctx.call.travel_rule_present
 	some side in ["originator", "beneficiary"]
 	key := persons_key[side]
-	persons := data.governance.lib.ctx.arr(object.get(party(side), key, []))
+	persons := side_persons[side]
 	some i
 	raw := persons[i]
 	person := data.governance.lib.ctx.obj(raw)
@@ -105,13 +105,14 @@ missing_fields(j) := {msg |
 no_persons := {msg |
 	data.governance.lib.ctx.call.travel_rule_present
 	some side in ["originator", "beneficiary"]
-	count(data.governance.lib.ctx.arr(object.get(party(side), persons_key[side], []))) == 0
+	count(side_persons[side]) == 0
 	msg := concat("", [side, ": no persons"])
 }
 
+# `body` carries some field of `group`.
 any_field(body, group) if {
 	some field in data.governance.lib.ctx.arr(group)
-	has_field(body, field)
+	not object.get(body, field, null) in empty_values
 }
 
 # Ownership attestation for a self-hosted address (docs/policies.md, "selfHostedVerification"):
@@ -167,23 +168,22 @@ org_of(address) := org if {
 
 vasps_of_org(org) := [v | some v in directory_vasps; v.org == org]
 
-named_vasp(side) := p if {
-	outer := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.travel_rule, vasp_key[side], {}))
-	inner := data.governance.lib.ctx.obj(object.get(outer, vasp_key[side], {}))
-	p := data.governance.lib.ctx.obj(object.get(inner, "legalPerson", {}))
-}
+# The legal person the payload names as `side`'s VASP ({} when absent): object.get follows the
+# whole path in one call.
+named_vasp(side) := data.governance.lib.ctx.obj(object.get(data.governance.lib.ctx.travel_rule, [vasp_key[side], vasp_key[side], "legalPerson"], {}))
 
 fold(s) := concat(" ", [w | some w in split(lower(trim_space(s)), " "); w != ""])
 
-named_leis(side) := {upper(l) |
-	nid := data.governance.lib.ctx.obj(object.get(named_vasp(side), "nationalIdentification", {}))
+# The LEIs and the folded names of the legal person `p` (a named VASP).
+named_leis(p) := {upper(l) |
+	nid := data.governance.lib.ctx.obj(object.get(p, "nationalIdentification", {}))
 	nid.nationalIdentifierType == "LEIX"
 	l := nid.nationalIdentifier
 	is_string(l)
 }
 
-named_names(side) := {fold(n) |
-	name := data.governance.lib.ctx.obj(object.get(named_vasp(side), "name", {}))
+named_names(p) := {fold(n) |
+	name := data.governance.lib.ctx.obj(object.get(p, "name", {}))
 	some x in data.governance.lib.ctx.arr(object.get(name, "nameIdentifier", []))
 	n := data.governance.lib.ctx.obj(x).legalPersonName
 	is_string(n)
@@ -192,9 +192,15 @@ named_names(side) := {fold(n) |
 # Per side, once per decision (a function is not memoised, and `is_vasp` runs per directory
 # VASP): the LEIs and folded names the payload gives for the side's VASP, and the directory's
 # VASPs of the side's address.
-named := {side: {"leis": named_leis(side), "names": named_names(side)} | some side in ["originator", "beneficiary"]}
+named := {side: vasp_names(named_vasp(side)) | some side in ["originator", "beneficiary"]}
+
+vasp_names(p) := {"leis": named_leis(p), "names": named_names(p)}
 
 served := {side: vasps_for(side_address[side]) | some side in ["originator", "beneficiary"]}
+
+# The LEIs named for `side` (a function: rego-cpp mixed the two sides' bindings when a
+# comprehension below read `named[side].leis` itself).
+leis_named(side) := named[side].leis
 
 names_some_vasp(side) if {
 	n := named[side]
@@ -222,7 +228,7 @@ vasp_problems(side, address) := {msg |
 	not names_some_vasp(side)
 	msg := concat("", [vasp_key[side], " is required: the directory knows the VASP of ", address])
 } | {msg |
-	some l in named_leis(side)
+	some l in leis_named(side)
 	not l in directory_leis
 	msg := concat("", [vasp_key[side], ": LEI ", l, " is not in the entity directory"])
 } | {msg |
@@ -231,6 +237,7 @@ vasp_problems(side, address) := {msg |
 	count([v | some v in served[side]; is_vasp(side, v)]) == 0
 	msg := concat("", [vasp_key[side], " is not the directory's VASP of ", address])
 } | {msg |
+	names_some_vasp(side) # is_vasp needs it: without a name, no walk over the directory's VASPs
 	count(served[side]) == 0
 	count([v | some v in directory_vasps; is_vasp(side, v)]) > 0
 	msg := concat("", [vasp_key[side], " names a directory VASP that does not serve ", address])

@@ -122,16 +122,6 @@ fields := {
 # Objects that must be there whenever their parent is (a write's parties).
 required_objects := {"parties.sender", "parties.recipient"}
 
-# The value at a dotted path of the input ("" is the input, at most two names), or null.
-at(path) := data.governance.lib.ctx.doc if path == ""
-else := x if {
-	not contains(path, ".")
-	x := object.get(document, path, null)
-} else := x if {
-	parts := split(path, ".")
-	x := object.get(object_or_empty(object.get(document, parts[0], null)), parts[1], null)
-}
-
 document := object_or_empty(data.governance.lib.ctx.doc)
 
 object_or_empty(x) := x if is_object(x)
@@ -142,8 +132,15 @@ else := concat(".", [path, name])
 
 invalid contains "input" if not is_object(data.governance.lib.ctx.doc)
 
-# Each section read once per decision (a rule is memoised, a function call is not).
-sections := {path: at(path) | some path, _ in fields}
+# Each section read once per decision (a rule is memoised, a function call is not), by its
+# dotted path ("" is the input itself; null when absent): object.get follows a path given as
+# an array in one call, cheaper than a helper function looking up one name at a time.
+sections[""] := data.governance.lib.ctx.doc
+
+sections[path] := object.get(document, split(path, "."), null) if {
+	some path, _ in fields
+	path != ""
+}
 
 # The request section, an object ({} when it is not one).
 request := object_or_empty(sections.request)
@@ -151,7 +148,7 @@ request := object_or_empty(sections.request)
 # The arrays whose items are checked, by path (a path whose value is not an array is absent).
 arrays[path] := x if {
 	some path in ["subject.roles", "read.residency", "travel_rule_errors", "read.parties", "effects", "approvals", "screening.matches", "contracts"]
-	x := at(path)
+	x := object.get(document, split(path, "."), null)
 	is_array(x)
 }
 
@@ -339,7 +336,7 @@ placed_entities contains {"path": concat("", [name, "[", format_int(i, 10), "]."
 	some name in ["effects", "approvals"]
 	some i, x in arrays[name]
 	some side in ["from", "to", "owner", "spender"]
-	e := object.get(object_or_empty(x), side, null)
+	e := x[side]
 	is_object(e)
 }
 
