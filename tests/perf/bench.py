@@ -100,7 +100,7 @@ def main() -> None:
         bare = _serve_passthrough(procs, node.url)
         gateway = _serve_gateway(procs, work, policies, node.url)
         one = _serve_gateway(procs, work, policies, node.url, workers=1)
-        rows = _measure(args, node.url, bare, gateway, keys, contracts, one)
+        rows = _measure(args, node.url, bare, gateway, keys, contracts, one, procs[-1])
     finally:
         for p in procs:
             p.terminate()
@@ -230,6 +230,7 @@ def _measure(
     keys: list[str],
     contracts: dict[str, str],
     one_worker: str,
+    one_worker_process: subprocess.Popen[bytes],
 ) -> list[tuple[str, dict[str, Any]]]:
     balance = json.dumps(
         {
@@ -260,6 +261,10 @@ def _measure(
             _load(one_worker, _distinct_reads(20_000), tokens, args),
         ),
     ]
+    # The one-worker gateway has its own log, so it would reconcile every block of the writes
+    # below against it, finding none of them decided, on the cores the writes are measured on.
+    one_worker_process.terminate()
+    one_worker_process.wait(10)
     # The node's own write rate bounds the gateway's: measure it on other senders.
     direct_keys = [Account.create().key.hex() for _ in range(len(keys))]
     for key in direct_keys:
