@@ -39,7 +39,7 @@ from tests.audit.conftest import PgCluster, start_cluster
 
 SAMPLE = json.loads((Path(__file__).parent / "sample_input.json").read_text())
 # A read as the gateway decides it (governance/policy/inputs.py): eth_getBalance of the sample
-# sender, no write sections; its record is about a fifth of the mixed records' size.
+# sender, no write sections; its record is 1.5 KB of canonical JSON against the mixed 5 KB.
 READ = SAMPLE | {
     "request": SAMPLE["request"] | {"kind": "read", "method": "eth_getBalance"},
     "tx": None,
@@ -68,8 +68,8 @@ class Row:
 
 
 def record(i: int, reads: bool = False) -> DecisionRecord:
-    """A realistic record: the sample policy input for odd `i`, the same input as the read for
-    even `i` (5 KB of canonical JSON); with `reads`, a gateway's read (1.5 KB)."""
+    """A realistic record, 5 KB of canonical JSON: a write with the sample input for odd `i`, a
+    read record carrying the same input for even `i`; with `reads`, a gateway's read (1.5 KB)."""
     write = i % 2 == 1 and not reads
     if reads:
         policy_input = READ
