@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -57,7 +57,11 @@ class SqlQuota:
         self.is_postgres = engine.dialect.name == "postgresql"
         SQLModel.metadata.create_all(engine, tables=[S, T])
         self._pool = ThreadPoolExecutor(4, thread_name_prefix="quota")
-        self._person_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # A lock lives while someone holds or awaits it: a table of every person ever seen
+        # would grow with each new sending address, which any caller can mint.
+        self._person_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._totals_built = False  # once seen built, they stay built
 
     # ---- spending ------------------------------------------------------------------------
@@ -146,8 +150,14 @@ class SqlQuota:
     async def person_guard(self, person: str) -> AsyncIterator[None]:
         """Serialises read-aggregates -> decide -> record for one person (the key the
         aggregates are read for), so two requests cannot both spend the last of a quota."""
-        async with self._person_locks[person], self._across_processes(person):
+        async with self._person_lock(person), self._across_processes(person):
             yield
+
+    def _person_lock(self, person: str) -> asyncio.Lock:
+        lock = self._person_locks.get(person)
+        if lock is None:
+            lock = self._person_locks[person] = asyncio.Lock()
+        return lock
 
     @asynccontextmanager
     async def _across_processes(self, person: str) -> AsyncIterator[None]:

@@ -242,6 +242,33 @@ async def test_person_guard_serialises_one_person_only(
     assert order == ["bob", "first alice out", "second alice in"]
 
 
+async def test_person_locks_are_kept_only_while_held_or_awaited(
+    log_and_quota: tuple[SqlLog, SqlQuota],
+) -> None:
+    """Every new sending address is a person of its own: the in-process locks of persons no
+    one is writing for are dropped, so minting addresses does not grow the gateway's memory."""
+    _, quota = log_and_quota
+    for i in range(200):
+        async with quota.person_guard(f"0x{i:040x}"):
+            pass
+    assert len(quota._person_locks) == 0
+    entered = asyncio.Event()
+
+    async def waiter() -> None:
+        async with quota.person_guard("alice"):
+            entered.set()
+
+    async with quota.person_guard("alice"):
+        task = asyncio.create_task(waiter())
+        await asyncio.sleep(0.05)
+        assert len(quota._person_locks) == 1  # held, and awaited: the same lock
+        assert not entered.is_set()
+    await asyncio.wait_for(task, 30)
+    assert entered.is_set()
+    del task
+    assert len(quota._person_locks) == 0
+
+
 async def test_person_guard_across_instances(
     store_url: str, log_and_quota: tuple[SqlLog, SqlQuota]
 ) -> None:
