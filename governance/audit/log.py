@@ -54,6 +54,9 @@ class DecisionLog:
         self._append_pool = ThreadPoolExecutor(1, thread_name_prefix="log-append")
         self._query_pool = ThreadPoolExecutor(4, thread_name_prefix="log-query")
         self._error: str | None = None  # the kind of the last append failure, until one succeeds
+        # Records of failed appends queued again: a connection lost during COMMIT leaves it
+        # unknown whether they were stored, so the next append skips those that were.
+        self._unsure: set[str] = set()
         self._appending_since: float | None = None
         self.appended = 0
         self._closing = False
@@ -171,14 +174,16 @@ class DecisionLog:
 
     async def _commit(self, batch: list[Entry]) -> None:
         records = [r for r, _ in batch]
+        unsure = [r.id for r in records if r.id in self._unsure]
         try:
-            indices = await self._in_append_thread(self.store.append_batch, records)
+            indices = await self._in_append_thread(self.store.append_batch, records, unsure)
         except Exception as exc:
             self._error = type(exc).__name__
             log.error("decision log append failed: %s: %s", self._error, exc)
             self._fail(batch, exc)
             return
         self._error = None
+        self._unsure.difference_update(unsure)
         self.appended += len(batch)
         for (_, future), index in zip(batch, indices, strict=True):
             if future is not None and not future.done():
@@ -194,6 +199,7 @@ class DecisionLog:
             else:
                 # A read record was already answered; keep it for the next batch.
                 self._queue.append((record, None))
+                self._unsure.add(record.id)
 
     async def run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._query_pool, fn, *args)

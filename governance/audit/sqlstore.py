@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -111,21 +111,36 @@ class SqlLog:
 
     # ---- appends -------------------------------------------------------------------------
 
-    def append_batch(self, records: Sequence[DecisionRecord]) -> list[int]:
+    def append_batch(
+        self, records: Sequence[DecisionRecord], unsure: Collection[str] = ()
+    ) -> list[int]:
+        """The leaf index of each record. `unsure`: ids of records whose earlier append failed
+        in a way that may have committed (the connection lost during COMMIT); those already
+        stored are not appended again and answer their stored index."""
         if not records:
             return []
         with self._lock, self._across_processes():
             with self.engine.begin() as conn:
                 if self.is_postgres:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+                stored = self._stored(conn, unsure)
+                fresh = [r for r in records if r.id not in stored]
                 start = self._size(conn)
                 edge = self._edge if start == self._edge_size else self._edge_nodes(conn, start)
-                created = self._insert(conn, start, records, edge)
-            end = start + len(records)
+                created = self._insert(conn, start, fresh, edge) if fresh else []
+            end = start + len(fresh)
             known = {**edge, **{(lv, ix): h for lv, ix, h in created}}
             self._edge = {node: known[node] for node in merkle.root_plan(end).nodes}
             self._edge_size = end
-        return list(range(start, end))
+        appended = dict(zip((r.id for r in fresh), range(start, end), strict=True))
+        return [stored[r.id] if r.id in stored else appended[r.id] for r in records]
+
+    def _stored(self, conn: Connection, ids: Collection[str]) -> dict[str, int]:
+        """The leaf indices of those of `ids` the log holds."""
+        if not ids:
+            return {}
+        rows = conn.execute(select(D.c.id, D.c.leaf_index).where(D.c.id.in_(list(ids)))).all()
+        return {str(r[0]): int(r[1]) for r in rows}
 
     @contextmanager
     def _across_processes(self) -> Iterator[None]:

@@ -82,6 +82,20 @@ def test_duplicate_id_fails_the_whole_batch_and_leaves_no_gap(store: SqlLog) -> 
     assert store.root() == tree.root()
 
 
+def test_records_of_an_unsure_append_are_stored_once(store: SqlLog) -> None:
+    """A connection lost during COMMIT leaves it unknown whether a batch was stored: appended
+    again with its ids as `unsure`, the stored records answer their index and only the others
+    are appended."""
+    records = [sample_record(i) for i in range(6)]
+    store.append_batch(records[:3])  # committed, though the caller saw the append fail
+    unsure = [r.id for r in records[1:3]] + [records[3].id]
+    assert store.append_batch(records[1:5], unsure) == [1, 2, 3, 4]
+    assert store.append_batch(records[5:], [records[5].id]) == [5]
+    assert [i for i, _, _ in store.leaves()] == list(range(6))
+    tree = merkle.MemoryTree(leaf_of(r) for r in records)
+    assert store.root() == tree.root()
+
+
 def test_appends_from_two_store_instances_keep_one_tree(store_url: str, store: SqlLog) -> None:
     """A second writer on the same database (another replica, a restarted process): each
     instance must notice the other's appends instead of trusting its cached right edge."""
