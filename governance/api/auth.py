@@ -118,8 +118,9 @@ def subject_from_claims(claims: Mapping[str, Any]) -> Subject:
 
 def _text(claims: Mapping[str, Any], name: str) -> str:
     value = claims[name]
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"claim '{name}' must be a non-empty string")
+    # Printable: `sub` and `org` are copied into the log's columns (a NUL fails appends there).
+    if not isinstance(value, str) or not value or not value.isprintable():
+        raise ValueError(f"claim '{name}' must be a non-empty string of printable characters")
     return value
 
 

@@ -67,8 +67,12 @@ def _element(doc: Any) -> RpcRequest | GovernanceError:
     if doc.get("jsonrpc") != "2.0":
         return InvalidElement('invalid request: "jsonrpc" must be "2.0"', rid)
     method = doc.get("method")
-    if not isinstance(method, str) or not method:
-        return InvalidElement('invalid request: "method" must be a non-empty string', rid)
+    # Printable: the method is copied into the log's columns, and PostgreSQL refuses a NUL
+    # there, which would fail every append after it.
+    if not isinstance(method, str) or not method or not method.isprintable():
+        return InvalidElement(
+            'invalid request: "method" must be a non-empty string of printable characters', rid
+        )
     params = doc.get("params")
     if params is not None and not isinstance(params, list | dict):
         return InvalidElement('invalid request: "params" must be an array or object', rid)

@@ -304,8 +304,11 @@ async def test_roles_must_be_a_non_empty_list(roles: Any) -> None:
             "unknown entity_kind 'bank' (one of individual, institution, vasp)",
         ),
         ("kyc", "maybe", "unknown kyc 'maybe' (one of verified, pending, none)"),
-        ("sub", "", "claim 'sub' must be a non-empty string"),
-        ("org", 7, "claim 'org' must be a non-empty string"),
+        ("sub", "", "claim 'sub' must be a non-empty string of printable characters"),
+        ("org", 7, "claim 'org' must be a non-empty string of printable characters"),
+        # copied into the log's columns, where PostgreSQL refuses a NUL
+        ("sub", "ali\x00ce", "claim 'sub' must be a non-empty string of printable characters"),
+        ("org", "acme\n-us", "claim 'org' must be a non-empty string of printable characters"),
     ],
 )
 async def test_bad_claim_values(name: str, value: Any, message: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
 from governance.audit.sqlstore import SqlLog
@@ -144,6 +145,30 @@ def test_postgres_stopped_mid_load(
     assert not missing, f"{len(missing)} answered calls have no record"
     accepted = int(fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "latest"]), 16)
     assert accepted <= sum(1 for _ in recorded)  # every accepted write has a record (and more)
+
+
+def test_a_nul_in_a_call_cannot_stop_the_log(
+    pg_url: str, policy_dir: Path, fresh_anvil: Anvil, tmp_path: Path
+) -> None:
+    """PostgreSQL refuses a NUL in a text column, and the method, the caller's `sub` and `org`
+    are copied into the log's. A read is answered before its record is stored and its record
+    is retried until it is: a token whose `sub` held a NUL stopped the log for good with one
+    read, and a method with one was refused -32006. Both are refused before any decision."""
+    settings = make_settings(fresh_anvil.url, policy_dir, tmp_path / "unused.db")
+    audit = replace(settings.audit, database_url=pg_url, append_timeout_s=3.0)
+    with GatewayServer(replace(settings, audit=audit)) as gw:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "eth_get\x00Balance", "params": []}
+        headers = {"Authorization": f"Bearer {token()}"}
+        answer = httpx.post(gw.rpc_url(), json=body, headers=headers, timeout=10).json()
+        assert answer["error"]["code"] == -32600, answer
+        assert "printable" in answer["error"]["message"]
+        claims = jwt.decode(token(), SECRET, algorithms=["HS256"]) | {"sub": "ali\x00ce"}
+        nul_sub = jwt.encode(claims, SECRET, algorithm="HS256")  # mint_token refuses it
+        refused = rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=nul_sub)
+        assert refused.status_code == 401, refused.text
+        for _ in range(3):
+            assert "result" in rpc(gw.rpc_url(), "eth_blockNumber", [], bearer=token()).json()
+        assert ready(gw)
 
 
 # ---- SQLite on a read-only file system -----------------------------------------------------

@@ -31,6 +31,9 @@ def test_single_and_batch() -> None:
         (b'{"jsonrpc":"2.0","id":{},"method":"m"}', InvalidRequest),
         (b'{"jsonrpc":"2.0","id":true,"method":"m"}', InvalidRequest),
         (b'{"jsonrpc":"2.0","id":1,"method":"m","params":"x"}', InvalidRequest),
+        # a method is copied into the log's columns, where PostgreSQL refuses a NUL
+        (b'{"jsonrpc":"2.0","id":1,"method":"eth_get\\u0000Balance"}', InvalidRequest),
+        (b'{"jsonrpc":"2.0","id":1,"method":"eth_call\\n"}', InvalidRequest),
         (b"[" + b",".join([b'{"jsonrpc":"2.0","id":1,"method":"m"}'] * 11) + b"]", InvalidRequest),
     ],
 )
