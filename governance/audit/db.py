@@ -60,6 +60,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def lock_appends(conn: Connection, postgres: bool) -> None:
+    """On PostgreSQL, holds the log's append lock until `conn`'s transaction ends: appends,
+    spend releases and the building of the spend totals exclude each other across replicas.
+    SQLite serialises its writers itself (and the workers of one gateway take a lock file)."""
+    if postgres:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
+
+
 @functools.cache
 def insert_sql(
     table: str, columns: tuple[str, ...], postgres: bool, rows: int = 1, suffix: str = ""

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from governance.audit import spend_totals
-from governance.audit.db import APPEND_LOCK_KEY, insert_rows, make_engine
+from governance.audit.db import insert_rows, lock_appends, make_engine
 from governance.audit.file_lock import FileLock, person_lock, sqlite_path
 from governance.audit.tables import SpendRow, SpendTotalRow
 from governance.domain.periods import (
@@ -84,8 +84,7 @@ class SqlQuota:
         if self._totals_built:
             return
         with self.engine.begin() as conn:
-            if self.is_postgres:
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
+            lock_appends(conn, self.is_postgres)
             if not spend_totals.built(conn):
                 count = spend_totals.rebuild(conn, self.is_postgres)
                 log.warning("spend totals built from %d spend rows", count)
@@ -120,8 +119,7 @@ class SqlQuota:
         """Releases a write's spend, and takes it off the totals once (a second release of
         the same decision finds it released already)."""
         with self.engine.begin() as conn:
-            if self.is_postgres:  # kept apart from an append and from building the totals
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})")
+            lock_appends(conn, self.is_postgres)  # apart from appends and building the totals
             released = conn.execute(
                 update(S)
                 .where(S.c.decision_id == decision_id, S.c.released.is_(False))

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from governance.audit import merkle
-from governance.audit.db import APPEND_LOCK_KEY, insert_rows, make_engine
+from governance.audit.db import insert_rows, lock_appends, make_engine
 from governance.audit.file_lock import FileLock, beside, sqlite_path
 from governance.audit.tables import CheckpointRow, DecisionRow, MerkleNodeRow
 from governance.audit.views import (
@@ -121,8 +121,7 @@ class SqlLog:
             return []
         with self._lock, self._across_processes():
             with self.engine.begin() as conn:
-                if self.is_postgres:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK_KEY})
+                lock_appends(conn, self.is_postgres)
                 stored = self._stored(conn, unsure)
                 fresh = [r for r in records if r.id not in stored]
                 start = self._size(conn)
