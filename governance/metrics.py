@@ -92,9 +92,11 @@ class Metrics:
             registry=r,
         )
 
-    def watch_read_cache(self, counts: Callable[[], tuple[int, int, int]]) -> None:
-        """`counts()` gives (hits, misses, entries) of the serving revision's read cache."""
-        self.registry.register(_ReadCacheCollector(counts))
+    def watch_memo(self, name: str, what: str, counts: Callable[[], tuple[int, int, int]]) -> None:
+        """`counts()` gives (hits, misses, entries) of one of the serving revision's memos
+        (`governance_<name>_lookups_total{result}`, `governance_<name>_entries`); `what` says
+        what it holds."""
+        self.registry.register(_MemoCollector(name, what, counts))
 
     def render(self) -> bytes:
         own = generate_latest(self.registry)
@@ -109,23 +111,25 @@ class Metrics:
             self.shared.publish(generate_latest(self.registry))
 
 
-class _ReadCacheCollector(Collector):
-    """Read-decision cache hits and misses, counted per policy revision (a reload starts a
-    new cache, and the counters restart from zero as Prometheus counters may)."""
+class _MemoCollector(Collector):
+    """A memo's hits and misses, counted per policy revision (a reload starts a new memo,
+    and the counters restart from zero as Prometheus counters may)."""
 
-    def __init__(self, counts: Callable[[], tuple[int, int, int]]) -> None:
+    def __init__(self, name: str, what: str, counts: Callable[[], tuple[int, int, int]]) -> None:
+        self.name = name
+        self.what = what
         self.counts = counts
 
     def collect(self) -> Iterator[Metric]:
         hits, misses, entries = self.counts()
         family = CounterMetricFamily(
-            "governance_read_cache_lookups",
-            "Read decisions looked up in the cache of the serving policy revision",
+            f"governance_{self.name}_lookups",
+            f"{self.what} looked up in the memo of the serving policy revision",
             labels=["result"],
         )
         family.add_metric(["hit"], hits)
         family.add_metric(["miss"], misses)
         yield family
         yield GaugeMetricFamily(
-            "governance_read_cache_entries", "Read decisions held in the cache", value=entries
+            f"governance_{self.name}_entries", f"{self.what} held in the memo", value=entries
         )

@@ -33,6 +33,7 @@ from governance.audit.sqlstore import SqlLog
 from governance.config import Settings, engine_warnings, native_asset_warnings
 from governance.domain.ports import PolicyEngine
 from governance.domain.records import DecisionRecord
+from governance.domain.snapshot import Memo
 from governance.gateway import Gateway
 from governance.ledger.evm import EvmNode
 from governance.metrics import Metrics
@@ -80,7 +81,12 @@ class Services:
         metrics = Metrics(None if shared is None else SharedMetrics(shared, settings.worker))
         engine = make_policy_engine(settings)
         metrics.policy_info.labels(engine.snapshot().revision).set(1)
-        metrics.watch_read_cache(lambda: _read_cache_counts(engine))
+        metrics.watch_memo(
+            "read_cache", "Read decisions", lambda: _counts(engine.snapshot().read_cache)
+        )
+        metrics.watch_memo(
+            "shape_cache", "Input shapes validated", lambda: _counts(engine.snapshot().shapes)
+        )
         audit = settings.audit
         store, quota, exports = open_all(
             audit.database_url,
@@ -226,6 +232,5 @@ def create_app(settings: Settings, services: Services | None = None) -> Dispatch
     return Dispatcher(api, rpc, settings.server.max_body_bytes)
 
 
-def _read_cache_counts(engine: PolicyEngine) -> tuple[int, int, int]:
-    cache = engine.snapshot().read_cache
-    return cache.hits, cache.misses, len(cache)
+def _counts(memo: Memo[Any]) -> tuple[int, int, int]:
+    return memo.hits, memo.misses, len(memo)

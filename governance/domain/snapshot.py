@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from governance.domain.models import Decision
 from governance.domain.reference import Reference
+
+V = TypeVar("V")
 
 
 class RegoEvaluator(Protocol):
     """A compiled policy set and data document (the port every embedded engine adapts to)."""
 
     name: str
+    # Whether the engine loads governance/policy/input_shape.py's module, which replaces a
+    # rule by a value (`with`): the input's validation is then decided once per shape.
+    validates_by_shape: bool
 
     def eval_json(self, rule: str, input_json: str) -> Any:
         """The value of `rule` (a `data.` reference) for one JSON input; raises when the rule
@@ -25,18 +30,19 @@ class RegoEvaluator(Protocol):
         ...
 
 
-class ReadCache:
-    """Read decisions of one revision by what the policy reads of the call (the key is built
-    by governance/policy/engine.py `read_cache_key`), least recently used first out, with the
-    hits and misses counted for /metrics."""
+class Memo(Generic[V]):
+    """Answers of one revision by key, least recently used first out, with the hits and
+    misses counted for /metrics. Read decisions are kept by what the policy reads of the call
+    (governance/policy/engine.py `read_cache_key`), the input validation's answers by the
+    input's shape (governance/policy/input_shape.py)."""
 
     def __init__(self, size: int = 8192) -> None:
         self.size = size
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[bytes, Decision] = OrderedDict()
+        self._entries: OrderedDict[bytes, V] = OrderedDict()
 
-    def get(self, key: bytes) -> Decision | None:
+    def get(self, key: bytes) -> V | None:
         found = self._entries.get(key)
         if found is None:
             self.misses += 1
@@ -45,8 +51,8 @@ class ReadCache:
         self._entries.move_to_end(key)
         return found
 
-    def put(self, key: bytes, decision: Decision) -> None:
-        self._entries[key] = decision
+    def put(self, key: bytes, value: V) -> None:
+        self._entries[key] = value
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
@@ -62,4 +68,6 @@ class PolicySnapshot:
     revision: str
     reference: Reference
     evaluator: RegoEvaluator | None  # None for the remote engine
-    read_cache: ReadCache = field(default_factory=lambda: ReadCache(), compare=False, repr=False)
+    read_cache: Memo[Decision] = field(default_factory=lambda: Memo(), compare=False, repr=False)
+    # whether lib/validate.rego finds an input of the shape valid, by the input's shape
+    shapes: Memo[bool] = field(default_factory=lambda: Memo(), compare=False, repr=False)

@@ -13,7 +13,9 @@
   it cheaply), `input` read only through policies/lib/ctx.rego, and no import alias inside a
   function body of a library module (regorus 0.13 resolves it against the caller);
 - no rule that sees the read's data names the fields the read cache key leaves out
-  (governance/policy/read_key.py)."""
+  (governance/policy/read_key.py);
+- lib/validate.rego reads only the shape of the input, which its answer is memoised by
+  (governance/policy/input_shape.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from typing import Any
 
 from governance.domain.periods import jurisdiction_periods
 from governance.domain.reference import Reference
+from governance.policy.input_shape import shape_problems
 from governance.policy.read_key import key_problems
 from governance.policy.rego_text import PACKAGE, import_aliases
 from governance.policy.sanction_lists import REGISTRY, SanctionListError, load_sanction_lists
@@ -68,6 +71,7 @@ def check_policies(root: Path, docs: Path | None = None) -> list[Problem]:
     problems += _portability(modules)
     problems += _wiring(modules)
     problems += [Problem(*p) for p in key_problems(modules)]
+    problems += [Problem(*p) for p in shape_problems(modules)]
     problems += _data_files(root, docs)
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.message))
 

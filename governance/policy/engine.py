@@ -4,15 +4,17 @@ request on it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from governance.domain.models import Decision
 from governance.domain.reference import Reference
-from governance.domain.snapshot import PolicySnapshot, RegoEvaluator
+from governance.domain.snapshot import Memo, PolicySnapshot, RegoEvaluator
 from governance.errors import EngineUnavailable
 from governance.policy.evaluator import make_evaluator
+from governance.policy.input_shape import DECISION_AND_VALIDATION, VALID_SHAPE_DECISION, shape_key
 from governance.policy.source import DECISION_RULE, PolicySource
 
 _VOLATILE = ("id", "received_at")  # differ on every request; no rule may read them
@@ -64,23 +66,47 @@ def _read_profile(read: dict[str, Any]) -> dict[str, Any]:
 
 def decide_sync(snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
     """Decides on the snapshot's own evaluator; reads alike to the policy share one
-    evaluation."""
+    evaluation, and inputs of one shape one validation."""
     key = read_cache_key(policy_input)
     cached = snapshot.read_cache.get(key) if key is not None else None
     if cached is not None:
         return cached
-    decision = _evaluate(snapshot.evaluator, policy_input)
+    decision = _decided(snapshot, policy_input)
     if key is not None:
         snapshot.read_cache.put(key, decision)
     return decision
 
 
+def _decided(snapshot: PolicySnapshot, policy_input: dict[str, Any]) -> Decision:
+    evaluator = snapshot.evaluator
+    if evaluator is None or not evaluator.validates_by_shape:
+        return _evaluate(evaluator, policy_input)
+    return _failing_closed(lambda: _by_shape(snapshot.shapes, evaluator, policy_input))
+
+
+def _by_shape(shapes: Memo[bool], evaluator: RegoEvaluator, policy_input: dict[str, Any]) -> Any:
+    """The decision; once the input's shape is known valid, without checking it again
+    (governance/policy/input_shape.py)."""
+    key = shape_key(policy_input)
+    valid = shapes.get(key)
+    input_json = orjson.dumps(policy_input).decode()
+    if valid is None:
+        doc, invalid = evaluator.eval_json(DECISION_AND_VALIDATION, input_json)
+        shapes.put(key, not invalid)
+        return doc
+    return evaluator.eval_json(VALID_SHAPE_DECISION if valid else DECISION_RULE, input_json)
+
+
 def _evaluate(evaluator: RegoEvaluator | None, policy_input: dict[str, Any]) -> Decision:
     if evaluator is None:
         raise EngineUnavailable("no embedded evaluator in this snapshot")
+    input_json = orjson.dumps(policy_input).decode()
+    return _failing_closed(lambda: evaluator.eval_json(DECISION_RULE, input_json))
+
+
+def _failing_closed(evaluate: Callable[[], Any]) -> Decision:
     try:
-        doc = evaluator.eval_json(DECISION_RULE, orjson.dumps(policy_input).decode())
-        return Decision.from_json(doc)
+        return Decision.from_json(evaluate())
     except EngineUnavailable:
         raise
     except (KeyboardInterrupt, SystemExit):

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from governance.policy.evaluator import RegoError, defined_value, opa_problems
+from governance.policy.input_shape import shape_modules
 from governance.policy.source import PolicySource
 
 _PLAIN_REF = re.compile(r"data(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -25,8 +26,10 @@ class OpaEvaluator:
         from opa_bindings import OpaEngine
 
         self._engine = OpaEngine()
+        shapes = shape_modules(source.modules)
+        self.validates_by_shape = bool(shapes)
         self._engine.print_handler = _ignore_print  # print() in a policy never reaches stdout
-        for module, text in source.modules + (source.tests if with_tests else ()):
+        for module, text in (*source.modules, *shapes, *(source.tests if with_tests else ())):
             self._call(self._engine.add_policy, module, text)
         self._call(self._engine.add_data, dict(source.data))
         self._call(self._engine.eval_query, "true")  # OPA compiles every module here

@@ -13,6 +13,9 @@ from governance.policy.source import PolicySource
 
 class RegopyEvaluator:
     name = "regopy"
+    # rego-cpp spends seconds on every query once a loaded module uses `with`
+    # (docs/policies.md, "Writing portable Rego"): no shape module here
+    validates_by_shape = False
 
     def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
         import regopy

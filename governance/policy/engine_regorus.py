@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from governance.policy.evaluator import RegoError, RegoProblem, RegoUndefined, regorus_problem
+from governance.policy.input_shape import shape_modules
 from governance.policy.rego_text import PACKAGE
 from governance.policy.source import PolicySource
 
@@ -55,7 +56,9 @@ class RegorusEvaluator:
     name = "regorus"
 
     def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
-        self._modules = source.modules + (source.tests if with_tests else ())
+        shapes = shape_modules(source.modules)
+        self.validates_by_shape = bool(shapes)
+        self._modules = (*source.modules, *shapes, *(source.tests if with_tests else ()))
         self._data_json = source.data_json
         self._engines: dict[threading.Thread, Any] = {}
         # compile now, so a broken policy fails at load time; regorus analyses every module

@@ -12,17 +12,17 @@ sound only while no rule reads them, which this check establishes on the text of
 - the key leaves out the caller's `sub` too, and the subject reaches every rule, so any rule
   body that names `sub` is refused.
 
-`lib/validate.rego` is exempt: it reads only the JSON types of those fields, which the key
-keeps (a params array stays an array, an address string a string)."""
+`lib/validate.rego` is exempt: it reads only the shape of the input (governance/policy/
+input_shape.py checks that), which the key keeps (a params array stays an array, an address
+string a string)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from governance.policy.input_shape import VALIDATE_FILE
 from governance.policy.rego_text import PACKAGE, import_aliases
-
-VALIDATE_FILE = "lib/validate.rego"
 
 _HEAD = re.compile(r"^(?:default\s+)?(\w+)")
 _SOURCE = re.compile(

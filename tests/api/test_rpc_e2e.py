@@ -311,3 +311,30 @@ def test_node_errors_do_not_show_the_node_address(gateway_factory: Any) -> None:
     assert str(port) not in resp.text and "127.0.0.1" not in resp.text, resp.text
     status = httpx.get(f"{gw.url}/status").text
     assert str(port) not in status
+
+
+def _shape_hits(gw: GatewayServer) -> float:
+    text = httpx.get(f"{gw.url}/metrics", timeout=10).text
+    line = 'governance_shape_cache_lookups_total{result="hit"} '
+    return float(next(x for x in text.splitlines() if x.startswith(line))[len(line) :])
+
+
+def test_a_second_write_of_one_shape_is_validated_by_its_shape(
+    gateway: GatewayServer, anvil: Anvil
+) -> None:
+    """The input's validation is memoised by shape (governance/policy/input_shape.py): the
+    second transfer alike to the first is decided without checking its shape again, and
+    both are mined."""
+    bearer = token(sub="alice", org="acme-us", jurisdiction="US")
+    hashes = []
+    for n in range(2):
+        if n == 1:
+            before = _shape_hits(gateway)
+        raw = signed_transfer(anvil, 0, ACCOUNTS[1].address, WEI // 1000 + n)
+        resp = rpc(gateway.rpc_url(), "eth_sendRawTransaction", [raw], bearer=bearer)
+        assert "result" in resp.json(), resp.text
+        hashes.append(resp.json()["result"])
+    assert _shape_hits(gateway) >= before + 1
+    w3 = web3_for(gateway, bearer)
+    for tx in hashes:
+        assert w3.eth.wait_for_transaction_receipt(tx, timeout=30)["status"] == 1

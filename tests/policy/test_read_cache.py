@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.domain.models import Decision
-from governance.domain.snapshot import ReadCache
+from governance.domain.snapshot import Memo
 from governance.policy.check import check_policies
 from governance.policy.engine import EmbeddedEngine, _evaluate, decide_sync, read_cache_key
 from governance.policy.source import load_policy_source
@@ -48,6 +48,8 @@ def read_input(
 
 
 class CountingEvaluator:
+    validates_by_shape = False  # every decision is one eval_json
+
     def __init__(self, inner: Any) -> None:
         self.inner, self.calls = inner, 0
 
@@ -115,7 +117,7 @@ def test_reads_of_parties_alike_to_policy_share_one_decision() -> None:
 
 
 def test_read_cache_is_bounded_least_recently_used_first_out() -> None:
-    cache = ReadCache(size=2)
+    cache: Memo[Decision] = Memo(size=2)
     allow = Decision.from_json({"allow": True, "reasons": [], "obligations": {}})
     cache.put(b"a", allow)
     cache.put(b"b", allow)
@@ -162,12 +164,14 @@ def test_hits_and_misses_are_counted_in_metrics() -> None:
 
     engine = EmbeddedEngine("regorus", load_policy_source(ROOT / "policies"))
     metrics = Metrics()
-    metrics.watch_read_cache(
+    metrics.watch_memo(
+        "read_cache",
+        "Read decisions",
         lambda: (
             engine.snapshot().read_cache.hits,
             engine.snapshot().read_cache.misses,
             len(engine.snapshot().read_cache),
-        )
+        ),
     )
     for n in range(3):
         decide_sync(engine.snapshot(), read_input(f"0x{n:040x}", parties=[party(f"0x{n:040x}")]))
