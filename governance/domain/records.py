@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +22,47 @@ _TO_CROCKFORD = bytes.maketrans(_B32_STD, _CROCKFORD.encode())
 def new_ulid(now_ms: int | None = None) -> str:
     """A ULID: 48-bit millisecond time + 80 random bits, Crockford base32, sortable by time."""
     ms = int(time.time() * 1000) if now_ms is None else now_ms
-    value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
+    return encode_ulid(ms, int.from_bytes(_ENTROPY.take(10), "big"))
+
+
+def encode_ulid(ms: int, randomness: int) -> str:
     # 26 base32 digits are 130 bits: the value shifted left by 6 fills 17 bytes whose first
     # 130 bits are the value with two leading zero bits. Then map onto Crockford's alphabet.
+    value = (ms << 80) | randomness
     encoded = base64.b32encode((value << 6).to_bytes(17, "big"))[:26]
     return encoded.translate(_TO_CROCKFORD).decode()
+
+
+class Entropy:
+    """The operating system's random bytes, drawn 4 KiB at a time. os.urandom gives up the
+    GIL on every call, and the event loop that names every decision then waits to get it back
+    behind the log's thread: about 30 us of CPU per decision under load, against one call
+    per 409 ids here. A forked process starts with an empty pool, so that no two processes
+    hand out the same bytes."""
+
+    DRAW = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool = b""
+        self._at = 0
+
+    def take(self, n: int) -> bytes:
+        with self._lock:
+            if self._at + n > len(self._pool):
+                self._pool, self._at = os.urandom(max(n, self.DRAW)), 0
+            out = self._pool[self._at : self._at + n]
+            self._at += n
+            return out
+
+    def forget(self) -> None:
+        """Drops the bytes not handed out yet (in a forked child: the parent's)."""
+        self._lock = threading.Lock()  # a lock held by another thread at fork stays held
+        self._pool, self._at = b"", 0
+
+
+_ENTROPY = Entropy()
+os.register_at_fork(after_in_child=_ENTROPY.forget)
 
 
 @dataclass(frozen=True)
