@@ -119,7 +119,9 @@ def _data_routes(app: FastAPI, state: PdpState) -> None:
         body = await request.body()
         try:
             doc = json.loads(body) if body.strip() else {}
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            # an unpaired surrogate escape ("\ud800") parses, but is not Unicode text
+            json.dumps(doc, ensure_ascii=False).encode()
+        except (json.JSONDecodeError, UnicodeError) as exc:
             return _error(400, "invalid_parameter", f"body is not JSON: {exc}")
         if not isinstance(doc, dict):
             return _error(400, "invalid_parameter", 'body must be an object like {"input": ...}')

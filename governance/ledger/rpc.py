@@ -119,9 +119,12 @@ def _exact_loads(body: bytes, fast_error: Exception | None) -> Any:
         doc = json.loads(body, parse_int=_Number, parse_float=_Number, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise ParseError(f"parse error: {fast_error or exc}") from exc
-    if isinstance(doc, list):
-        return [_with_exact_id(d) for d in doc]
-    return _with_exact_id(doc)
+    doc = [_with_exact_id(d) for d in doc] if isinstance(doc, list) else _with_exact_id(doc)
+    try:  # this parser takes an unpaired surrogate escape ("\ud800"): not Unicode text
+        orjson.dumps(doc)
+    except TypeError as exc:
+        raise ParseError(f"parse error: {exc}") from exc
+    return doc
 
 
 def _no_constant(name: str) -> Any:

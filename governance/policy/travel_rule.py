@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 MAX_HEADER_BYTES = 16 * 1024
 MAX_ERRORS = 20
 MAX_DEPTH = 32
@@ -85,6 +87,10 @@ def parse_travel_rule_header(value: str | None) -> tuple[dict[str, Any] | None, 
         return None, ["X-Travel-Rule: not a UTF-8 JSON document"]
     if not isinstance(doc, dict):
         return None, ["X-Travel-Rule: JSON value is not an object"]
+    try:  # an unpaired surrogate escape ("\ud800"), an integer beyond 64 bits
+        orjson.dumps(doc)
+    except TypeError as exc:
+        return None, [f"X-Travel-Rule: not JSON the policy engine can read ({exc})"]
     errors = _Errors()
     _check_party(doc, "originator", "originatorPersons", errors)
     _check_party(doc, "beneficiary", "beneficiaryPersons", errors)

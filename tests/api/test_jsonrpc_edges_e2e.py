@@ -137,3 +137,16 @@ def test_writes_echo_ids_allowed_and_denied(gateway: GatewayServer, anvil: Anvil
         foreign = signed_transfer(anvil, 2, ACCOUNTS[3].address, 1000)  # not the caller's address
         denied = exact(post_text(gateway, call_text("eth_sendRawTransaction", [foreign], rid)).text)
         assert denied["error"]["code"] == -32003 and denied["id"] == id_of(rid), denied
+
+
+def test_a_string_that_is_not_unicode_is_a_parse_error(gateway: GatewayServer) -> None:
+    """An unpaired surrogate escape is JSON to a lenient parser but not Unicode text: the call
+    is refused -32700 at the door, and the gateway goes on answering."""
+    for text in (
+        '{"jsonrpc": "2.0", "id": 1, "method": "eth_getBalance", "params": ["\\ud800", "latest"]}',
+        '{"jsonrpc": "2.0", "id": "\\udfff", "method": "eth_blockNumber", "params": []}',
+    ):
+        resp = post_text(gateway, text)
+        assert resp.status_code == 400, resp.text
+        assert resp.json()["error"]["code"] == -32700
+    assert "result" in post_text(gateway, call_text("eth_blockNumber", [], "7")).json()

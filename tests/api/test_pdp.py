@@ -99,6 +99,15 @@ async def test_get_data_documents(opa_api: httpx.AsyncClient) -> None:
 async def test_bad_body_is_400(opa_api: httpx.AsyncClient) -> None:
     resp = await opa_api.post("/v1/data/governance/main/decision", content=b"{nope")
     assert resp.status_code == 400 and resp.json()["code"] == "invalid_parameter"
+    # JSON that is not Unicode text (an unpaired surrogate escape) is the caller's error, not
+    # the engine's; an integer beyond 64 bits is JSON and decided
+    for key in (b"x", b"\\udfff"):
+        body = b'{"input": {"' + key + b'": "\\ud800"}}'
+        resp = await opa_api.post("/v1/data/governance/main/decision", content=body)
+        assert resp.status_code == 400 and resp.json()["code"] == "invalid_parameter", body
+    big = b'{"input": {"x": 1180591620717411303424}}'
+    resp = await opa_api.post("/v1/data/governance/main/decision", content=big)
+    assert resp.status_code == 200, resp.text
 
 
 async def test_policies_list_get_put_delete(opa_api: httpx.AsyncClient) -> None:

@@ -3,6 +3,7 @@ policies (with rates pinned in a test copy so USD amounts are exact)."""
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -104,6 +105,12 @@ def test_us_travel_rule_header_not_matching_the_transaction(
     garbage = {"X-Travel-Rule": "%%%not-base64%%%"}
     resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(), headers=garbage)
     assert outcome(resp) == ("deny", ["TRAVEL_RULE_INVALID"])
+    # JSON the engine cannot take (an unpaired surrogate, an integer beyond 64 bits): denied
+    # with the reason like any bad payload, never a server error
+    for body in (b'{"originator": {"x": "\\ud800"}}', b'{"originator": 1180591620717411303424}'):
+        bad = {"X-Travel-Rule": base64.urlsafe_b64encode(body).decode().rstrip("=")}
+        resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token(), headers=bad)
+        assert outcome(resp) == ("deny", ["TRAVEL_RULE_INVALID"]), resp.text
 
 
 def test_eu_transfer_to_self_hosted_wallet(gw: GatewayServer, anvil: Anvil) -> None:

@@ -34,6 +34,11 @@ def test_single_and_batch() -> None:
         # a method is copied into the log's columns, where PostgreSQL refuses a NUL
         (b'{"jsonrpc":"2.0","id":1,"method":"eth_get\\u0000Balance"}', InvalidRequest),
         (b'{"jsonrpc":"2.0","id":1,"method":"eth_call\\n"}', InvalidRequest),
+        # an unpaired surrogate escape parses in the exact parser but is not Unicode text:
+        # nothing could serialise the call to the node, the engine or the log
+        (b'{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["\\ud800"]}', ParseError),
+        (b'{"jsonrpc":"2.0","id":"\\udfff","method":"eth_blockNumber"}', ParseError),
+        (b'{"jsonrpc":"2.0","id":1.5,"method":"m","params":{"\\ud800":1}}', ParseError),
         (b"[" + b",".join([b'{"jsonrpc":"2.0","id":1,"method":"m"}'] * 11) + b"]", InvalidRequest),
     ],
 )
