@@ -85,6 +85,7 @@ _REFERENCE = re.compile(r"(?<![\w.])data(?:\.\w+)+")
 _FUNCTION_HEAD = re.compile(r"^(\w+)\([^)]*\)\s*(?::=|if\b|=|\{)", re.MULTILINE)
 _COMPARISON = re.compile(r"==|!=|<=|>=|(?<![:<>!=])=(?!=)|<|>|\sin\s")
 _ITERATION = re.compile(r"^\s*(?:some|every)\b")
+_IN = re.compile(r"\sin\s")
 
 
 def shape_modules(modules: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
@@ -145,11 +146,18 @@ def shape_problems(modules: list[tuple[str, str]]) -> list[tuple[str, int, str]]
         found += [f"reads `{r}`" for r in _REFERENCE.findall(code) if r not in ALLOWED_REFERENCES]
         if code.startswith("import data."):
             found.append(f"imports `{code.split()[1]}`")
-        left = _ALLOWED_COMPARISONS.sub(" ", code)
-        if not _ITERATION.match(code) and _COMPARISON.search(left):
+        if any(_COMPARISON.search(_unexplained(part)) for part in code.split(";")):
             found.append(f"compares `{raw.split('#', 1)[0].strip()}`")
         problems += [(VALIDATE_FILE, number, _message(what)) for what in found]
     return problems
+
+
+def _unexplained(statement: str) -> str:
+    """The statement without its allowed comparisons and, in `some`/`every`, the `in` that
+    iterates (a comparison after it still counts)."""
+    if _ITERATION.match(statement):
+        statement = _ITERATION.sub("", _IN.sub(" ", statement, count=1), count=1)
+    return _ALLOWED_COMPARISONS.sub(" ", statement)
 
 
 def _message(what: str) -> str:

@@ -200,8 +200,9 @@ def test_the_shipped_validation_reads_only_the_shape() -> None:
         ("priced if sections.tx.amount_usd > 0", "compares"),
         ("write if data.governance.lib.ctx.call.write", "reads `data.governance.lib.ctx.call"),
         ('hex if startswith(sections.tx.from, "0x")', "calls `startswith`"),
+        ('each if {\n\tsome r in arrays["subject.roles"]; r == "admin"\n}', "compares"),
     ],
-    ids=["count", "string_compared", "number_compared", "ctx_fact", "builtin"],
+    ids=["count", "string_compared", "number_compared", "ctx_fact", "builtin", "in_iteration"],
 )
 def test_the_check_refuses_a_validation_reading_values(
     tmp_path: Path, rule: str, found: str
