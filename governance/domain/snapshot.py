@@ -16,8 +16,9 @@ class RegoEvaluator(Protocol):
     """A compiled policy set and data document (the port every embedded engine adapts to)."""
 
     name: str
-    # Whether the engine loads governance/policy/input_shape.py's module, which replaces a
-    # rule by a value (`with`): the input's validation is then decided once per shape.
+    # Whether the engine loaded governance/policy/input_shape.py's module, which replaces a
+    # rule by a value (`with`): the input's validation is then decided once per shape. Only
+    # the gateway's engines load it (the PDP answers for the tree as it is).
     validates_by_shape: bool
 
     def eval_json(self, rule: str, input_json: str) -> Any:

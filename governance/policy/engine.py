@@ -126,7 +126,7 @@ class EmbeddedEngine:
         return PolicySnapshot(
             revision=source.revision,
             reference=Reference.from_data(source.data),
-            evaluator=make_evaluator(self.name, source),
+            evaluator=make_evaluator(self.name, source, by_shape=True),
         )
 
     def snapshot(self) -> PolicySnapshot:

@@ -22,11 +22,13 @@ _VAR = "query_value"
 class OpaEvaluator:
     name = "opa"
 
-    def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
+    def __init__(
+        self, source: PolicySource, *, with_tests: bool = False, by_shape: bool = False
+    ) -> None:
         from opa_bindings import OpaEngine
 
         self._engine = OpaEngine()
-        shapes = shape_modules(source.modules)
+        shapes = shape_modules(source.modules) if by_shape else ()
         self.validates_by_shape = bool(shapes)
         self._engine.print_handler = _ignore_print  # print() in a policy never reaches stdout
         for module, text in (*source.modules, *shapes, *(source.tests if with_tests else ())):

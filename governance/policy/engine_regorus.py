@@ -55,8 +55,10 @@ class RegorusEvaluator:
 
     name = "regorus"
 
-    def __init__(self, source: PolicySource, *, with_tests: bool = False) -> None:
-        shapes = shape_modules(source.modules)
+    def __init__(
+        self, source: PolicySource, *, with_tests: bool = False, by_shape: bool = False
+    ) -> None:
+        shapes = shape_modules(source.modules) if by_shape else ()
         self.validates_by_shape = bool(shapes)
         self._modules = (*source.modules, *shapes, *(source.tests if with_tests else ()))
         self._data_json = source.data_json

@@ -87,17 +87,21 @@ def opa_problems(text: str) -> tuple[RegoProblem, ...]:
     return tuple(found) or (RegoProblem("rego_compile_error", text.strip()[:2000]),)
 
 
-def make_evaluator(name: str, source: PolicySource, *, with_tests: bool = False) -> RegoEvaluator:
+def make_evaluator(
+    name: str, source: PolicySource, *, with_tests: bool = False, by_shape: bool = False
+) -> RegoEvaluator:
     """Explicit factory: the configured engine name picks the adapter. Compiles now, so a
-    broken policy fails here (RegoError), not on its first decision."""
+    broken policy fails here (RegoError), not on its first decision. `by_shape`: for the
+    gateway's decisions, with the module that memoises the input's validation
+    (governance/policy/input_shape.py), where the engine can take it."""
     if name == "regorus":
         from governance.policy.engine_regorus import RegorusEvaluator
 
-        return RegorusEvaluator(source, with_tests=with_tests)
+        return RegorusEvaluator(source, with_tests=with_tests, by_shape=by_shape)
     if name == "opa":
         from governance.policy.engine_opa import OpaEvaluator
 
-        return OpaEvaluator(source, with_tests=with_tests)
+        return OpaEvaluator(source, with_tests=with_tests, by_shape=by_shape)
     if name == "regopy":
         from governance.policy.engine_regopy import RegopyEvaluator
 

@@ -21,6 +21,7 @@ from governance.domain.snapshot import PolicySnapshot
 from governance.errors import EngineUnavailable
 from governance.policy.check import check_policies
 from governance.policy.engine import EmbeddedEngine, _decided
+from governance.policy.evaluator import make_evaluator
 from governance.policy.input_shape import VALIDATE_FILE, shape_key, shape_problems
 from governance.policy.source import DECISION_RULE, load_policy_source
 from tests.conftest import ROOT
@@ -59,6 +60,18 @@ def test_the_engines_that_serve_decide_by_shape(rego_engine: str) -> None:
     evaluator = snapshot(rego_engine).evaluator
     assert evaluator is not None
     assert evaluator.validates_by_shape is (rego_engine != "regopy")
+
+
+def test_only_the_gateways_engines_load_the_shape_module(rego_engine: str) -> None:
+    """The PDP and the test runner answer for the tree as it is: no package of the gateway's
+    own appears in `data`."""
+    plain = make_evaluator(rego_engine, load_policy_source(ROOT / "policies"))
+    assert not plain.validates_by_shape
+    defined, governance = plain.query("data.governance", "{}")
+    assert defined and "gateway" not in governance
+    if rego_engine != "regopy":
+        _, served = snapshot(rego_engine).evaluator.query("data.governance.gateway", "{}")
+        assert "shape" in served
 
 
 def test_the_table_decided_by_shape_as_by_the_whole_rule(rego_engine: str) -> None:
