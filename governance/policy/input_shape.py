@@ -17,6 +17,7 @@ type tests and path builtins, and compare only `request.kind` and booleans."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -95,11 +96,12 @@ def shape_modules(modules: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str]
 
 
 def shape_key(policy_input: dict[str, Any]) -> bytes:
-    """The input with every string and number replaced by its type, keys, array positions,
-    booleans and nulls kept, and `request.kind` kept as it is."""
+    """The digest of the input with every string and number replaced by its type, keys,
+    array positions, booleans and nulls kept, and `request.kind` kept as it is. A digest: a
+    caller can send inputs of many shapes, and the memo holds 8,192 of them per revision."""
     request = policy_input.get("request")
     kind = request.get("kind") if isinstance(request, dict) else None
-    return orjson.dumps([kind, _shape(policy_input)])
+    return hashlib.sha256(orjson.dumps([kind, _shape(policy_input)])).digest()
 
 
 def _shape(value: Any) -> Any:
