@@ -4,6 +4,7 @@ request on it."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +43,9 @@ def read_cache_key(policy_input: dict[str, Any]) -> bytes | None:
     read = policy_input.get("read")
     if isinstance(read, dict):
         keyed["read"] = _read_profile(read)
-    return orjson.dumps(keyed, option=orjson.OPT_SORT_KEYS)
+    # A digest: a caller chooses much of the key (a travel-rule header of up to 16 KiB rides
+    # on every call), and the cache holds 8,192 keys per revision.
+    return hashlib.sha256(orjson.dumps(keyed, option=orjson.OPT_SORT_KEYS)).digest()
 
 
 def _read_profile(read: dict[str, Any]) -> dict[str, Any]:

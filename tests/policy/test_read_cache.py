@@ -200,3 +200,13 @@ def test_callers_alike_share_read_decisions_and_no_rule_may_name_the_caller(
     )
     problems = check_policies(tree)
     assert [(p.file, "`sub`" in p.message) for p in problems] == [("lib/baseline.rego", True)]
+
+
+def test_keys_are_digests_whatever_the_caller_sends() -> None:
+    """A caller chooses much of the key (a travel-rule header rides on every call): the cache
+    holds a fixed-size digest per decision, and other payloads still get other keys."""
+    plain = read_input("0x" + "11" * 20)
+    heavy = read_input("0x" + "11" * 20)
+    heavy["travel_rule"] = {"originator": {"note": "x" * 16_000}}
+    keys = {read_cache_key(plain), read_cache_key(heavy)}
+    assert len(keys) == 2 and all(key is not None and len(key) == 32 for key in keys)
