@@ -29,6 +29,13 @@ from tests.policy.decision_table import CASES
 from tests.policy.test_fail_closed import damage, mutated
 
 INPUTS = [case.input for case in CASES]
+# Each example is a few decisions on regorus: 150 of them take seconds.
+EXAMPLES = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 VALIDATE = (ROOT / "policies" / VALIDATE_FILE).read_text()
 
 
@@ -109,12 +116,7 @@ def test_the_kind_of_call_is_part_of_the_shape() -> None:
     assert decision is not None and "INPUT_INVALID" in {r.code for r in decision.reasons}
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@EXAMPLES
 @given(damage())
 def test_damaged_inputs_decided_by_shape_as_by_the_whole_rule(
     sample: tuple[dict[str, Any], tuple[str | int, ...], str, Any],
@@ -161,12 +163,7 @@ def revalued(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     return doc, out
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@EXAMPLES
 @given(revalued())
 def test_other_values_of_a_known_shape_are_decided_as_by_the_whole_rule(
     pair: tuple[dict[str, Any], dict[str, Any]],
