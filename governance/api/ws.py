@@ -96,9 +96,10 @@ class WsSession:
                     asyncio.create_task(self._from_node(upstream)),
                     asyncio.create_task(self._watch(upstream)),
                 ]
-                _, waiting = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                done, waiting = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in waiting:
                     task.cancel()
+                _log_failures(done)
         except (aiohttp.ClientError, OSError) as exc:
             err = LedgerUnavailable(
                 f"ledger node {self.ledger.name} unreachable: {exc}",
@@ -113,11 +114,11 @@ class WsSession:
         settings = self.svc.settings.server
         while True:
             try:
-                text = await self.client.receive_text()
+                body = await self._receive()
             except (WebSocketDisconnect, RuntimeError):
                 return
             try:
-                elements, _ = parse_body(text.encode(), settings.max_batch)
+                elements, _ = parse_body(body, settings.max_batch)
             except GovernanceError as exc:
                 await self._send(error_response(error_id(exc), exc))
                 continue
@@ -126,6 +127,15 @@ class WsSession:
                     await self._send(error_response(error_id(element), element))
                 else:
                     await self._request(upstream, element)
+
+    async def _receive(self) -> bytes:
+        """The next message's bytes: JSON-RPC in a text frame, or in a binary frame as nodes
+        take it too (bytes that are not UTF-8 JSON are a parse error, answered)."""
+        message = await self.client.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        return text.encode() if text is not None else bytes(message.get("bytes") or b"")
 
     def _call(self, req: RpcRequest) -> Call:
         assert self.ledger is not None
@@ -210,6 +220,15 @@ class WsSession:
 
     async def _send(self, payload: Any) -> None:
         await self.client.send_text(orjson.dumps(payload).decode())
+
+
+def _log_failures(tasks: set[asyncio.Task[None]]) -> None:
+    """A session's tasks end when the client or the node goes; anything else is logged here
+    (an exception left in a task would only be reported when it is collected)."""
+    for task in tasks:
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, WebSocketDisconnect):
+            log.error("websocket session ended by %s: %s", type(exc).__name__, exc)
 
 
 def _today() -> str:

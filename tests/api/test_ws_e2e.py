@@ -169,3 +169,31 @@ def test_reload_that_denies_a_subscription_ends_it(setup: Any) -> None:
     finally:
         path.write_text(original)
     assert ended["error"]["data"]["reasons"][0]["code"] == "DATA_SCOPE_FORBIDDEN"
+
+
+def test_binary_frames_are_json_rpc_too_and_garbage_is_answered(setup: Any) -> None:
+    """A binary frame carries JSON-RPC as a node takes it; one that is not UTF-8 JSON is a
+    parse error, answered, and the socket stays open (it ended the session, unanswered)."""
+    _, gateway, _ = setup
+
+    async def run() -> list[dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {token()}"}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(_ws_url(gateway), headers=headers) as ws,
+        ):
+            answers = []
+            for frame in (b"\xff\xfe\x00garbage", b"{not json"):
+                await ws.send_bytes(frame)
+                answers.append(json.loads((await ws.receive(timeout=10)).data))
+            call = {"jsonrpc": "2.0", "id": 7, "method": "eth_blockNumber", "params": []}
+            await ws.send_bytes(json.dumps(call).encode())
+            answers.append(json.loads((await ws.receive(timeout=10)).data))
+            await ws.send_str(json.dumps({**call, "id": 8}))
+            answers.append(json.loads((await ws.receive(timeout=10)).data))
+            return answers
+
+    bad_bytes, bad_json, binary, text = asyncio.run(run())
+    assert bad_bytes["error"]["code"] == -32700 and bad_json["error"]["code"] == -32700
+    assert binary["id"] == 7 and "result" in binary, binary
+    assert text["id"] == 8 and "result" in text, text
