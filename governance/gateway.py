@@ -3,6 +3,8 @@ classify + decode, enrich, decide, record, then forward or deny."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -26,7 +28,7 @@ from governance.domain.ports import (
 from governance.domain.records import DecisionRecord, Export, new_ulid
 from governance.domain.reference import Reference
 from governance.domain.snapshot import PolicySnapshot
-from governance.errors import DENIED, GovernanceError, LedgerOutcomeUnknown
+from governance.errors import DENIED, GovernanceError, LedgerOutcomeUnknown, LogUnavailable
 from governance.export_volume import ExportCounter, Tally
 from governance.ledger.evm import inspect_call
 from governance.ledger.rpc import RpcRequest, error_response
@@ -38,6 +40,8 @@ from governance.policy.inputs import Envelope, build_input, funds_owner
 from governance.read_filter import ExportsHook, FilterOutcome, ReadFilter
 
 logger = logging.getLogger(__name__)
+# Refused writes whose record is being settled at once; beyond it their amounts keep counting.
+MAX_SETTLING = 10_000
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class Gateway:
         self.read_filter = ReadFilter(engine)
         self.exports = ExportCounter(exports)
         self.settler = Settler(nodes)
+        self._settling: set[asyncio.Task[None]] = set()  # writes refused for want of a commit
         self.simulators = {
             x.name: Simulator(nodes[x.name], x.simulation, x.simulation_timeout_s)
             for x in settings.ledgers
@@ -311,8 +316,54 @@ class Gateway:
         # Anything that can change the ledger is committed before it is forwarded; a read that
         # sends someone's data abroad for the first time, before its answer is returned.
         durable = envelope.facts.kind != "read" or bool(exports)
-        await self.decision_log.record(record, durable=durable)
+        try:
+            await self.decision_log.record(record, durable=durable)
+        except LogUnavailable:
+            if envelope.facts.kind == "write" and decision.allow:
+                self._settle_unforwarded(envelope.decision_id)
+            raise
         self.exports.recorded(exports)
+
+    def _settle_unforwarded(self, decision_id: str) -> None:
+        """An allowed write refused -32006 is never forwarded, but its record (and what it
+        spends) may have been stored: its COMMIT lost on the way back, or come late. Once the
+        log knows, the amount is released; until then it counts (the safe side)."""
+        if len(self._settling) >= MAX_SETTLING:
+            logger.error(
+                "decision %s: refused unrecorded; its amount may keep counting", decision_id
+            )
+            return
+        task = asyncio.get_running_loop().create_task(self._release_if_stored(decision_id))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
+    async def close(self) -> None:
+        """Writes still being settled end unsettled (their amounts keep counting), and so do
+        the node's unknown outcomes."""
+        for task in list(self._settling):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.settler.close()
+
+    async def _release_if_stored(self, decision_id: str) -> None:
+        try:
+            if not await self.decision_log.stored_after_refusal(decision_id):
+                return
+            await self.quota.release(decision_id)
+        except GovernanceError as exc:
+            logger.error(
+                "decision %s: refused -32006 and not forwarded, but its record could not be "
+                "settled (%s): its amount may keep counting until an operator releases it",
+                decision_id,
+                exc,
+            )
+            return
+        logger.warning(
+            "decision %s: stored as allowed, but its caller was refused -32006 and the write "
+            "was not forwarded: its amount is released",
+            decision_id,
+        )
 
     async def _forward(self, envelope: Envelope) -> Answer:
         node = self.nodes[envelope.ledger.name]

@@ -154,8 +154,8 @@ class Services:
         await self.reconcile_loop.stop()
         if self.reloader is not None:
             await self.reloader.stop()
+        await self.gateway.close()  # unsettled writes keep counting
         await self.decision_log.close()  # flushes queued read records
-        await self.gateway.settler.close()  # unsettled writes keep counting
         self.quota.close()
         self.exports.close()
         await self.checkpointer.stop()  # the final checkpoint covers everything flushed

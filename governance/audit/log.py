@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MAX_BATCH = 2000
 _PROBE_S = 0.5  # while failing with nothing queued, how often the database is tried again
+_MAX_REFUSED = 10_000  # refused durable records whose outcome is kept for stored_after_refusal
 
 Entry = tuple[DecisionRecord, "asyncio.Future[int] | None"]
 
@@ -58,6 +59,8 @@ class DecisionLog:
         # unknown whether they were stored, so the next append skips those that were.
         self._unsure: set[str] = set()
         self._appending_since: float | None = None
+        # Durable records whose caller was refused -> their append, if one was under way
+        self._refused: dict[str, asyncio.Future[int] | None] = {}
         self.appended = 0
         self._closing = False
 
@@ -99,7 +102,8 @@ class DecisionLog:
             )
 
     async def record(self, record: DecisionRecord, *, durable: bool) -> None:
-        """Queues a record; with durable=True returns only after it is committed."""
+        """Queues a record; with durable=True returns only after it is committed. A durable
+        record refused here may still have been stored: `stored_after_refusal` tells."""
         self.ensure_available(durable=durable)
         future = asyncio.get_running_loop().create_future() if durable else None
         entry: Entry = (record, future)
@@ -111,21 +115,55 @@ class DecisionLog:
         try:
             await asyncio.wait_for(asyncio.shield(future), self.append_timeout_s)
         except TimeoutError:
-            self._withdraw(entry)
+            self._refused_now(record.id, future if self._withdraw(entry) else None)
             raise LogUnavailable(
                 f"decision log unavailable: no commit within {self.append_timeout_s} s"
             ) from None
+        except LogUnavailable:
+            self._refused_now(record.id, future)  # the append failed, perhaps after COMMIT
+            raise
 
-    def _withdraw(self, entry: Entry) -> None:
-        """A write whose caller stopped waiting: still queued, it is never committed; already
-        in an append, it commits or fails there (its caller was refused either way)."""
+    def _withdraw(self, entry: Entry) -> bool:
+        """A write whose caller stopped waiting: still queued, it is never committed (False);
+        already in an append, it commits or fails there (True; its caller was refused either
+        way)."""
         record, future = entry
         for at, queued in enumerate(self._queue):
             if queued is entry:
                 del self._queue[at]
-                return
+                return False
         assert future is not None
         future.add_done_callback(lambda f: _late_commit(record, f))
+        return True
+
+    def _refused_now(self, record_id: str, append: asyncio.Future[int] | None) -> None:
+        self._refused[record_id] = append
+        if len(self._refused) > _MAX_REFUSED:  # nobody asked about the oldest
+            del self._refused[next(iter(self._refused))]
+
+    async def stored_after_refusal(self, record_id: str, within_s: float = 600.0) -> bool:
+        """Whether a durable record whose caller was refused was stored after all: its append
+        committed after the caller stopped waiting, or failed in a way that may have followed
+        its COMMIT (then the store is asked once the log is healthy again). Raises
+        LogUnavailable when that cannot be known within `within_s`."""
+        append = self._refused.pop(record_id, None)
+        if append is None:
+            return False  # withdrawn from the queue (or never refused): never appended
+        try:
+            await asyncio.shield(append)
+            return True
+        except LogUnavailable:
+            pass
+        deadline = time.monotonic() + within_s
+        pause = 0.1
+        while True:
+            if self.healthy:
+                with contextlib.suppress(Exception):  # failing again: wait for the next turn
+                    return bool(await self.run(self.store.stored_ids, [record_id]))
+            if time.monotonic() + pause > deadline:
+                raise LogUnavailable(f"decision log unavailable: {record_id} not settled")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
     async def _run(self) -> None:
         while True:

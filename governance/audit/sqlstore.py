@@ -134,6 +134,11 @@ class SqlLog:
         appended = dict(zip((r.id for r in fresh), range(start, end), strict=True))
         return [stored[r.id] if r.id in stored else appended[r.id] for r in records]
 
+    def stored_ids(self, ids: Collection[str]) -> dict[str, int]:
+        """The leaf indices of those of `ids` the log holds."""
+        with self.engine.connect() as conn:
+            return self._stored(conn, ids)
+
     def _stored(self, conn: Connection, ids: Collection[str]) -> dict[str, int]:
         """The leaf indices of those of `ids` the log holds."""
         if not ids:

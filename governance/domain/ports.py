@@ -44,6 +44,11 @@ class DecisionLogPort(Protocol):
         """Raises LogUnavailable when such a record would be refused now."""
         ...
 
+    async def stored_after_refusal(self, record_id: str) -> bool:
+        """Whether a durable record whose `record` raised was stored after all (its COMMIT
+        reached the database, or came late); raises LogUnavailable while that is unknown."""
+        ...
+
 
 class QuotaPort(Protocol):
     """Keeps each legal person's spending within its limits: what its allowed writes add up

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from sqlalchemy.exc import OperationalError
 from web3 import Web3
 
 from governance.policy.source import parse_sdn_csv
@@ -274,6 +275,45 @@ def test_log_unwritable_fails_closed(gateway_factory: Any, fresh_anvil: Anvil) -
     # Reads are refused too while the log is failing: nothing unrecorded goes through.
     assert rpc(gw.rpc_url(), "eth_blockNumber", bearer=token()).json()["error"]["code"] == -32006
     assert httpx.get(f"{gw.url}/readyz").status_code == 503
+
+
+def test_a_write_whose_commit_is_lost_spends_nothing(
+    gateway_factory: Any, fresh_anvil: Anvil
+) -> None:
+    """The database took the write's record, but the acknowledgement of its COMMIT was lost:
+    the caller is refused -32006 and nothing reaches the node, so once the log is healthy the
+    record's amount is released (it counted against the sender's limits for nothing)."""
+    gw = gateway_factory(node_url=fresh_anvil.url)
+    store = gw.services.decision_log.store
+    appended = store.append_batch
+
+    def lose_first_commit(records: Any, unsure: Any = ()) -> Any:
+        appended(records, unsure)
+        store.append_batch = appended  # once
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    store.append_batch = lose_first_commit
+    nonce = fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"])
+    outside = Web3.to_checksum_address("0x" + "ab" * 20)  # no org of the directory
+    raw = signed_transfer(fresh_anvil, 0, outside, WEI // 10)
+    resp = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
+    assert resp.json()["error"]["code"] == -32006, resp.text
+    decision = resp.headers["x-decision-id"]
+    assert fresh_anvil.rpc("eth_getTransactionCount", [ACCOUNTS[0].address, "pending"]) == nonce
+    db = Path(gw.settings.audit.database_url.removeprefix("sqlite:///"))
+
+    def spend() -> tuple[str, int]:
+        with sqlite3.connect(db) as conn:
+            outcome = conn.execute("SELECT outcome FROM decisions WHERE id = ?", (decision,))
+            released = conn.execute("SELECT released FROM spend WHERE decision_id = ?", (decision,))
+            return outcome.fetchone()[0], released.fetchone()[0]
+
+    deadline = time.monotonic() + 30
+    while spend() != ("allow", 1) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert spend() == ("allow", 1)  # stored as allowed, and spending nothing
+    again = rpc(gw.rpc_url(), "eth_sendRawTransaction", [raw], bearer=token())
+    assert "result" in again.json(), again.text  # the log is writable again
 
 
 @pytest.mark.parametrize("raw", ["0xdeadbeef", "0x02c0", "0x"])

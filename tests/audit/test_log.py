@@ -1,9 +1,11 @@
 """The decision log's writer (governance/audit/log.py) over a real store on both backends:
-what it does when an append fails after its COMMIT reached the database."""
+what it does when an append fails after its COMMIT reached the database or outlasts its
+caller, and what it then knows of the refused records."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Collection, Iterator, Sequence
 
 import pytest
@@ -75,3 +77,48 @@ async def test_a_write_in_a_lost_append_is_refused(store: LostAfterCommit) -> No
     assert log.healthy
     assert [i for i, _, _ in store.leaves()] == [0, 1]
     await log.close()
+
+
+async def test_a_write_refused_by_a_lost_commit_is_known_stored(store: LostAfterCommit) -> None:
+    """Its caller was refused, but the COMMIT reached the database: once the log is healthy
+    again, it says the record is there (the gateway then releases what the write spends)."""
+    log = DecisionLog(store, read_window_s=0)
+    log.start()
+    write = sample_record(0)
+    with pytest.raises(LogUnavailable):
+        await log.record(write, durable=True)
+    assert await asyncio.wait_for(log.stored_after_refusal(write.id), 30) is True
+    assert await log.stored_after_refusal("never-refused") is False
+    await log.close()
+
+
+class SlowAppends(SqlLog):
+    """Each append takes `delay_s` before it touches the database."""
+
+    delay_s = 0.6
+
+    def append_batch(
+        self, records: Sequence[DecisionRecord], unsure: Collection[str] = ()
+    ) -> list[int]:
+        time.sleep(self.delay_s)
+        return super().append_batch(records, unsure)
+
+
+async def test_writes_refused_on_timeout_are_known_stored_or_not(store_url: str) -> None:
+    """One write times out inside its append, which commits later: stored. One times out
+    still queued behind it: withdrawn, never stored."""
+    store = SlowAppends(store_url)
+    log = DecisionLog(store, read_window_s=0, append_timeout_s=0.2)
+    log.start()
+    first, second = sample_record(0), sample_record(1)
+    in_append = asyncio.create_task(log.record(first, durable=True))
+    await asyncio.sleep(0.05)  # the first is in its append now
+    queued = asyncio.create_task(log.record(second, durable=True))
+    for task in (in_append, queued):
+        with pytest.raises(LogUnavailable, match="no commit within"):
+            await task
+    assert await asyncio.wait_for(log.stored_after_refusal(first.id), 30) is True
+    assert await log.stored_after_refusal(second.id) is False
+    assert [i for i, _, _ in store.leaves()] == [0]
+    await log.close()
+    store.close()
