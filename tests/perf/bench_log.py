@@ -108,9 +108,9 @@ def group_commit(backend: str, url: str, count: int, writers: int) -> Row:
     batches: list[int] = []
     append = store.append_batch
 
-    def counting(records: Any) -> list[int]:
+    def counting(records: Any, unsure: Any = ()) -> list[int]:
         batches.append(len(records))
-        return append(records)
+        return append(records, unsure)
 
     store.append_batch = counting  # type: ignore[method-assign]
     records = [record(i) for i in range(count)]
