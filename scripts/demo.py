@@ -24,24 +24,44 @@ def main(base: str) -> None:
     secret = settings.auth.jwt_secret or ""
     alice = mint_token(secret, sub="alice", org="acme-us", jurisdiction="US", roles=["trader"])
     rpc = f"{base}/rpc"
-    w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"headers": {"Authorization": f"Bearer {alice}"}}))
+    headers = {"Authorization": f"Bearer {alice}"}
+    w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"headers": headers}))
     sender = Account.from_key(ALICE_KEY)
 
     step("1. Allowed write: acme-us (US) pays 0.01 ETH to its own account, signed with web3.py")
-    tx = {"type": 2, "chainId": w3.eth.chain_id, "to": BOB, "value": Web3.to_wei(0.01, "ether"),
-          "nonce": w3.eth.get_transaction_count(sender.address, "pending"), "gas": 21000,
-          "maxFeePerGas": 2 * 10**9, "maxPriorityFeePerGas": 10**9}
+    tx = {
+        "type": 2,
+        "chainId": w3.eth.chain_id,
+        "to": BOB,
+        "value": Web3.to_wei(0.01, "ether"),
+        "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
+        "gas": 21000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+    }
     raw = sender.sign_transaction(tx).raw_transaction
     tx_hash = w3.eth.send_raw_transaction(raw)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
-    print(f"   mined in block {receipt['blockNumber']}, status {receipt['status']}, tx {tx_hash.hex()}")
+    block, status = receipt["blockNumber"], receipt["status"]
+    print(f"   mined in block {block}, status {status}, tx {tx_hash.hex()}")
 
     step("2. Denied write: a caller from panda-cn (KYC pending) tries to move acme-us's funds")
-    mallory = mint_token(secret, sub="mallory", org="panda-cn", jurisdiction="CN",
-                         roles=["trader"], kyc="pending", entity_kind="individual")
+    mallory = mint_token(
+        secret,
+        sub="mallory",
+        org="panda-cn",
+        jurisdiction="CN",
+        roles=["trader"],
+        kyc="pending",
+        entity_kind="individual",
+    )
     tx["nonce"] += 1
-    body = {"jsonrpc": "2.0", "id": 2, "method": "eth_sendRawTransaction",
-            "params": ["0x" + sender.sign_transaction(tx).raw_transaction.hex().removeprefix("0x")]}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "eth_sendRawTransaction",
+        "params": ["0x" + sender.sign_transaction(tx).raw_transaction.hex().removeprefix("0x")],
+    }
     resp = httpx.post(rpc, json=body, headers={"Authorization": f"Bearer {mallory}"})
     error = resp.json()["error"]
     print(f"   HTTP {resp.status_code}, JSON-RPC error {error['code']}: {error['message']}")
@@ -57,8 +77,10 @@ def main(base: str) -> None:
     db = settings.resolve(settings.audit.database_url.removeprefix("sqlite:///"))
     print(f"   every decision above is a record in {db} (SQLite, WAL)")
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT leaf_index, id, method, outcome, reason_codes FROM decisions "
-                            "ORDER BY leaf_index DESC LIMIT 5").fetchall()
+        rows = conn.execute(
+            "SELECT leaf_index, id, method, outcome, reason_codes FROM decisions "
+            "ORDER BY leaf_index DESC LIMIT 5"
+        ).fetchall()
     for leaf, rid, method, outcome, codes in reversed(rows):
         print(f"   leaf {leaf:>4}  {rid}  {method:<24} {outcome:<5} {codes.strip(',')}")
     print(f"   metrics: {base}/metrics   status: {base}/status")
