@@ -3,8 +3,6 @@ classify + decode, enrich, decide, record, then forward or deny."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -38,6 +36,7 @@ from governance.metrics import Metrics
 from governance.policy.effects import outgoing_usd
 from governance.policy.inputs import Envelope, build_input, funds_owner
 from governance.read_filter import ExportsHook, FilterOutcome, ReadFilter
+from governance.tasks import Background
 
 logger = logging.getLogger(__name__)
 # Refused writes whose record is being settled at once; beyond it their amounts keep counting.
@@ -99,7 +98,7 @@ class Gateway:
         self.read_filter = ReadFilter(engine)
         self.exports = ExportCounter(exports)
         self.settler = Settler(nodes)
-        self._settling: set[asyncio.Task[None]] = set()  # writes refused for want of a commit
+        self._settling = Background(MAX_SETTLING)  # writes refused for want of a commit
         self.simulators = {
             x.name: Simulator(nodes[x.name], x.simulation, x.simulation_timeout_s)
             for x in settings.ledgers
@@ -328,22 +327,15 @@ class Gateway:
         """An allowed write refused -32006 is never forwarded, but its record (and what it
         spends) may have been stored: its COMMIT lost on the way back, or come late. Once the
         log knows, the amount is released; until then it counts (the safe side)."""
-        if len(self._settling) >= MAX_SETTLING:
+        if not self._settling.start(lambda: self._release_if_stored(decision_id)):
             logger.error(
                 "decision %s: refused unrecorded; its amount may keep counting", decision_id
             )
-            return
-        task = asyncio.get_running_loop().create_task(self._release_if_stored(decision_id))
-        self._settling.add(task)
-        task.add_done_callback(self._settling.discard)
 
     async def close(self) -> None:
         """Writes still being settled end unsettled (their amounts keep counting), and so do
         the node's unknown outcomes."""
-        for task in list(self._settling):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._settling.stop()
         await self.settler.close()
 
     async def _release_if_stored(self, decision_id: str) -> None:

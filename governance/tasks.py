@@ -1,11 +1,13 @@
-"""A background round repeated on the serving event loop (checkpoint signing, reconciliation):
-started with the app's services, cancelled and awaited when they stop."""
+"""Work in the background of the serving event loop, started with the app's services and
+cancelled and awaited when they stop: a round repeated (checkpoint signing, reconciliation),
+and a bounded set of one-off tasks (writes whose outcome is being settled)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 
 class Periodic:
@@ -37,3 +39,34 @@ class Periodic:
         while True:
             await asyncio.sleep(self.interval_s)
             await self._round()
+
+
+class Background:
+    """One-off tasks nobody awaits, at most `limit` at once (memory stays bounded whatever the
+    callers do); `stop` cancels and awaits those still running."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    @property
+    def full(self) -> bool:
+        return len(self._tasks) >= self.limit
+
+    def start(self, work: Callable[[], Coroutine[Any, Any, None]]) -> bool:
+        """Runs `work()` on the running loop; False (and nothing started) when full."""
+        if self.full:
+            return False
+        task = asyncio.get_running_loop().create_task(work())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -6,12 +6,12 @@ knows it, or that never answers, leaves the amount counted (the safe side)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from governance.domain.ports import LedgerNode
 from governance.errors import GovernanceError
+from governance.tasks import Background
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +31,14 @@ class Settler:
     ) -> None:
         self.nodes = nodes
         self.ask_after_s = ask_after_s
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = Background(MAX_PENDING)
 
     @property
     def pending(self) -> int:
         return len(self._tasks)
 
     def settle(self, ledger: str, decision_id: str, tx_hash: str | None, release: Release) -> None:
-        if len(self._tasks) >= MAX_PENDING:
+        if self._tasks.full:
             log.warning(
                 "decision %s: %d unknown outcomes pending; its amount keeps counting",
                 decision_id,
@@ -50,11 +50,8 @@ class Settler:
                 "decision %s: write outcome unknown; its amount keeps counting", decision_id
             )
             return
-        task = asyncio.get_running_loop().create_task(
-            self._settle(self.nodes[ledger], decision_id, tx_hash, release)
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        node = self.nodes[ledger]
+        self._tasks.start(lambda: self._settle(node, decision_id, tx_hash, release))
 
     async def _settle(
         self, node: LedgerNode, decision_id: str, tx_hash: str, release: Release
@@ -81,10 +78,7 @@ class Settler:
 
     async def close(self) -> None:
         """Pending questions end unanswered: their amounts keep counting."""
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._tasks.stop()
 
 
 async def _knows(node: LedgerNode, tx_hash: str) -> bool | None:
