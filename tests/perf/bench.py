@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,8 @@ def main() -> None:
         bare = _serve_passthrough(procs, node.url)
         gateway = _serve_gateway(procs, work, policies, node.url)
         one = _serve_gateway(procs, work, policies, node.url, workers=1)
-        rows = _measure(args, node.url, bare, gateway, keys, contracts, one, procs[-1])
+        pids = Pids(node.process.pid, procs[0].pid, procs[1].pid, procs[2].pid)
+        rows = _measure(args, node.url, bare, gateway, keys, contracts, one, procs[-1], pids)
     finally:
         for p in procs:
             p.terminate()
@@ -204,7 +206,9 @@ def _load(
     headers: list[dict[str, str]],
     args: argparse.Namespace,
     max_requests: int | None = None,
+    meter: dict[str, int] | None = None,
 ) -> dict[str, Any]:
+    """`meter`: process trees (name -> pid) whose CPU time the row reports."""
     spec = {
         "url": url,
         "bodies": bodies,
@@ -212,6 +216,7 @@ def _load(
         "concurrency": args.concurrency,
         "duration_s": args.seconds,
         "max_requests": max_requests,
+        "meter": meter or {},
     }
     out = subprocess.run(
         [PY, "-m", "tests.perf.loadgen"],
@@ -223,6 +228,19 @@ def _load(
     return dict(json.loads(out.stdout))
 
 
+@dataclass(frozen=True)
+class Pids:
+    """The processes whose CPU each row reports: the node and the server it loads."""
+
+    node: int
+    bare: int
+    gateway: int
+    one_worker: int
+
+    def meter(self, server: int | None) -> dict[str, int]:
+        return {"node": self.node} | ({} if server is None else {"server": server})
+
+
 def _measure(
     args: argparse.Namespace,
     node: str,
@@ -232,6 +250,7 @@ def _measure(
     contracts: dict[str, str],
     one_worker: str,
     one_worker_process: subprocess.Popen[bytes],
+    pids: Pids,
 ) -> list[tuple[str, dict[str, Any]]]:
     balance = json.dumps(
         {
@@ -250,16 +269,24 @@ def _measure(
         }
         for i in range(len(keys))
     ]
+    on_node = pids.meter(None)
+    on_bare, on_gateway, on_one = (
+        pids.meter(p) for p in (pids.bare, pids.gateway, pids.one_worker)
+    )
+    distinct = _distinct_reads(20_000)
     rows = [
-        ("node direct, eth_getBalance", _load(node, [balance], [{}], args)),
-        ("bare pass-through, eth_getBalance", _load(bare, [balance], [{}], args)),
-        ("gateway read, eth_getBalance", _load(gateway, [balance], tokens, args)),
+        ("node direct, eth_getBalance", _load(node, [balance], [{}], args, meter=on_node)),
+        ("bare pass-through, eth_getBalance", _load(bare, [balance], [{}], args, meter=on_bare)),
+        ("gateway read, eth_getBalance", _load(gateway, [balance], tokens, args, meter=on_gateway)),
         # Every body names another address, none in the directory: they share one decision
         # by profile (an unknown party), not by address.
-        ("gateway read, distinct addresses", _load(gateway, _distinct_reads(20_000), tokens, args)),
+        (
+            "gateway read, distinct addresses",
+            _load(gateway, distinct, tokens, args, meter=on_gateway),
+        ),
         (
             "gateway read, distinct addresses, 1 worker",
-            _load(one_worker, _distinct_reads(20_000), tokens, args),
+            _load(one_worker, distinct, tokens, args, meter=on_one),
         ),
     ]
     # The one-worker gateway has its own log, so it would reconcile every block of the writes
@@ -282,18 +309,19 @@ def _measure(
     rows.append(
         (
             "node direct, eth_sendRawTransaction",
-            _load(node, direct, [{}], args, max_requests=len(direct)),
+            _load(node, direct, [{}], args, max_requests=len(direct), meter=on_node),
         )
     )
     writes = _signed_writes(keys, args.writes)
     rows.append(
         (
             "gateway write, eth_sendRawTransaction",
-            _load(gateway, writes, tokens, args, max_requests=len(writes)),
+            _load(gateway, writes, tokens, args, max_requests=len(writes), meter=on_gateway),
         )
     )
     first_nonce = -(-len(writes) // len(keys))
-    rows += bench_effects.measure(args, gateway, keys, tokens, contracts, first_nonce, _load)
+    load = functools.partial(_load, meter=on_gateway)
+    rows += bench_effects.measure(args, gateway, keys, tokens, contracts, first_nonce, load)
     return rows
 
 
@@ -361,6 +389,23 @@ def _print_engines(engines: dict[str, tuple[float, float]]) -> None:
             print(f"{name} / regorus (p50): {ratio:.1f}x")
 
 
+def _print_cpu(rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """CPU per request of each process, and the cores the row kept busy: on a full machine
+    the ratios above are those of the sums, whatever the server alone would do."""
+    parts = ("server", "node", "load generator")
+    heads = "".join(f"{h:>9}" for h in ("server", "node", "loadgen", "all"))
+    print(f"\n{'CPU per request, us':<40}{heads} {'cores':>6}")
+    for name, r in rows:
+        cpu, done = r.get("cpu_s", {}), r["requests"]
+        if not done or "node" not in cpu:
+            print(f"{name:<40} {'not measured (no /proc)':>30}")
+            continue
+        cells = [f"{cpu[p] / done * 1e6:>9.0f}" if p in cpu else f"{'-':>9}" for p in parts]
+        spent = sum(cpu.get(p, 0.0) for p in parts)
+        busy = spent / r["seconds"] if r["seconds"] else 0.0
+        print(f"{name:<40}{''.join(cells)}{spent / done * 1e6:>9.0f} {busy:>6.2f}")
+
+
 def _answered(r: dict[str, Any]) -> float:
     """Requests per second that got an answer, not a refusal (a refusal is cheaper)."""
     return float(r["requests"] - r["errors"]) / r["seconds"] if r["seconds"] else 0.0
@@ -377,6 +422,7 @@ def _print(rows: list[tuple[str, dict[str, Any]]], engines: dict[str, tuple[floa
         )
         for sample in r.get("error_samples", [])[:1]:  # why they failed: a rate is not a count
             print(f"    first error: {sample}")
+    _print_cpu(rows)
     read = dict(rows)["gateway read, eth_getBalance"]
     distinct = dict(rows)["gateway read, distinct addresses"]
     write = dict(rows)["gateway write, eth_sendRawTransaction"]

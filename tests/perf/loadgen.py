@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import aiohttp
 
+from tests.perf.cpu import tree_cpu_s
+
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -22,6 +24,9 @@ class LoadResult:
     p99_ms: float
     mean_ms: float
     error_samples: list[str]  # the first few failed answers (status and body head), to say why
+    # CPU seconds of each metered process tree while the measured requests ran, and the load
+    # generator's own as "load generator"; none where /proc could not tell
+    cpu_s: dict[str, float]
 
 
 async def run_load(
@@ -31,6 +36,7 @@ async def run_load(
     concurrency: int,
     duration_s: float,
     max_requests: int | None,
+    meter: dict[str, int] | None = None,
 ) -> LoadResult:
     """Posts bodies[i] with headers[i % len(headers)]: distinct callers per body let the
     gateway's per-subject serialisation of writes show up as it would in production."""
@@ -65,9 +71,11 @@ async def run_load(
             await asyncio.gather(*(worker(session, warm_until) for _ in range(concurrency)))
         latencies.clear()
         errors = 0
+        before = _cpu(meter or {})
         started = time.perf_counter()
         await asyncio.gather(*(worker(session, started + duration_s) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
+        after = _cpu(meter or {})
     latencies.sort()
     n = len(latencies)
     return LoadResult(
@@ -79,7 +87,18 @@ async def run_load(
         p99_ms=latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0,
         mean_ms=sum(latencies) / n * 1000 if n else 0.0,
         error_samples=samples,
+        cpu_s={name: after[name] - before[name] for name in after if name in before},
     )
+
+
+def _cpu(meter: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each metered process tree and of this process."""
+    out = {"load generator": time.process_time()}
+    for name, pid in meter.items():
+        seconds = tree_cpu_s(pid)
+        if seconds is not None:
+            out[name] = seconds
+    return out
 
 
 def main() -> None:
@@ -93,6 +112,7 @@ def main() -> None:
             spec["concurrency"],
             spec["duration_s"],
             spec.get("max_requests"),
+            spec.get("meter"),
         )
     )
     print(json.dumps(asdict(result)))
