@@ -1,9 +1,12 @@
-"""`governance serve --workers N`: a pre-fork server. The parent binds the listening socket,
-prepares what the workers share (the log's tables, the checkpoint signing key), forks N
-workers that each build the whole gateway and accept on the shared socket, and stops them
-together. The workers share nothing in memory: the SQLite log takes one append at a time and
-quotas one subject at a time across them through lock files (governance/audit/file_lock.py);
-a PostgreSQL log through its advisory locks, as replicas do."""
+"""`governance serve --workers N`: a pre-fork server. The parent binds the listening sockets
+(one per worker on the same port where the system spreads connections over such sockets,
+SO_REUSEPORT; else one they share), prepares what the workers share (the log's tables, the
+checkpoint signing key), forks N workers that each build the whole gateway and accept on their
+socket, and stops them together. The workers keep their connections spread evenly
+(governance/worker_balance.py). They share no state of the gateway in memory: the SQLite log
+takes one append at a time and quotas one subject at a time across them through lock files
+(governance/audit/file_lock.py); a PostgreSQL log through its advisory locks, as replicas
+do."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,6 +28,7 @@ import uvicorn
 from governance.config import Settings
 from governance.errors import ConfigError
 from governance.policy.factory import make_policy_engine
+from governance.worker_balance import ConnectionCounts, Rebalancing
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +54,10 @@ def serve(
     workers: int,
     **options: Any,
 ) -> int:
-    """Serves `make_app(settings)` in `workers` processes on one socket; returns the exit
+    """Serves `make_app(settings)` in `workers` processes on one port; returns the exit
     status. Workers are built one after the other (the first creates the log's tables and the
     signing key the others then open)."""
-    sock = _listen(host, port)
+    sockets = _listen(host, port, workers)
     remove_stale_runs()
     run = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
     # A policy save is tested once for all the workers (governance/policy/verdicts.py); each
@@ -63,7 +68,7 @@ def serve(
         settings, reload_verdicts_dir=str(run / "reload"), metrics_dir=str(run / "metrics")
     )
     try:
-        return _fork_workers(make_app, settings, sock, (host, port, workers), options)
+        return _fork_workers(make_app, settings, sockets, (host, port, workers), options)
     finally:
         shutil.rmtree(run, ignore_errors=True)
 
@@ -93,19 +98,21 @@ def _alive(pid: int) -> bool:
 def _fork_workers(
     make_app: Callable[[Settings], Any],
     settings: Settings,
-    sock: socket.socket,
+    sockets: list[socket.socket],
     where: tuple[str, int, int],
     options: Any,
 ) -> int:
     host, port, workers = where
+    counts = ConnectionCounts(workers)
     children: list[int] = []
     for index in range(workers):
         ready, built = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the worker: its own gateway, on the shared socket
+        if pid == 0:  # the worker: its own gateway, on its socket
             os.close(ready)
             _die_with_parent()
-            _worker(make_app, worker_settings(settings, index), sock, built, options)
+            sock = sockets[index % len(sockets)]
+            _worker(make_app, worker_settings(settings, index), sock, built, (counts, options))
         os.close(built)
         children.append(pid)
         with os.fdopen(ready, "rb") as pipe:
@@ -115,7 +122,8 @@ def _fork_workers(
                 _signal(child, signal.SIGTERM)
             _supervise(children)
             raise ConfigError(answer.decode() or "a worker failed while starting (see above)")
-    sock.close()
+    for sock in sockets:
+        sock.close()
     log.warning("serving on %s:%d with %d workers (pids %s)", host, port, workers, children)
     return _supervise(children)
 
@@ -135,18 +143,20 @@ def _worker(
     settings: Settings,
     sock: socket.socket,
     built: int,
-    options: Any,
+    serving: tuple[ConnectionCounts, Any],
 ) -> None:
+    counts, options = serving
     status = 1
     try:
         try:
-            config = uvicorn.Config(make_app(settings), **options)
+            app = Rebalancing(make_app(settings), counts, settings.worker)
         except ConfigError as exc:  # reported by the parent, as `governance serve` reports it
             os.write(built, str(exc).encode() or b"configuration error")
             return
         os.write(built, b"1")
         os.close(built)
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(uvicorn.Config(app, **options))
+        app.watch(server.server_state.connections)
         server.run(sockets=[sock])
         status = 0 if server.started else 3  # 3: start-up failed (uvicorn's code)
     except BaseException:
@@ -155,12 +165,33 @@ def _worker(
         os._exit(status)
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, workers: int) -> list[socket.socket]:
+    """A socket per worker on one port where the system spreads connections over them (the
+    first fixes the port when `port` is 0); else one socket for all."""
+    spread = hasattr(socket, "SO_REUSEPORT") and sys.platform.startswith("linux")
+    sockets = [_bound(host, port, spread)]
+    bound = sockets[0].getsockname()[1]
+    try:
+        sockets += [_bound(host, bound, spread) for _ in range(workers - 1 if spread else 0)]
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def _bound(host: str, port: int, spread: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if spread:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 
