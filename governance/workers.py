@@ -57,7 +57,10 @@ def serve(
     """Serves `make_app(settings)` in `workers` processes on one port; returns the exit
     status. Workers are built one after the other (the first creates the log's tables and the
     signing key the others then open)."""
-    sockets = _listen(host, port, workers)
+    try:
+        sockets = _listen(host, port, workers)
+    except OSError as exc:  # in use, or not an address of this host
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     remove_stale_runs()
     run = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
     # A policy save is tested once for all the workers (governance/policy/verdicts.py); each
@@ -169,6 +172,10 @@ def _listen(host: str, port: int, workers: int) -> list[socket.socket]:
     """A socket per worker on one port where the system spreads connections over them (the
     first fixes the port when `port` is 0); else one socket for all."""
     spread = hasattr(socket, "SO_REUSEPORT") and sys.platform.startswith("linux")
+    if spread:
+        # Sockets with SO_REUSEPORT would also join another gateway's on the port (and take
+        # half its clients): a plain bind first fails where anything listens.
+        _bound(host, port, spread=False, listen=False).close()
     sockets = [_bound(host, port, spread)]
     bound = sockets[0].getsockname()[1]
     try:
@@ -180,7 +187,7 @@ def _listen(host: str, port: int, workers: int) -> list[socket.socket]:
     return sockets
 
 
-def _bound(host: str, port: int, spread: bool) -> socket.socket:
+def _bound(host: str, port: int, spread: bool, listen: bool = True) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -188,7 +195,8 @@ def _bound(host: str, port: int, spread: bool) -> socket.socket:
         if spread:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        sock.listen(2048)
+        if listen:
+            sock.listen(2048)
     except OSError:
         sock.close()
         raise

@@ -199,6 +199,34 @@ def test_keep_alive_connections_end_up_evenly_spread(
     assert even(), spread
 
 
+def test_a_second_gateway_on_the_port_is_refused(
+    two_workers: tuple[str, subprocess.Popen[bytes], Path], tmp_path: Path
+) -> None:
+    """Sockets that spread connections could join another gateway's on the same port and take
+    half of its clients: a second start is refused, with the reason, and the first serves on."""
+    url, proc, _ = two_workers
+    port = url.rsplit(":", 1)[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "GOVERNANCE_JWT_SECRET": SECRET,
+        "GOVERNANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}",
+        "GOVERNANCE_SIGNING_KEY_FILE": str(tmp_path / "other.key"),
+    }
+    second = subprocess.run(
+        [sys.executable, "-m", "governance.cli", "serve", "--port", port, "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 2, second.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert proc.poll() is None and httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+
+
 def test_workers_exit_when_the_supervisor_is_killed(
     two_workers: tuple[str, subprocess.Popen[bytes], Path],
 ) -> None:
