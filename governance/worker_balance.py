@@ -14,12 +14,13 @@ a storm."""
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import time
 from collections.abc import Callable, Sized
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from governance.tasks import Periodic
 
 PUBLISH_INTERVAL_S = 0.1  # an idle worker's count still reaches the others this often
 PAUSE_S = 0.05  # between two connections one worker closes
@@ -59,7 +60,8 @@ class Rebalancing:
         self.clock = clock
         self.connections: Sized = ()  # the server's open connections (`watch`)
         self._last_close = float("-inf")
-        self._publishing: asyncio.TimerHandle | None = None
+        # an idle worker's count still reaches the others (ended with the worker's loop)
+        self._publishing = Periodic(PUBLISH_INTERVAL_S, self._publish)
 
     def watch(self, connections: Sized) -> None:
         """Counts `connections`, the collection the server keeps its open connections in."""
@@ -67,7 +69,7 @@ class Rebalancing:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            self._publish_now_and_then()
+            self._publishing.start()
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -90,13 +92,5 @@ class Rebalancing:
         self._last_close = now
         return True
 
-    def _publish_now_and_then(self) -> None:
-        if self._publishing is not None:
-            return
-        loop = asyncio.get_running_loop()
-
-        def publish() -> None:
-            self.counts.publish(self.worker, len(self.connections))
-            self._publishing = loop.call_later(PUBLISH_INTERVAL_S, publish)
-
-        publish()
+    async def _publish(self) -> None:
+        self.counts.publish(self.worker, len(self.connections))
